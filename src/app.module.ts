@@ -1,0 +1,50 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import type { Logger } from 'pino';
+import { AuthGuard } from './auth/auth.guard.js';
+import { TokenService } from './auth/token.service.js';
+import { CONFIG, type LoadedConfig } from './config/config.types.js';
+import { DaemonController } from './http/daemon.controller.js';
+import { HealthController, type DaemonInfo } from './http/health.controller.js';
+import { OpenApiController } from './http/openapi.controller.js';
+import { ProblemFilter } from './http/problem.filter.js';
+import { DAEMON_INFO, LOGGER, OPENAPI_DOCUMENT, REDACTOR, STORE } from './http/tokens.js';
+import type { Redactor } from './logging/redactor.js';
+import type { Store } from './store/store.types.js';
+
+/** What bootstrap prepared before Nest starts: config, logging, the opened store, resolved tokens. */
+export interface AppContext {
+  loaded: LoadedConfig;
+  logger: Logger;
+  redactor: Redactor;
+  store: Store;
+  tokens: TokenService;
+  info: DaemonInfo;
+  openapi: { document?: object };
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(ctx: AppContext): DynamicModule {
+    const providers: Provider[] = [
+      { provide: CONFIG, useValue: ctx.loaded.config },
+      { provide: LOGGER, useValue: ctx.logger },
+      { provide: REDACTOR, useValue: ctx.redactor },
+      { provide: STORE, useValue: ctx.store },
+      { provide: TokenService, useValue: ctx.tokens },
+      { provide: DAEMON_INFO, useValue: ctx.info },
+      { provide: OPENAPI_DOCUMENT, useValue: ctx.openapi },
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_FILTER, useClass: ProblemFilter },
+    ];
+    return {
+      module: AppModule,
+      global: true,
+      imports: [EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' })],
+      controllers: [HealthController, DaemonController, OpenApiController],
+      providers,
+      exports: [CONFIG, LOGGER, REDACTOR, STORE, TokenService, DAEMON_INFO, OPENAPI_DOCUMENT],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { StewardError } from '../common/errors.js';
+import { TokenService, sha256 } from './token.service.js';
+
+const literal = 'viewer-token-0123456789';
+const hashed = 'admin-token-0123456789';
+const svc = new TokenService([
+  { name: 'dash', token: literal, role: 'viewer' },
+  { name: 'ops', token: `sha256:${sha256(hashed).toString('hex')}`, role: 'admin' },
+]);
+
+function failure(fn: () => unknown): StewardError {
+  try {
+    fn();
+  } catch (e) {
+    return e as StewardError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('TokenService', () => {
+  it('accepts literal and sha256-configured tokens', () => {
+    expect(svc.authenticate(`Bearer ${literal}`)).toEqual({ name: 'dash', role: 'viewer' });
+    expect(svc.authenticate(`Bearer ${hashed}`)).toEqual({ name: 'ops', role: 'admin' });
+  });
+
+  it('says what is wrong without echoing the token', () => {
+    const missing = failure(() => svc.authenticate(undefined));
+    expect([missing.code, missing.status]).toEqual(['AUTH_MISSING_TOKEN', 401]);
+    const malformed = failure(() => svc.authenticate('Token abc'));
+    expect(malformed.code).toBe('AUTH_MALFORMED_TOKEN');
+    expect(malformed.message).not.toContain('abc');
+    const unknown = failure(() => svc.authenticate('Bearer not-a-known-token-123'));
+    expect(unknown.code).toBe('AUTH_INVALID_TOKEN');
+    expect(unknown.message).not.toContain('not-a-known-token-123');
+  });
+
+  it('orders roles viewer < operator < approver < admin', () => {
+    const viewer = svc.authenticate(`Bearer ${literal}`);
+    expect(() => svc.authorize(viewer, 'viewer')).not.toThrow();
+    const denied = failure(() => svc.authorize(viewer, 'operator'));
+    expect([denied.code, denied.status, denied.message]).toEqual(['AUTH_FORBIDDEN', 403, 'token "dash" has role viewer; this needs operator or higher']);
+    expect(() => svc.authorize({ name: 'x', role: 'admin' }, 'approver')).not.toThrow();
+  });
+});

@@ -1,0 +1,67 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { StewardError } from '../common/errors.js';
+import type { TokenConfig } from '../config/config.types.js';
+import { hasRole, type Principal, type Role } from './roles.js';
+
+interface TokenEntry {
+  name: string;
+  role: Role;
+  digest: Buffer;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="steward"' };
+
+export const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** A fresh random token for the local admin (when the config names none). */
+export const generateToken = (): string => `stw_${randomBytes(32).toString('base64url')}`;
+
+/**
+ * Checks bearer tokens against the configured ones. Only SHA-256 digests are kept in memory after start, compared in
+ * constant time against every entry, and no error message ever repeats what the caller sent.
+ */
+export class TokenService {
+  private readonly entries: TokenEntry[];
+
+  constructor(tokens: TokenConfig[]) {
+    this.entries = tokens.map((t) => ({
+      name: t.name,
+      role: t.role,
+      digest: t.token.startsWith('sha256:') ? Buffer.from(t.token.slice(7), 'hex') : sha256(t.token),
+    }));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The principal for an Authorization header value, or a 401 StewardError saying what is wrong with it. */
+  authenticate(header: string | string[] | undefined): Principal {
+    if (header === undefined || header === '') {
+      throw new StewardError('AUTH_MISSING_TOKEN', 'this route needs an Authorization: Bearer <token> header', { headers: CHALLENGE });
+    }
+    const m = BEARER.exec(Array.isArray(header) ? '' : header.trim());
+    if (!m) {
+      throw new StewardError('AUTH_MALFORMED_TOKEN', 'the Authorization header must be exactly "Bearer <token>" (token characters: A-Z a-z 0-9 . _ ~ + / = -)', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="steward", error="invalid_request"' },
+      });
+    }
+    const presented = sha256(m[1]);
+    let found: TokenEntry | undefined;
+    for (const e of this.entries) if (timingSafeEqual(e.digest, presented) && !found) found = e;
+    if (!found) {
+      throw new StewardError('AUTH_INVALID_TOKEN', 'the bearer token is not one this daemon knows', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="steward", error="invalid_token"' },
+      });
+    }
+    return { name: found.name, role: found.role };
+  }
+
+  /** 403 unless the principal holds at least `min`. */
+  authorize(p: Principal, min: Role): void {
+    if (!hasRole(p, min)) {
+      throw new StewardError('AUTH_FORBIDDEN', `token "${p.name}" has role ${p.role}; this needs ${min} or higher`);
+    }
+  }
+}

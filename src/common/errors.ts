@@ -1,0 +1,82 @@
+/**
+ * The error catalogue: every error Steward's API can answer with has a stable string code, an HTTP status and a
+ * title here, and nowhere else. Services throw these; the global ProblemFilter turns them into
+ * application/problem+json. Tool errors (returned to a model) and runner control flow are separate families.
+ */
+
+export const ERROR_CATALOGUE = {
+  // request / validation
+  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  INVALID_JSON: { status: 400, title: 'Request body is not valid JSON' },
+  BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  CONFLICT: { status: 409, title: 'Conflict' },
+  // auth
+  AUTH_MISSING_TOKEN: { status: 401, title: 'Authentication required' },
+  AUTH_MALFORMED_TOKEN: { status: 401, title: 'Malformed Authorization header' },
+  AUTH_INVALID_TOKEN: { status: 401, title: 'Unknown bearer token' },
+  AUTH_FORBIDDEN: { status: 403, title: 'Insufficient role' },
+  // config / store / runtime
+  CONFIG_INVALID: { status: 500, title: 'Configuration is invalid' },
+  STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable' },
+  STORE_NOT_WRITABLE: { status: 500, title: 'Store path is not writable' },
+  STORE_LOCKED: { status: 500, title: 'Store is in use by another process' },
+  NOT_READY: { status: 503, title: 'Not ready' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorDetail {
+  /** JSON path or YAML path of the offending value, when there is one. */
+  path?: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export class StewardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly errors?: ErrorDetail[];
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { errors?: ErrorDetail[]; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StewardError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.title = ERROR_CATALOGUE[code].title;
+    this.errors = options.errors;
+    this.headers = options.headers;
+  }
+}
+
+/** Configuration problems: every error found, each with its YAML path (and line:col when known). */
+export class ConfigError extends StewardError {
+  constructor(
+    readonly file: string | undefined,
+    errors: ErrorDetail[],
+  ) {
+    super('CONFIG_INVALID', formatConfigErrors(file, errors), { errors });
+    this.name = 'ConfigError';
+  }
+}
+
+function formatConfigErrors(file: string | undefined, errors: ErrorDetail[]): string {
+  const where = file ?? 'built-in defaults';
+  const lines = errors.map((e) => {
+    const pos = typeof e.line === 'number' ? `${e.line}:${e.column ?? 1}: ` : '';
+    return `  ${pos}${e.path ? `${e.path}: ` : ''}${e.message}`;
+  });
+  return `invalid configuration (${where}), ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+}
+
+export const isStewardError = (e: unknown): e is StewardError => e instanceof StewardError;

@@ -1,0 +1,165 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '../common/errors.js';
+import { fromText, loadConfig } from './config.loader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'steward-config-'));
+const load = (yaml: string, env: Record<string, string> = {}) => fromText('steward.yaml', yaml, dir, env);
+
+/** The error lines of a config that must fail, as `line:col: path: message`. */
+function errorsOf(yaml: string, env: Record<string, string> = {}): string[] {
+  try {
+    load(yaml, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).errors!.map((x) => `${x.line ?? '-'}:${x.column ?? '-'}: ${x.path ? `${x.path}: ` : ''}${x.message}`);
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const TOKEN = 'abcdefghijklmnopqrstuvwxyz012345';
+
+describe('config loader: valid input', () => {
+  it('applies built-in defaults to an empty file', () => {
+    const { config, secrets } = load('');
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1048576, allowedHosts: [], allowedOrigins: [], shutdownTimeoutMs: 10000 });
+    expect(config.store.path).toBe('.steward/data');
+    expect(config.store.connect.retries).toBe(5);
+    expect(config.auth.tokens).toEqual([]);
+    expect(config.logging).toEqual({ level: 'info', format: 'auto' });
+    expect(secrets).toEqual([]);
+  });
+
+  it('resolves ${env:} and ${file:} references and records their values as secrets', () => {
+    writeFileSync(join(dir, 'pw.txt'), 's3cret-from-file\n');
+    const { config, secrets } = load(
+      [
+        'auth:',
+        '  tokens:',
+        '    - { name: ci, token: "${env:CI_TOKEN}", role: operator }',
+        'environments:',
+        '  prod:',
+        '    kind: sisense',
+        '    url: https://bi.example.com',
+        '    password: ${file:pw.txt}',
+        'store:',
+        '  url: postgres://steward:${env:PGPW}@db.internal:5432/steward',
+      ].join('\n'),
+      { CI_TOKEN: TOKEN, PGPW: 'pg-password-1' },
+    );
+    expect(config.auth.tokens[0].token).toBe(TOKEN);
+    expect(config.environments.prod.password).toBe('s3cret-from-file');
+    expect(config.store.url).toBe('postgres://steward:pg-password-1@db.internal:5432/steward');
+    expect(config.store.path).toBeUndefined();
+    expect(secrets).toEqual(expect.arrayContaining([TOKEN, 's3cret-from-file', 'pg-password-1']));
+  });
+
+  it('accepts sha256: tokens and does not treat the hash as a secret', () => {
+    const hash = `sha256:${'a'.repeat(64)}`;
+    const { config, secrets } = load(`auth: { tokens: [ { name: ops, token: "${hash}", role: admin } ] }`);
+    expect(config.auth.tokens[0].token).toBe(hash);
+    expect(secrets).not.toContain(hash);
+  });
+
+  it('a missing default file means built-in defaults; a missing explicit file is an error', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'steward-nocfg-'));
+    expect(loadConfig({ env: {}, cwd: empty }).file).toBeUndefined();
+    expect(() => loadConfig({ flag: 'nope.yaml', env: {}, cwd: empty })).toThrow(`config file ${join(empty, 'nope.yaml')} does not exist`);
+    expect(() => loadConfig({ env: { STEWARD_CONFIG: 'x.yaml' }, cwd: empty })).toThrow('x.yaml does not exist');
+  });
+});
+
+describe('config loader: bad input, each with its exact message and position', () => {
+  it('1. YAML syntax errors give line and column', () => {
+    expect(errorsOf('server:\n  port: 8080\n  host: [127.0.0.1\n')).toEqual([
+      expect.stringMatching(/^4:1: YAML syntax error: /),
+    ]);
+  });
+
+  it('2. duplicate keys are a YAML error', () => {
+    expect(errorsOf('server:\n  port: 1\n  port: 2\n')).toEqual(['3:3: YAML syntax error: Map keys must be unique']);
+  });
+
+  it('3. unknown keys name the key and what is allowed', () => {
+    expect(errorsOf('server:\n  prot: 8080\n')).toEqual([
+      '2:3: server.prot: unknown key (allowed: host, port, bodyLimitBytes, allowedHosts, allowedOrigins, shutdownTimeoutMs)',
+    ]);
+    expect(errorsOf('colour: blue\n')).toEqual([expect.stringMatching(/^1:1: colour: unknown key \(allowed: server, store, auth, /)]);
+  });
+
+  it('4. wrong types', () => {
+    expect(errorsOf('server:\n  port: "eighty"\n')).toEqual(['2:9: server.port: must be an integer']);
+    expect(errorsOf('server:\n  port: 70000\n')).toEqual(['2:9: server.port: must be <= 65535']);
+  });
+
+  it('5. a missing ${env:} variable is named', () => {
+    expect(errorsOf('auth:\n  tokens:\n    - name: ci\n      token: ${env:STEWARD_CI_TOKEN}\n      role: operator\n')).toEqual([
+      '4:14: auth.tokens[0].token: environment variable STEWARD_CI_TOKEN is not set',
+    ]);
+  });
+
+  it('6. an environment URL that is not a URI, and a missing kind', () => {
+    expect(errorsOf('environments:\n  prod:\n    kind: sisense\n    url: not a url\n  staging:\n    url: https://x.example.com\n')).toEqual([
+      '4:10: environments.prod.url: must be a URI',
+      '6:5: environments.staging.kind: is required',
+    ]);
+  });
+
+  it('7. enums list their allowed values', () => {
+    expect(errorsOf(`auth:\n  tokens:\n    - { name: a, token: ${TOKEN}, role: root }\n`)).toEqual([
+      '3:65: auth.tokens[0].role: must be one of: "viewer", "operator", "approver", "admin"',
+    ]);
+  });
+
+  it('8. every error is reported at once, in file order', () => {
+    expect(errorsOf('server:\n  port: -1\n  host: 5\nlogging:\n  level: loud\nextra: 1\n')).toEqual([
+      '2:9: server.port: must be >= 0',
+      '3:9: server.host: must be a string',
+      '5:10: logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"',
+      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, playbooks)',
+    ]);
+  });
+
+  it('9. store.path and store.url together are refused', () => {
+    expect(errorsOf('store:\n  path: ./data\n  url: postgres://localhost/steward\n')).toEqual([
+      '2:3: store: set either path (embedded store) or url (PostgreSQL), not both',
+    ]);
+  });
+
+  it('10. short literal tokens, malformed hashes, duplicate names and values', () => {
+    expect(
+      errorsOf(
+        [
+          'auth:',
+          '  tokens:',
+          '    - { name: a, token: short, role: viewer }',
+          '    - { name: a, token: "sha256:xyz", role: viewer }',
+          `    - { name: b, token: ${TOKEN}, role: admin }`,
+          `    - { name: c, token: ${TOKEN}, role: admin }`,
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '3:25: auth.tokens[0].token: token is too short (at least 16 characters); use a long random value or its sha256: hash',
+      '4:15: auth.tokens[1].name: duplicate token name "a" (also at auth.tokens[0])',
+      '4:25: auth.tokens[1].token: a sha256: token must be "sha256:" followed by 64 lowercase hex digits',
+      '6:25: auth.tokens[3].token: the same token is configured twice (also at auth.tokens[2])',
+    ]);
+  });
+
+  it('11. unreadable ${file:} and unknown reference schemes', () => {
+    expect(errorsOf('environments:\n  prod:\n    kind: sisense\n    token: ${file:missing.txt}\n    password: ${vault:x}\n')).toEqual([
+      `4:12: environments.prod.token: cannot read file ${join(dir, 'missing.txt')} referenced by \${file:}: ENOENT`,
+      '5:15: environments.prod.password: unknown reference ${vault:...}; use ${env:NAME} or ${file:PATH}',
+    ]);
+  });
+
+  it('12. a document that is not a mapping', () => {
+    expect(errorsOf('- a\n- b\n')).toEqual(['1:1: the configuration must be a YAML mapping (key: value)']);
+  });
+
+  it('the thrown message lists every error with file, line and path', () => {
+    expect(() => load('server:\n  port: x\n')).toThrow('invalid configuration (steward.yaml), 1 error:\n  2:9: server.port: must be an integer');
+  });
+});

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { ConfigError, type ErrorDetail } from '../common/errors.js';
+import { loadContract } from '../common/paths.js';
+import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
+import type { LoadedConfig, StewardConfig } from './config.types.js';
+
+export const DEFAULT_CONFIG_FILE = 'steward.yaml';
+const REFERENCE = /\$\{([a-z]+):([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_KEYS = /^(token|password|apiKey|secret|authorization|key)$/i;
+const MIN_LITERAL_TOKEN = 16;
+
+export interface ConfigSource {
+  /** Path given by --config (explicit: a missing file is an error). */
+  flag?: string;
+  /** process.env (STEWARD_CONFIG, and the ${env:} references). */
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** Where the config comes from: --config, then STEWARD_CONFIG, then ./steward.yaml if it exists. */
+export function resolveConfigFile(src: ConfigSource): { file: string; explicit: boolean } {
+  const given = src.flag ?? src.env.STEWARD_CONFIG;
+  if (given) return { file: resolve(src.cwd, given), explicit: true };
+  return { file: resolve(src.cwd, DEFAULT_CONFIG_FILE), explicit: false };
+}
+
+/** Reads, resolves, validates. Throws ConfigError listing every problem found, each with its YAML path and line. */
+export function loadConfig(src: ConfigSource): LoadedConfig {
+  const { file, explicit } = resolveConfigFile(src);
+  if (!existsSync(file)) {
+    if (explicit) throw new ConfigError(file, [{ message: `config file ${file} does not exist` }]);
+    return fromText(undefined, '', src.cwd, src.env);
+  }
+  if (statSync(file).isDirectory()) throw new ConfigError(file, [{ message: `config path ${file} is a directory` }]);
+  return fromText(file, readFileSync(file, 'utf8'), dirname(file), src.env);
+}
+
+/** The same pipeline over YAML text (also used by tests and `steward config check`). */
+export function fromText(
+  file: string | undefined,
+  text: string,
+  baseDir: string,
+  env: Record<string, string | undefined>,
+): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { message: `YAML syntax error: ${e.message.split('\n')[0]}`, line: pos.line, column: pos.col };
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ message: 'the configuration must be a YAML mapping (key: value)', line: 1, column: 1 }]);
+  }
+  const locate = locator(doc, lineCounter);
+  const secrets = new Set<string>();
+  const errors: ErrorDetail[] = [];
+  const resolved = resolveReferences(raw, [], { env, baseDir, secrets, errors, locate });
+
+  if (errors.length === 0) {
+    const validate = compileSchema(loadContract('config.schema.json'), { useDefaults: true });
+    if (!validate(resolved)) errors.push(...formatAjvErrors(validate.errors ?? [], locate));
+  }
+  const config = resolved as StewardConfig;
+  if (errors.length === 0) errors.push(...semanticChecks(config, locate));
+  if (errors.length > 0) {
+    errors.sort((a, b) => Number(a.line ?? 0) - Number(b.line ?? 0));
+    throw new ConfigError(file, errors);
+  }
+  if (!config.store.url && !config.store.path) config.store.path = '.steward/data';
+  collectSecrets(config, secrets);
+  return { config, file, baseDir, secrets: [...secrets].filter((s) => s.length >= 4) };
+}
+
+type Locate = (path: PathSegment[], keyOf?: boolean) => { line?: number; column?: number };
+
+function locator(doc: Document, lc: LineCounter): Locate {
+  return (path, keyOf = false) => {
+    let node: unknown = doc.contents;
+    let keyNode: unknown;
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+        if (!pair) break;
+        keyNode = pair.key;
+        node = pair.value;
+      } else if (node && typeof node === 'object' && 'items' in node && Array.isArray(node.items)) {
+        keyNode = undefined;
+        node = node.items[Number(seg)];
+      } else break;
+    }
+    const target = (keyOf && keyNode) || node;
+    const range = (target as { range?: [number, number, number] } | undefined)?.range;
+    if (!range) return {};
+    const pos = lc.linePos(range[0]);
+    return { line: pos.line, column: pos.col };
+  };
+}
+
+interface ResolveCtx {
+  env: Record<string, string | undefined>;
+  baseDir: string;
+  secrets: Set<string>;
+  errors: ErrorDetail[];
+  locate: Locate;
+}
+
+function resolveReferences(value: unknown, path: PathSegment[], ctx: ResolveCtx): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveReferences(v, [...path, i], ctx));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, [...path, k], ctx)]));
+  }
+  if (typeof value !== 'string' || !value.includes('${')) return value;
+  return value.replace(REFERENCE, (whole, scheme: string, arg: string) => {
+    const fail = (message: string) => {
+      ctx.errors.push({ path: dottedPath(path), message, ...ctx.locate(path) });
+      return whole;
+    };
+    if (scheme === 'env') {
+      if (!ENV_NAME.test(arg)) return fail(`\${env:${arg}} is not a valid environment variable name`);
+      const v = ctx.env[arg];
+      if (v === undefined || v === '') return fail(`environment variable ${arg} is not set`);
+      ctx.secrets.add(v);
+      return v;
+    }
+    if (scheme === 'file') {
+      const p = isAbsolute(arg) ? arg : resolve(ctx.baseDir, arg);
+      try {
+        const v = readFileSync(p, 'utf8').replace(/\r?\n$/, '');
+        if (v === '') return fail(`file ${p} referenced by \${file:} is empty`);
+        ctx.secrets.add(v);
+        return v;
+      } catch (e) {
+        return fail(`cannot read file ${p} referenced by \${file:}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+    }
+    return fail(`unknown reference \${${scheme}:...}; use \${env:NAME} or \${file:PATH}`);
+  });
+}
+
+function semanticChecks(config: StewardConfig, locate: Locate): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  const at = (path: PathSegment[], message: string) => errors.push({ path: dottedPath(path), message, ...locate(path) });
+  if (config.store.path && config.store.url) at(['store'], 'set either path (embedded store) or url (PostgreSQL), not both');
+  const names = new Map<string, number>();
+  const values = new Map<string, number>();
+  config.auth.tokens.forEach((t, i) => {
+    if (names.has(t.name)) at(['auth', 'tokens', i, 'name'], `duplicate token name "${t.name}" (also at auth.tokens[${names.get(t.name)}])`);
+    names.set(t.name, i);
+    if (t.token.startsWith('sha256:')) {
+      if (!/^sha256:[0-9a-f]{64}$/.test(t.token)) at(['auth', 'tokens', i, 'token'], 'a sha256: token must be "sha256:" followed by 64 lowercase hex digits');
+    } else if (t.token.length < MIN_LITERAL_TOKEN) {
+      at(['auth', 'tokens', i, 'token'], `token is too short (at least ${MIN_LITERAL_TOKEN} characters); use a long random value or its sha256: hash`);
+    }
+    if (values.has(t.token)) at(['auth', 'tokens', i, 'token'], `the same token is configured twice (also at auth.tokens[${values.get(t.token)}])`);
+    values.set(t.token, i);
+  });
+  if (config.store.connect.maxDelayMs < config.store.connect.initialDelayMs) {
+    at(['store', 'connect', 'maxDelayMs'], 'must be at least initialDelayMs');
+  }
+  return errors;
+}
+
+/** Secret values worth redacting even when written literally in the file. */
+function collectSecrets(value: unknown, out: Set<string>, key = ''): void {
+  if (Array.isArray(value)) return value.forEach((v) => collectSecrets(v, out, key));
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, out, k);
+    return;
+  }
+  if (typeof value !== 'string') return;
+  if (SECRET_KEYS.test(key) && !value.startsWith('sha256:')) out.add(value);
+  if (key === 'url') {
+    try {
+      const u = new URL(value);
+      if (u.password) out.add(decodeURIComponent(u.password));
+    } catch {
+      /* validated elsewhere */
+    }
+  }
+}

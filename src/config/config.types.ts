@@ -1,0 +1,121 @@
+/**
+ * Typed view of steward.yaml after `${env:}` / `${file:}` references are resolved, defaults applied and the whole
+ * document validated against schemas/config.schema.json. Written once here, beside the schema that is the source of
+ * truth; keep the two in step (config.schema.spec.ts checks the example file against both).
+ */
+
+export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Largest accepted JSON request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Extra Host header values accepted besides the bind address and localhost (DNS-rebinding protection). */
+  allowedHosts: string[];
+  /** Browser origins allowed to call the API (CORS and MCP Origin validation). Empty: none. */
+  allowedOrigins: string[];
+  /** Grace period for in-flight work on SIGTERM/SIGINT before the process exits anyway. */
+  shutdownTimeoutMs: number;
+}
+
+export interface StoreConnectConfig {
+  retries: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+export interface StoreConfig {
+  /** Embedded PGlite data directory (default .steward/data). Mutually exclusive with url. */
+  path?: string;
+  /** PostgreSQL connection URL. */
+  url?: string;
+  poolSize: number;
+  connect: StoreConnectConfig;
+}
+
+export interface TokenConfig {
+  name: string;
+  /** A literal token, or `sha256:<64 hex>` (the SHA-256 of the token). */
+  token: string;
+  role: Role;
+}
+
+export interface AuthConfig {
+  tokens: TokenConfig[];
+}
+
+export interface LoggingConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** json (default when stdout is not a terminal), pretty (default on a terminal). */
+  format: 'auto' | 'json' | 'pretty';
+}
+
+export interface EnvironmentConfig {
+  kind: string;
+  description?: string;
+  url?: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  tls?: { verify?: boolean; caFile?: string };
+  timeoutMs?: number;
+  concurrency?: { read?: number; write?: number };
+  policy?: Record<string, unknown>;
+  /** Whether tool results from this environment may be shown to a language model (default false). */
+  shareToolResults?: boolean;
+  /** Plugin-specific options, validated by the plugin serving this kind. */
+  options?: Record<string, unknown>;
+}
+
+export interface LlmConfig {
+  provider?: 'openai' | 'azure-openai' | 'databricks' | 'openai-compatible';
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  temperature?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  shareToolResults?: boolean;
+  azure?: { instanceName?: string; deploymentName?: string; apiVersion?: string; endpoint?: string };
+  limits?: { maxModelCalls?: number; maxToolCalls?: number; maxTokens?: number };
+}
+
+export interface PluginSettings {
+  enabled?: boolean;
+  modules?: string[];
+  tools?: string[];
+  settings?: Record<string, unknown>;
+}
+
+export interface PluginsConfig {
+  /** Extra directories searched for plugins, besides ./plugins. */
+  dirs: string[];
+  [pluginId: string]: PluginSettings | string[];
+}
+
+export interface StewardConfig {
+  server: ServerConfig;
+  store: StoreConfig;
+  auth: AuthConfig;
+  logging: LoggingConfig;
+  environments: Record<string, EnvironmentConfig>;
+  llm: LlmConfig;
+  plugins: PluginsConfig;
+  playbooks: { dirs: string[] };
+}
+
+/** The loaded configuration plus what the loader learned while resolving it. */
+export interface LoadedConfig {
+  config: StewardConfig;
+  /** Absolute path of the file read, or undefined for built-in defaults. */
+  file?: string;
+  /** Directory relative paths in the config resolve against (the file's directory, or the cwd). */
+  baseDir: string;
+  /** Every secret value seen while loading (resolved references, tokens, passwords, keys): fed to the Redactor. */
+  secrets: string[];
+}
+
+export const CONFIG = Symbol('STEWARD_CONFIG');

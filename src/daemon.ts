@@ -1,0 +1,151 @@
+import 'reflect-metadata';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { DestinationStream, Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { TokenService, generateToken } from './auth/token.service.js';
+import { StewardError } from './common/errors.js';
+import { readPackageJson } from './common/paths.js';
+import type { LoadedConfig, TokenConfig } from './config/config.types.js';
+import { authenticate, jsonBody, requestId } from './http/http.middleware.js';
+import { createLogger } from './logging/logger.js';
+import { NestPinoLogger } from './logging/nest-logger.js';
+import { Redactor } from './logging/redactor.js';
+import { MetaRepository } from './store/meta.repository.js';
+import { openStore } from './store/store.factory.js';
+import type { Store } from './store/store.types.js';
+
+/** The only routes served without a bearer token. */
+export const PUBLIC_PATHS = ['/health'];
+
+export interface DaemonOptions {
+  loaded: LoadedConfig;
+  /** Overrides server.port / server.host (the CLI's --port / --host). */
+  port?: number;
+  host?: string;
+  logDestination?: DestinationStream;
+  isTty?: boolean;
+}
+
+export interface Daemon {
+  app: NestExpressApplication;
+  logger: Logger;
+  store: Store;
+  url: string;
+  port: number;
+  /** Stops accepting requests, lets in-flight ones finish, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the daemon: logging → tokens → store (migrated) → Nest app → listen. Anything that fails before listening
+ * is a StewardError with a message naming what is wrong; whatever was opened is closed again.
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { loaded } = opts;
+  const { config } = loaded;
+  const redactor = new Redactor(loaded.secrets);
+  const logger = createLogger({ logging: config.logging, redactor, destination: opts.logDestination, isTty: opts.isTty });
+  const tokens = new TokenService(resolveTokens(loaded, redactor, logger));
+
+  const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) });
+  let app: NestExpressApplication | undefined;
+  try {
+    const pkg = readPackageJson();
+    const instanceId = await new MetaRepository(store).getOrCreate<string>('instance_id', () => randomUUID());
+    const info = { name: 'steward', version: pkg.version, instanceId, startedAt: new Date().toISOString() };
+    const openapi: { document?: object } = {};
+
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ loaded, logger, redactor, store, tokens, info, openapi }),
+      { bodyParser: false, logger: new NestPinoLogger(logger.child({ component: 'nest' })), abortOnError: false },
+    );
+    app.disable('x-powered-by');
+    app.set('trust proxy', false);
+    app.use(requestId(logger.child({ component: 'http' })));
+    app.use(authenticate(tokens, PUBLIC_PATHS));
+    app.use(jsonBody(config.server.bodyLimitBytes));
+    openapi.document = buildOpenApi(app, pkg.version);
+    SwaggerModule.setup('docs', app, openapi.document as never, { useGlobalPrefix: false, ui: true, raw: false });
+
+    const host = opts.host ?? config.server.host;
+    const port = opts.port ?? config.server.port;
+    await listen(app, port, host);
+    const bound = (app.getHttpServer() as Server).address() as AddressInfo;
+    const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+    logger.info({ url, store: store.kind, location: store.location, tokens: tokens.size, version: pkg.version }, 'steward listening');
+
+    let closing: Promise<void> | undefined;
+    const nest = app;
+    return {
+      app: nest,
+      logger,
+      store,
+      url,
+      port: bound.port,
+      close: () =>
+        (closing ??= (async () => {
+          logger.info('shutting down');
+          await nest.close();
+          await store.close();
+          logger.info('stopped');
+        })()),
+    };
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function listen(app: NestExpressApplication, port: number, host: string): Promise<void> {
+  try {
+    await app.listen(port, host);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StewardError('INTERNAL', `server.port ${port} on ${host} is already in use; stop the other process or choose another port (--port)`);
+    if (code === 'EACCES') throw new StewardError('INTERNAL', `not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StewardError('INTERNAL', `server.host ${host} is not an address of this machine`);
+    throw e;
+  }
+}
+
+function buildOpenApi(app: NestExpressApplication, version: string): object {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Steward API')
+      .setDescription('Runs, playbooks, approvals, tools and findings. Every route but /health needs Authorization: Bearer <token>.')
+      .setVersion(version)
+      .addBearerAuth()
+      .build(),
+  );
+  return doc;
+}
+
+/**
+ * The configured tokens; with none configured, a local admin token is generated once into .steward/admin.token
+ * (mode 0600) so a fresh clone is usable without ever printing the token.
+ */
+function resolveTokens(loaded: LoadedConfig, redactor: Redactor, logger: Logger): TokenConfig[] {
+  if (loaded.config.auth.tokens.length > 0) return loaded.config.auth.tokens;
+  const file = resolve(loaded.baseDir, '.steward', 'admin.token');
+  let token: string;
+  if (existsSync(file)) {
+    token = readFileSync(file, 'utf8').trim();
+  } else {
+    token = generateToken();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  redactor.add(token);
+  logger.warn({ file }, 'no auth.tokens configured: using the local admin token stored in this file (mode 0600); configure auth.tokens for anything shared');
+  return [{ name: 'local-admin', token, role: 'admin' }];
+}

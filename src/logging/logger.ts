@@ -1,0 +1,41 @@
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
+import type { LoggingConfig } from '../config/config.types.js';
+import { Redactor } from './redactor.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerSetup {
+  logging: LoggingConfig;
+  redactor: Redactor;
+  /** Where lines go (default stdout). Tests pass a capturing stream. */
+  destination?: DestinationStream;
+  /** Whether the destination is a terminal, for format: auto (default: process.stdout.isTTY). */
+  isTty?: boolean;
+}
+
+/**
+ * The root pino logger. Every object and message passes through the Redactor before it is written, so a secret that
+ * reaches a log call by accident (an error message quoting a URL with a password, a header) is still not printed.
+ */
+export function createLogger(setup: LoggerSetup): Logger {
+  const { logging, redactor } = setup;
+  const pretty = logging.format === 'pretty' || (logging.format === 'auto' && (setup.isTty ?? process.stdout.isTTY === true));
+  const options: LoggerOptions = {
+    level: logging.level,
+    base: { service: 'steward' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: (e: unknown) => redactor.redact(e instanceof Error ? e : new Error(String(e))) },
+    formatters: { log: (obj) => redactor.redact(obj) },
+    hooks: {
+      logMethod(args, method) {
+        const clean = args.map((a) => (typeof a === 'string' ? redactor.redactString(a) : a));
+        return method.apply(this, clean as Parameters<typeof method>);
+      },
+    },
+  };
+  const destination =
+    setup.destination ??
+    (pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : pino.destination({ sync: true }));
+  return pino(options, destination);
+}

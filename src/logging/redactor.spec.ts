@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { REDACTED, Redactor } from './redactor.js';
+
+describe('Redactor', () => {
+  const r = new Redactor(['hunter2-password', 'tok_0123456789abcdef', 'abc']);
+
+  it('removes every configured secret value from strings, longest first', () => {
+    expect(r.redactString('login hunter2-password then tok_0123456789abcdef')).toBe(`login ${REDACTED} then ${REDACTED}`);
+  });
+
+  it('ignores values too short to redact safely', () => {
+    expect(r.redactString('abc')).toBe('abc');
+  });
+
+  it('masks bearer credentials and URL passwords it was never told about', () => {
+    expect(r.redactString('Authorization: Bearer zzzzzzzzzzzz')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(r.redactString('postgres://u:p4ss@db/x')).toBe(`postgres://u:${REDACTED}@db/x`);
+  });
+
+  it('deep-redacts objects: secret-named keys blanked, strings scrubbed, errors flattened, input untouched', () => {
+    const input = {
+      headers: { authorization: 'Bearer x', 'x-request-id': 'r1' },
+      nested: [{ password: 'p', note: 'pw is hunter2-password' }],
+      err: new Error('connect to tok_0123456789abcdef failed'),
+    };
+    const out = r.redact(input) as Record<string, any>;
+    expect(out.headers).toEqual({ authorization: REDACTED, 'x-request-id': 'r1' });
+    expect(out.nested).toEqual([{ password: REDACTED, note: `pw is ${REDACTED}` }]);
+    expect(out.err.message).toBe(`connect to ${REDACTED} failed`);
+    expect(out.err.stack).not.toContain('tok_0123456789abcdef');
+    expect(input.headers.authorization).toBe('Bearer x');
+  });
+
+  it('survives cycles and secrets added later', () => {
+    const a: Record<string, unknown> = { name: 'late-secret-value' };
+    a.self = a;
+    const late = new Redactor();
+    late.add('late-secret-value');
+    expect(late.redact(a)).toEqual({ name: REDACTED, self: '[Circular]' });
+  });
+});

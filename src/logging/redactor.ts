@@ -1,0 +1,67 @@
+/**
+ * Removes secrets from anything about to leave the process: log lines, run events, reports, stored rows.
+ * It knows every configured secret value (resolved ${env:}/${file:} references, tokens, passwords, keys), redacts
+ * values under secret-looking keys whatever they hold, and masks bearer credentials it has never seen.
+ */
+export const REDACTED = '[REDACTED]';
+const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|token|access[-_]?token|refresh[-_]?token|password|passwd|secret|client[-_]?secret)$/i;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g;
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)([^@/?#\s]+)@/gi;
+const MAX_DEPTH = 12;
+
+export class Redactor {
+  private secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  constructor(secrets: Iterable<string> = []) {
+    this.add(...secrets);
+  }
+
+  /** Registers more secret values (e.g. a token generated at start). Values under 4 characters are ignored. */
+  add(...values: string[]): void {
+    for (const v of values) if (typeof v === 'string' && v.length >= 4) this.secrets.add(v);
+    this.rebuild();
+  }
+
+  redactString(s: string): string {
+    let out = s;
+    if (this.pattern) out = out.replace(this.pattern, REDACTED);
+    return out.replace(BEARER, `$1 ${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+  }
+
+  /** A redacted deep copy: strings scrubbed, secret-named keys blanked, errors flattened (message and stack scrubbed). */
+  redact<T>(value: T): T {
+    return this.walk(value, 0, new WeakSet()) as T;
+  }
+
+  private walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+    if (typeof value === 'string') return this.redactString(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > MAX_DEPTH) return '[Truncated]';
+    if (seen.has(value)) return '[Circular]';
+    seen.add(value);
+    if (value instanceof Error) {
+      const e = value as Error & { code?: unknown; cause?: unknown };
+      const out: Record<string, unknown> = { type: e.name, message: this.redactString(e.message) };
+      if (e.stack) out.stack = this.redactString(e.stack);
+      if (e.code !== undefined) out.code = e.code;
+      if (e.cause !== undefined) out.cause = this.walk(e.cause, depth + 1, seen);
+      return out;
+    }
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1, seen));
+    if (value instanceof Date) return value;
+    if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? REDACTED : this.walk(v, depth + 1, seen);
+    }
+    return out;
+  }
+
+  private rebuild(): void {
+    const list = [...this.secrets].sort((a, b) => b.length - a.length);
+    this.pattern = list.length
+      ? new RegExp(list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
+      : undefined;
+  }
+}

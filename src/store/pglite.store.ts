@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import type { Logger } from 'pino';
+import { StewardError } from '../common/errors.js';
+import type { Queryable, QueryResult, Store } from './store.types.js';
+
+/** Name of the lock file that keeps a second Steward process (or a second store in this one) off a data directory. */
+export const LOCK_FILE = 'steward.lock';
+
+/** A lock file with no readable pid younger than this is taken to be mid-creation by its owner, not stale. */
+const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+export interface PgliteStoreOptions {
+  /** Relative paths resolve against this directory. */
+  baseDir: string;
+  logger: Logger;
+}
+
+/**
+ * The embedded store: PostgreSQL compiled to WebAssembly, its data directory on local disk. One connection per
+ * process; PGlite serialises queries and transactions itself. Never share a data directory between processes: the
+ * `steward.lock` file taken here refuses the second one.
+ */
+export class PgliteStore implements Store {
+  readonly kind = 'pglite' as const;
+  private closing?: Promise<void>;
+
+  private constructor(
+    /** Absolute path of the data directory. */
+    readonly location: string,
+    private readonly db: PGlite,
+    private readonly lock: DirLock,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Creates the directory when missing, proves it writable, takes the lock and starts PGlite (running initdb on an
+   * empty directory).
+   * @throws StewardError STORE_NOT_WRITABLE, STORE_LOCKED, or STORE_UNAVAILABLE when PGlite itself fails to start.
+   */
+  static async open(dataPath: string, opts: PgliteStoreOptions): Promise<PgliteStore> {
+    const dir = path.resolve(opts.baseDir, dataPath);
+    ensureWritableDir(dir);
+    const lock = acquireDirLock(dir, opts.logger);
+    let db: PGlite | undefined;
+    try {
+      db = new PGlite(dir);
+      await db.waitReady;
+    } catch (e) {
+      await db?.close().catch(() => undefined);
+      lock.release();
+      throw new StewardError('STORE_UNAVAILABLE', `cannot start the embedded database in ${dir}: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
+    return new PgliteStore(dir, db, lock, opts.logger);
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    return runQuery<T>(this.db, sql, params);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    // PGlite issues BEGIN, COMMIT on success, ROLLBACK when fn throws (and rethrows).
+    return this.db.transaction((tx) =>
+      fn({ query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => runQuery<R>(tx, sql, params) }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.db.query('SELECT 1');
+    } catch (e) {
+      throw new StewardError('STORE_UNAVAILABLE', `store ${this.location} did not answer: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.db.close();
+      } catch (e) {
+        this.logger.warn({ store: this.location, err: errorMessage(e) }, 'error while closing the embedded database');
+      } finally {
+        this.lock.release();
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Runs SQL on PGlite or one of its transactions. Without parameters it uses the simple-query protocol (like
+ * node-postgres), so a migration may hold several statements; the result is the last statement's.
+ */
+async function runQuery<T>(db: PGlite | Transaction, sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+  if (params === undefined || params.length === 0) {
+    const results = await db.exec(sql);
+    return toQueryResult(results[results.length - 1] as Results<T> | undefined);
+  }
+  return toQueryResult(await db.query<T>(sql, params));
+}
+
+function toQueryResult<T>(r: Results<T> | undefined): QueryResult<T> {
+  if (!r) return { rows: [], rowCount: 0 };
+  return { rows: r.rows, rowCount: r.rowCount ?? r.affectedRows ?? 0 };
+}
+
+/** Duck-typed: errors from Node's core modules may come from another realm (jest's vm), failing `instanceof Error`. */
+function errorMessage(e: unknown): string {
+  const message = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : String(e);
+}
+
+/** mkdir -p, then write and remove a probe file: the one test of writability that holds for root, ACLs, RO mounts. */
+function ensureWritableDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.steward-write-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+    fs.writeFileSync(probe, 'probe');
+    fs.rmSync(probe);
+  } catch (e) {
+    throw new StewardError('STORE_NOT_WRITABLE', `store.path ${dir} is not writable: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+interface DirLock {
+  readonly file: string;
+  release(): void;
+}
+
+interface LockHolder {
+  pid?: number;
+  raw: string;
+  mtimeMs: number;
+}
+
+/**
+ * Takes `<dir>/steward.lock` with an exclusive create holding our pid. An existing lock whose pid is alive (this
+ * process included: a second store on the same directory would corrupt it) refuses; a lock left by a dead process is
+ * replaced.
+ */
+function acquireDirLock(dir: string, logger: Logger): DirLock {
+  const file = path.join(dir, LOCK_FILE);
+  const content = `${process.pid}\n`;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o644);
+      try {
+        fs.writeSync(fd, content);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return {
+        file,
+        release: () => {
+          // Remove only a lock that is still ours.
+          const holder = readLock(file);
+          if (holder?.raw === content) fs.rmSync(file, { force: true });
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new StewardError('STORE_NOT_WRITABLE', `store.path ${dir} is not writable: ${errorMessage(e)}`, {
+          cause: e,
+        });
+      }
+    }
+    const holder = readLock(file);
+    if (!holder) continue; // removed meanwhile: try again
+    if (holder.pid !== undefined && isAlive(holder.pid)) {
+      throw new StewardError(
+        'STORE_LOCKED',
+        `store.path ${dir} is in use by another Steward process (pid ${holder.pid})`,
+      );
+    }
+    if (holder.pid === undefined && Date.now() - holder.mtimeMs < UNREADABLE_LOCK_GRACE_MS) {
+      throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid unknown)`);
+    }
+    // Stale: remove it unless it changed under us (another starter replaced it first), then try again.
+    const again = readLock(file);
+    if (again && again.raw === holder.raw) {
+      logger.warn(
+        { store: dir, stalePid: holder.pid ?? null },
+        'replacing a stale store lock left by a process that is gone',
+      );
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid unknown)`);
+}
+
+function readLock(file: string): LockHolder | undefined {
+  try {
+    const raw = fs.readFileSync(file, 'utf8');
+    const mtimeMs = fs.statSync(file).mtimeMs;
+    const trimmed = raw.trim();
+    const pid = /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
+    return { raw, mtimeMs, pid: pid !== undefined && pid > 0 && Number.isSafeInteger(pid) ? pid : undefined };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
