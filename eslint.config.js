@@ -19,6 +19,10 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    files: ['test/**', '**/*.spec.ts', '**/*.e2e-spec.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['src/**/*.controller.ts', 'src/**/*.module.ts', 'src/**/*.service.ts', 'src/**/*.guard.ts', 'src/**/*.filter.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },

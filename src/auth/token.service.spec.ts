@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { StewardError } from '../common/errors.js';
+import { type StewardError } from '../common/errors.js';
 import { TokenService, sha256 } from './token.service.js';
 
 const literal = 'viewer-token-0123456789';

@@ -25,6 +25,11 @@ export const ERROR_CATALOGUE = {
   STORE_NOT_WRITABLE: { status: 500, title: 'Store path is not writable' },
   STORE_LOCKED: { status: 500, title: 'Store is in use by another process' },
   NOT_READY: { status: 503, title: 'Not ready' },
+  // plugins / tools (calls rejected before a handler runs; failures inside a tool are tool results, not these)
+  TOOL_NOT_FOUND: { status: 404, title: 'No such tool' },
+  TOOL_INPUT_INVALID: { status: 400, title: 'Tool input is invalid' },
+  TOOL_INPUT_TOO_LARGE: { status: 413, title: 'Tool input too large' },
+  TOOL_ENVIRONMENT_INVALID: { status: 400, title: 'Tool environments are invalid' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

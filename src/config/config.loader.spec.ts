@@ -163,3 +163,23 @@ describe('config loader: bad input, each with its exact message and position', (
     expect(() => load('server:\n  port: x\n')).toThrow('invalid configuration (steward.yaml), 1 error:\n  2:9: server.port: must be an integer');
   });
 });
+
+describe('steward.example.yaml', () => {
+  it('documents every top-level and nested schema key and validates', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { packageRoot, loadContract } = await import('../common/paths.js');
+    const text = readFileSync(join(packageRoot(), 'steward.example.yaml'), 'utf8');
+    const { config } = fromText('steward.example.yaml', text, packageRoot(), {
+      STEWARD_CI_TOKEN: TOKEN,
+      SISENSE_PROD_TOKEN: 'sisense-token',
+      WAREHOUSE_PASSWORD: 'pw-warehouse',
+      OPENAI_API_KEY: 'sk-test-key',
+    });
+    expect(config.environments['prod-sisense'].kind).toBe('sisense');
+    const schema = loadContract<{ properties: Record<string, { properties?: Record<string, unknown> }> }>('config.schema.json');
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      expect(text).toMatch(new RegExp(`^${key}:`, 'm'));
+      for (const inner of Object.keys(sub.properties ?? {})) expect(text).toContain(`${inner}`);
+    }
+  });
+});

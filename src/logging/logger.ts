@@ -1,7 +1,7 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { LoggingConfig } from '../config/config.types.js';
-import { Redactor } from './redactor.js';
+import { type Redactor } from './redactor.js';
 
 export type { Logger } from 'pino';
 
