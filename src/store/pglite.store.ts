@@ -1,9 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
 import { StewardError } from '../common/errors.js';
+import { isEmptyDataDir, loadTemplate } from './pglite-template.js';
 import type { Queryable, QueryResult, Store } from './store.types.js';
 
 /** Name of the lock file that keeps a second Steward process (or a second store in this one) off a data directory. */
@@ -26,6 +28,8 @@ export interface PgliteStoreOptions {
 export class PgliteStore implements Store {
   readonly kind = 'pglite' as const;
   private closing?: Promise<void>;
+  /** Set inside transaction callbacks, to spot store.query() calls there (they wait for the transaction: deadlock). */
+  private readonly inTransaction = new AsyncLocalStorage<true>();
 
   private constructor(
     /** Absolute path of the data directory. */
@@ -44,28 +48,61 @@ export class PgliteStore implements Store {
     const dir = path.resolve(opts.baseDir, dataPath);
     ensureWritableDir(dir);
     const lock = acquireDirLock(dir, opts.logger);
+    // The embedded server's own log (stderr): PGlite's startup error is only "failed to initialize properly", the
+    // reason (FATAL/DETAIL lines) is here. Kept for the error message, then passed on at trace level.
+    const serverLog: string[] = [];
+    const onStderr = (line: string): boolean => {
+      serverLog.push(line);
+      if (serverLog.length > 50) serverLog.shift();
+      opts.logger.trace({ store: dir, pglite: line }, 'embedded postgres log');
+      return false;
+    };
     let db: PGlite | undefined;
     try {
-      db = new PGlite(dir);
+      const template = isEmptyDataDir(dir) ? loadTemplate() : undefined;
+      db = new PGlite(dir, { onStderr, ...(template ? { loadDataDir: template } : {}) });
       await db.waitReady;
     } catch (e) {
       await db?.close().catch(() => undefined);
       lock.release();
-      throw new StewardError('STORE_UNAVAILABLE', `cannot start the embedded database in ${dir}: ${errorMessage(e)}`, {
-        cause: e,
-      });
+      const reasons = serverLog
+        .map((l) => /\b(PANIC|FATAL|ERROR|DETAIL|HINT):\s+(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => `${m[1]}: ${m[2].trim()}`);
+      throw new StewardError(
+        'STORE_UNAVAILABLE',
+        `cannot start the embedded database in ${dir}: ${[errorMessage(e), ...reasons].join('; ')}`,
+        { cause: e },
+      );
     }
     return new PgliteStore(dir, db, lock, opts.logger);
   }
 
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    this.warnIfInTransaction('query');
     return runQuery<T>(this.db, sql, params);
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.warnIfInTransaction('transaction');
     // PGlite issues BEGIN, COMMIT on success, ROLLBACK when fn throws (and rethrows).
     return this.db.transaction((tx) =>
-      fn({ query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => runQuery<R>(tx, sql, params) }),
+      this.inTransaction.run(true, () =>
+        fn({ query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => runQuery<R>(tx, sql, params) }),
+      ),
+    );
+  }
+
+  /**
+   * PGlite has one connection: a store.query()/transaction() issued from inside a transaction callback queues behind
+   * that transaction, so awaiting it there never returns. (On PostgreSQL it would run on another connection, outside
+   * the transaction: also a bug.) Not thrown, since work merely started there and not awaited is legitimate.
+   */
+  private warnIfInTransaction(method: string): void {
+    if (this.inTransaction.getStore() === undefined) return;
+    this.logger.warn(
+      { store: this.location, stack: new Error('called from').stack },
+      `store.${method}() called inside store.transaction(): use the transaction's tx; awaiting this there deadlocks on PGlite`,
     );
   }
 

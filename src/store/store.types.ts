@@ -14,7 +14,11 @@ export interface Store extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Where the data lives, with any password removed (safe to log). */
   readonly location: string;
-  /** Runs fn in one transaction (BEGIN/COMMIT, ROLLBACK on throw). */
+  /**
+   * Runs fn in one transaction (BEGIN/COMMIT, ROLLBACK on throw). Inside fn query through `tx` only: PGlite has a
+   * single connection, so awaiting store.query() or store.transaction() from inside fn never returns (PGlite store
+   * logs a warning), and on PostgreSQL it would run outside the transaction.
+   */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer `SELECT 1`. */
   ping(): Promise<void>;

@@ -83,12 +83,12 @@ describe('steward CLI (in-process)', () => {
   });
 });
 
-describe('steward binary (bin/steward.js over dist/)', () => {
+describe('steward binary (dist/src/main.js, the package bin)', () => {
   it('serves /health within 5 s on the embedded defaults and exits 0 on SIGTERM', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'steward.yaml'), `server: { port: 0 }\nlogging: { format: json }\nauth: { tokens: [ { name: a, token: ${TOKENS.admin}, role: admin } ] }\n`);
     const started = Date.now();
-    const child = spawn(process.execPath, [join(ROOT, 'bin/steward.js'), 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const url = await new Promise<string>((resolve, reject) => {

@@ -371,12 +371,15 @@ if (!PG_URL) {
 }
 
 describe('pglite store: directory, lock', () => {
+  // Most tests start from a copy of an initdb'd directory (initdb takes seconds); the first one runs initdb for real.
+  const leg = pgliteLeg();
   let root: string;
   const open: Store[] = [];
   const children: number[] = [];
-  beforeAll(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-pglite-test-'));
-  });
+  beforeAll(async () => {
+    await leg.setup();
+    root = (await leg.fresh()).baseDir;
+  }, 60_000);
   afterEach(async () => {
     await Promise.all(open.splice(0).map((s) => s.close()));
     for (const pid of children.splice(0)) {
@@ -387,103 +390,97 @@ describe('pglite store: directory, lock', () => {
       }
     }
   });
-  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  afterAll(() => leg.teardown());
 
   const cfg = (p?: string) => ({ ...(p === undefined ? {} : { path: p }), poolSize: 1, connect: CONNECT });
-  const openAt = async (baseDir: string, p?: string) => {
-    const s = await openStore(cfg(p), { baseDir, logger: silent });
+  const openAt = async (baseDir: string, p?: string, logger = silent) => {
+    const s = await openStore(cfg(p), { baseDir, logger });
     open.push(s);
     return s;
   };
+  /** Absolute path of a fresh, initdb'd data directory. */
+  const freshDir = async () => {
+    const t = await leg.fresh();
+    return path.join(t.baseDir, t.config.path!);
+  };
 
-  it(`creates the default ${DEFAULT_STORE_PATH} under baseDir, holds the lock while open, releases it on close`, async () => {
+  it(`creates the default ${DEFAULT_STORE_PATH} under baseDir (initdb), holds the lock while open, releases it on close`, async () => {
     const base = path.join(root, 'default');
     const store = await openAt(base);
     const dir = path.join(base, DEFAULT_STORE_PATH);
     expect(store.kind).toBe('pglite');
     expect(store.location).toBe(dir);
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('.steward-write-probe'))).toEqual([]);
     await store.close();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
   }, 60_000);
 
   it('resolves a relative store.path against baseDir and accepts an absolute one as is', async () => {
-    const base = path.join(root, 'rel');
-    fs.mkdirSync(base);
-    const tmpl = path.join(root, 'rel-template');
-    const s1 = await openAt(base, 'nested/../data');
-    expect(s1.location).toBe(path.join(base, 'data'));
+    const dir = await freshDir();
+    const rel = path.relative(root, dir);
+    const s1 = await openAt(root, `nested/../${rel}`);
+    expect(s1.location).toBe(dir);
     await s1.close();
-    fs.cpSync(path.join(base, 'data'), tmpl, { recursive: true });
-    const s2 = await openAt('/somewhere/else', tmpl);
-    expect(s2.location).toBe(tmpl);
-  }, 60_000);
+    const s2 = await openAt('/somewhere/else', dir);
+    expect(s2.location).toBe(dir);
+  });
 
   it('fails with STORE_NOT_WRITABLE when the path cannot be a directory', async () => {
     const file = path.join(root, 'a-regular-file');
     fs.writeFileSync(file, 'not a directory');
     const dir = path.join(file, 'data');
-    await expectStewardError(
-      openAt(root, dir),
-      'STORE_NOT_WRITABLE',
-      `store.path ${dir} is not writable: ENOTDIR: not a directory, mkdir '${dir}'`,
-    );
-    await expectStewardError(
-      openAt(root, 'a-regular-file/data'),
-      'STORE_NOT_WRITABLE',
-      `store.path ${dir} is not writable: ENOTDIR: not a directory, mkdir '${dir}'`,
-    );
+    const expected = `store.path ${dir} is not writable: ENOTDIR: not a directory, mkdir '${dir}'`;
+    await expectStewardError(openAt(root, dir), 'STORE_NOT_WRITABLE', expected);
+    await expectStewardError(openAt(root, 'a-regular-file/data'), 'STORE_NOT_WRITABLE', expected);
   });
 
   it('refuses a second open of the same directory with STORE_LOCKED while the first is open', async () => {
-    const base = path.join(root, 'locked');
-    const first = await openAt(base, 'data');
-    const dir = path.join(base, 'data');
+    const dir = await freshDir();
+    const first = await openAt(root, dir);
     await expectStewardError(
-      openAt(base, 'data'),
+      openAt(root, dir),
       'STORE_LOCKED',
       `store.path ${dir} is in use by another Steward process (pid ${process.pid})`,
     );
     // the refused open touched nothing: the first store still works and still holds the lock
     await first.ping();
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     await first.close();
-    const second = await openAt(base, 'data');
+    const second = await openAt(root, dir);
     await second.ping();
-  }, 60_000);
+  });
 
-  it('refuses a directory locked by another live process', async () => {
-    const dir = path.join(root, 'other-process');
-    fs.mkdirSync(dir);
+  it('refuses a directory locked by another live process, leaving its lock alone', async () => {
+    const dir = await freshDir();
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     children.push(child.pid!);
     fs.writeFileSync(path.join(dir, LOCK_FILE), `${child.pid}\n`);
     await expectStewardError(
-      openAt(root, 'other-process'),
+      openAt(root, dir),
       'STORE_LOCKED',
       `store.path ${dir} is in use by another Steward process (pid ${child.pid})`,
     );
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(child.pid));
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${child.pid}\n`);
   });
 
   it('replaces a stale lock left by a process that is gone', async () => {
-    const dir = path.join(root, 'stale');
-    fs.mkdirSync(dir);
+    const dir = await freshDir();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const deadPid = Number(dead.stdout);
     expect(deadPid).toBeGreaterThan(0);
     fs.writeFileSync(path.join(dir, LOCK_FILE), `${deadPid}\n`);
     const { logger, lines } = captureLogger();
-    const store = await openStore(cfg(dir), { baseDir: root, logger });
-    open.push(store);
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    const store = await openAt(root, dir, logger);
+    await store.ping();
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     expect(lines.some((l) => l.level === WARN && l.stalePid === deadPid)).toBe(true);
-  }, 60_000);
+    await store.close();
+    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
 
-  it('treats an unreadable lock as held while fresh and as stale once old', async () => {
-    const dir = path.join(root, 'garbage');
-    fs.mkdirSync(dir);
+  it('treats a lock without a pid as held while fresh (its owner may be writing it) and as stale once old', async () => {
+    const dir = await freshDir();
     const lock = path.join(dir, LOCK_FILE);
     fs.writeFileSync(lock, '');
     await expectStewardError(
@@ -495,7 +492,31 @@ describe('pglite store: directory, lock', () => {
     fs.utimesSync(lock, old, old);
     const store = await openAt(root, dir);
     await store.ping();
-  }, 60_000);
+  });
+
+  it('warns when store.query() is issued inside a transaction callback (awaiting it there would deadlock)', async () => {
+    const { logger, lines } = captureLogger();
+    const store = await openAt(root, await freshDir(), logger);
+    let later: Promise<unknown> | undefined;
+    await store.transaction(async (tx) => {
+      later = store.query('SELECT 1 AS one'); // not awaited here: it runs once the transaction is over
+      await tx.query('SELECT 1');
+    });
+    expect(await later).toEqual({ rows: [{ one: 1 }], rowCount: 1 });
+    expect(lines.filter((l) => l.level === WARN).map((l) => l.msg)).toEqual([
+      "store.query() called inside store.transaction(): use the transaction's tx; awaiting this there deadlocks on PGlite",
+    ]);
+  });
+
+  it('releases the lock when PGlite cannot start on the directory', async () => {
+    const dir = await freshDir();
+    fs.writeFileSync(path.join(dir, 'PG_VERSION'), '9\n'); // a data directory from an incompatible PostgreSQL
+    const err = await expectStewardError(openAt(root, dir), 'STORE_UNAVAILABLE');
+    expect(err.message).toContain(`cannot start the embedded database in ${dir}: `);
+    expect(err.message).toContain('FATAL: database files are incompatible with server');
+    expect(err.message).toContain('DETAIL: The data directory was initialized by PostgreSQL version 9');
+    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
 });
 
 describe('postgres store: connecting (needs no server)', () => {
