@@ -4,6 +4,7 @@ import { readPackageJson } from '../common/paths.js';
 import { loadConfig } from '../config/config.loader.js';
 import { CONFIG as CONFIG_TOKEN, type LoadedConfig } from '../config/config.types.js';
 import { startDaemon } from '../daemon.js';
+import { buildRegistryFile, checkRegistryFile } from '../registry/registry.commands.js';
 import { EXIT } from './exit-codes.js';
 
 export interface CliIo {
@@ -93,6 +94,24 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
           `${Object.keys(c.environments).length} environment(s)\n`,
       );
     });
+
+  const registry = program.command('registry').description('The generated tool registry (registry/tools.registry.json).');
+  const registryAction = (fn: typeof buildRegistryFile) => async (o: { config?: string }) => {
+    const loaded = o.config ? load(o.config) : undefined;
+    const result = await fn({ plugins: loaded?.config.plugins, baseDir: loaded?.baseDir });
+    (result.ok ? io.out : io.err)(`${result.message}\n`);
+    if (!result.ok) code = EXIT.FAILURE;
+  };
+  registry
+    .command('build')
+    .description('Regenerate the registry from the plugins, deterministically.')
+    .addOption(configOption())
+    .action(registryAction(buildRegistryFile));
+  registry
+    .command('check')
+    .description('Exit 1 when the committed registry is stale or a plugin fails to load (CI runs this).')
+    .addOption(configOption())
+    .action(registryAction(checkRegistryFile));
 
   try {
     await program.parseAsync(argv, { from: 'node' });

@@ -22,7 +22,10 @@ export function readManifest(dir: string): PluginManifest {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw fail(
-      doc.errors.map((e) => ({ message: `YAML syntax error: ${e.message.split('\n')[0]}`, line: e.linePos?.[0].line, column: e.linePos?.[0].col })),
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { message: `YAML syntax error: ${e.message.split('\n')[0]}`, line: pos.line, column: pos.col };
+      }),
     );
   }
   const raw: unknown = doc.toJS();
@@ -34,7 +37,8 @@ export function readManifest(dir: string): PluginManifest {
 
   const errors: ErrorDetail[] = [];
   const at = (path: PathSegment[], message: string) => errors.push({ path: dottedPath(path), message, ...locator(doc, lineCounter)(path) });
-  if (manifest.id !== basename(dir)) at(['id'], `must equal the plugin's folder name "${basename(dir)}"`);
+  if (manifest.id === 'dirs') at(['id'], '"dirs" is reserved (plugins.dirs in steward.yaml)');
+  else if (manifest.id !== basename(dir)) at(['id'], `must equal the plugin's folder name "${basename(dir)}"`);
   const seen = new Set<string>();
   manifest.modules.forEach((m, i) => {
     if (seen.has(m.id)) at(['modules', i, 'id'], `duplicate module id "${m.id}"`);

@@ -1,0 +1,33 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { MinRole } from '../auth/roles.js';
+import { PluginCatalogue } from './plugin.catalogue.js';
+import { PLUGIN_CATALOGUE } from './plugins.tokens.js';
+
+@ApiTags('plugins')
+@ApiBearerAuth()
+@Controller('plugins')
+export class PluginsController {
+  constructor(@Inject(PLUGIN_CATALOGUE) private readonly catalogue: PluginCatalogue) {}
+
+  @Get()
+  @MinRole('viewer')
+  @ApiOperation({ summary: 'Every discovered plugin: loaded, disabled or failed (with the reason), and its tool count.' })
+  @ApiOkResponse({ schema: { example: { plugins: [{ id: 'demo', version: '0.1.0', status: 'loaded', kinds: ['demo'], modules: ['util'], toolCount: 3 }] } } })
+  list() {
+    const plugins = this.catalogue.plugins().map((p) => ({
+      id: p.id,
+      version: p.version,
+      description: p.description,
+      status: p.status,
+      ...(p.reason && { reason: p.reason }),
+      ...(p.errors && { errors: p.errors }),
+      dir: p.dir,
+      kinds: p.kinds,
+      modules: p.modules,
+      toolCount: p.tools.length,
+      ...(p.filteredTools.length > 0 && { filteredTools: p.filteredTools }),
+    }));
+    return { plugins };
+  }
+}
