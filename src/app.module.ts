@@ -8,6 +8,7 @@ import { CONFIG, type LoadedConfig } from './config/config.types.js';
 import { DaemonController } from './http/daemon.controller.js';
 import { HealthController, type DaemonInfo } from './http/health.controller.js';
 import { OpenApiController } from './http/openapi.controller.js';
+import { McpModule } from './mcp/mcp.module.js';
 import { PluginsModule } from './plugins/plugins.module.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { DAEMON_INFO, LOGGER, OPENAPI_DOCUMENT, REDACTOR, STORE } from './http/tokens.js';
@@ -42,7 +43,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }), PluginsModule.forRoot({ baseDir: ctx.loaded.baseDir })],
+      imports: [EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }), PluginsModule.forRoot({ baseDir: ctx.loaded.baseDir }), McpModule],
       controllers: [HealthController, DaemonController, OpenApiController],
       providers,
       exports: [CONFIG, LOGGER, REDACTOR, STORE, TokenService, DAEMON_INFO, OPENAPI_DOCUMENT],

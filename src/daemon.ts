@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
+import cors from 'cors';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { DestinationStream, Logger } from 'pino';
@@ -13,6 +14,7 @@ import { TokenService, generateToken } from './auth/token.service.js';
 import { StewardError } from './common/errors.js';
 import { readPackageJson } from './common/paths.js';
 import type { LoadedConfig, TokenConfig } from './config/config.types.js';
+import { hostAndOriginCheck } from './http/host-origin.middleware.js';
 import { authenticate, jsonBody, requestId } from './http/http.middleware.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
@@ -69,6 +71,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     app.use(requestId(logger.child({ component: 'http' })));
+    app.use(hostAndOriginCheck(config.server));
+    if (config.server.allowedOrigins.length > 0) {
+      app.use(
+        cors({
+          origin: config.server.allowedOrigins,
+          allowedHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'X-Request-Id'],
+          exposedHeaders: ['Mcp-Session-Id', 'X-Request-Id', 'WWW-Authenticate'],
+          maxAge: 600,
+        }),
+      );
+    }
     app.use(authenticate(tokens, PUBLIC_PATHS));
     app.use(jsonBody(config.server.bodyLimitBytes));
     openapi.document = buildOpenApi(app, pkg.version);

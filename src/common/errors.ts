@@ -19,6 +19,8 @@ export const ERROR_CATALOGUE = {
   AUTH_MALFORMED_TOKEN: { status: 401, title: 'Malformed Authorization header' },
   AUTH_INVALID_TOKEN: { status: 401, title: 'Unknown bearer token' },
   AUTH_FORBIDDEN: { status: 403, title: 'Insufficient role' },
+  HOST_FORBIDDEN: { status: 403, title: 'Host not allowed' },
+  ORIGIN_FORBIDDEN: { status: 403, title: 'Origin not allowed' },
   // config / store / runtime
   CONFIG_INVALID: { status: 500, title: 'Configuration is invalid' },
   STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable' },
@@ -30,6 +32,9 @@ export const ERROR_CATALOGUE = {
   TOOL_INPUT_INVALID: { status: 400, title: 'Tool input is invalid' },
   TOOL_INPUT_TOO_LARGE: { status: 413, title: 'Tool input too large' },
   TOOL_ENVIRONMENT_INVALID: { status: 400, title: 'Tool environments are invalid' },
+  // playbooks
+  PLAYBOOK_INVALID: { status: 400, title: 'Playbook is invalid' },
+  PLAYBOOK_NOT_FOUND: { status: 404, title: 'No such playbook' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

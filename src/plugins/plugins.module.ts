@@ -34,6 +34,7 @@ export class PluginsModule implements OnApplicationShutdown {
   static forRoot(options: PluginsModuleOptions = {}): DynamicModule {
     return {
       module: PluginsModule,
+      global: true,
       controllers: [PluginsController, ToolsController],
       providers: [
         {

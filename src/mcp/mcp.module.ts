@@ -1,0 +1,63 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/roles.js';
+import { CONFIG, type StewardConfig } from '../config/config.types.js';
+import { DAEMON_INFO, LOGGER } from '../http/tokens.js';
+import type { DaemonInfo } from '../http/health.controller.js';
+import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
+import { PLUGIN_CATALOGUE, TOOL_INVOKER } from '../plugins/plugins.tokens.js';
+import type { ToolInvoker } from '../plugins/tool.invoker.js';
+import { EngineClient } from './engine.client.js';
+import { McpToolSurface } from './mcp-tools.js';
+import { McpController } from './mcp.controller.js';
+import { createMcpServer, type McpServerDeps } from './mcp.server.js';
+import { McpSessions } from './mcp.sessions.js';
+import { FailClosedGate, TOOL_GATE, type ToolGate } from './tool-gate.js';
+
+export const MCP_DEPS = Symbol('MCP_DEPS');
+export const ENGINE_CLIENT = Symbol('ENGINE_CLIENT');
+/** The identity Steward's own engine acts under; the person behind a run is recorded by the runner. */
+export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admin' };
+
+@Module({
+  controllers: [McpController],
+  providers: [
+    { provide: TOOL_GATE, useValue: new FailClosedGate() },
+    {
+      provide: MCP_DEPS,
+      inject: [PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, CONFIG, LOGGER, DAEMON_INFO],
+      useFactory: (catalogue: PluginCatalogue, invoker: ToolInvoker, gate: ToolGate, config: StewardConfig, logger: Logger, info: DaemonInfo): McpServerDeps => ({
+        catalogue,
+        invoker,
+        gate,
+        surface: new McpToolSurface(config.environments),
+        logger,
+        version: info.version,
+        approvalsUrl: (id) => `/approvals/${id}`,
+      }),
+    },
+    {
+      provide: McpSessions,
+      inject: [MCP_DEPS],
+      useFactory: (deps: McpServerDeps) =>
+        new McpSessions({ createServer: (principal) => createMcpServer(deps, { principal, channel: 'mcp' }), logger: deps.logger.child({ component: 'mcp' }) }),
+    },
+    {
+      provide: ENGINE_CLIENT,
+      inject: [MCP_DEPS],
+      useFactory: (deps: McpServerDeps) => EngineClient.connect(createMcpServer(deps, { principal: ENGINE_PRINCIPAL, channel: 'engine' })),
+    },
+  ],
+  exports: [ENGINE_CLIENT, MCP_DEPS, TOOL_GATE],
+})
+export class McpModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(McpSessions) private readonly sessions: McpSessions,
+    @Inject(ENGINE_CLIENT) private readonly engine: EngineClient,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sessions.closeAll();
+    await this.engine.close();
+  }
+}
