@@ -9,6 +9,9 @@ import { DaemonController } from './http/daemon.controller.js';
 import { HealthController, type DaemonInfo } from './http/health.controller.js';
 import { OpenApiController } from './http/openapi.controller.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { PlaybooksModule } from './playbooks/playbooks.module.js';
+import { PLUGIN_CATALOGUE } from './plugins/plugins.tokens.js';
+import { ApprovalsModule, RunsModule } from './runs/runs.module.js';
 import { PluginsModule } from './plugins/plugins.module.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { DAEMON_INFO, LOGGER, OPENAPI_DOCUMENT, REDACTOR, STORE } from './http/tokens.js';
@@ -43,7 +46,14 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }), PluginsModule.forRoot({ baseDir: ctx.loaded.baseDir }), McpModule],
+      imports: [
+        EventEmitterModule.forRoot({ wildcard: false }),
+        PluginsModule.forRoot({ baseDir: ctx.loaded.baseDir }),
+        PlaybooksModule.forRoot({ baseDir: ctx.loaded.baseDir, lookupToken: PLUGIN_CATALOGUE }),
+        ApprovalsModule,
+        McpModule,
+        RunsModule,
+      ],
       controllers: [HealthController, DaemonController, OpenApiController],
       providers,
       exports: [CONFIG, LOGGER, REDACTOR, STORE, TokenService, DAEMON_INFO, OPENAPI_DOCUMENT],

@@ -21,6 +21,15 @@ export const ERROR_CATALOGUE = {
   AUTH_FORBIDDEN: { status: 403, title: 'Insufficient role' },
   HOST_FORBIDDEN: { status: 403, title: 'Host not allowed' },
   ORIGIN_FORBIDDEN: { status: 403, title: 'Origin not allowed' },
+  // approvals and runs
+  APPROVAL_NOT_PENDING: { status: 409, title: 'Approval is not pending' },
+  APPROVAL_EXPIRED: { status: 409, title: 'Approval expired' },
+  APPROVAL_ALREADY_DECIDED: { status: 409, title: 'Already decided by this approver' },
+  APPROVAL_SELF: { status: 403, title: 'Self-approval is not allowed' },
+  RUN_NOT_FOUND: { status: 404, title: 'No such run' },
+  RUN_FINISHED: { status: 409, title: 'Run already finished' },
+  RUN_INVALID: { status: 400, title: 'Invalid run request' },
+  CURSOR_INVALID: { status: 400, title: 'Invalid event cursor' },
   // config / store / runtime
   CONFIG_INVALID: { status: 500, title: 'Configuration is invalid' },
   STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable' },

@@ -63,6 +63,22 @@ describe('config loader: valid input', () => {
     expect(secrets).not.toContain(hash);
   });
 
+  it('treats every env and headers value of an external MCP server as a secret, and the credential of a header alone', () => {
+    const { secrets } = load(
+      [
+        'plugins:',
+        '  mcp:',
+        '    settings:',
+        '      servers:',
+        '        local: { transport: stdio, command: node, args: [server.js], env: { WAREHOUSE_DSN: "dsn-literal-value" } }',
+        '        remote: { transport: http, url: "https://mcp.example.com/mcp", headers: { Authorization: "Bearer hdr-token-value", X-Tenant: acme-corp } }',
+      ].join('\n'),
+    );
+    expect(secrets).toEqual(expect.arrayContaining(['dsn-literal-value', 'Bearer hdr-token-value', 'hdr-token-value', 'acme-corp']));
+    expect(secrets).not.toContain('server.js');
+    expect(secrets).not.toContain('https://mcp.example.com/mcp');
+  });
+
   it('a missing default file means built-in defaults; a missing explicit file is an error', () => {
     const empty = mkdtempSync(join(tmpdir(), 'steward-nocfg-'));
     expect(loadConfig({ env: {}, cwd: empty }).file).toBeUndefined();
@@ -118,7 +134,7 @@ describe('config loader: bad input, each with its exact message and position', (
       '2:9: server.port: must be >= 0',
       '3:9: server.host: must be a string',
       '5:10: logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"',
-      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, playbooks)',
+      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, playbooks, runs)',
     ]);
   });
 

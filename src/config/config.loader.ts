@@ -4,7 +4,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { ConfigError, type ErrorDetail } from '../common/errors.js';
 import { loadContract } from '../common/paths.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
-import type { LoadedConfig, StewardConfig } from './config.types.js';
+import type { LoadedConfig, PluginSettings, StewardConfig } from './config.types.js';
 
 export const DEFAULT_CONFIG_FILE = 'steward.yaml';
 const REFERENCE = /\$\{([a-z]+):([^}]*)\}/g;
@@ -77,6 +77,7 @@ export function fromText(
   }
   if (!config.store.url && !config.store.path) config.store.path = '.steward/data';
   collectSecrets(config, secrets);
+  collectExternalServerSecrets(config, secrets);
   return { config, file, baseDir, secrets: [...secrets].filter((s) => s.length >= 4) };
 }
 
@@ -167,6 +168,27 @@ function semanticChecks(config: StewardConfig, locate: Locate): ErrorDetail[] {
     at(['store', 'connect', 'maxDelayMs'], 'must be at least initialDelayMs');
   }
   return errors;
+}
+
+/**
+ * Every value of `plugins.mcp.settings.servers.*.env` and `.headers` (external MCP servers): credentials are passed
+ * there under any name. For a header like `Bearer <token>`, the credential alone too.
+ */
+function collectExternalServerSecrets(config: StewardConfig, out: Set<string>): void {
+  const servers = (config.plugins.mcp as PluginSettings | undefined)?.settings?.servers;
+  if (!servers || typeof servers !== 'object') return;
+  for (const server of Object.values(servers)) {
+    for (const key of ['env', 'headers']) {
+      const values = (server as Record<string, unknown> | null)?.[key];
+      if (!values || typeof values !== 'object') continue;
+      for (const v of Object.values(values)) {
+        if (typeof v !== 'string' || v === '') continue;
+        out.add(v);
+        const credential = /^[A-Za-z][\w-]*\s+(\S+)$/.exec(v)?.[1];
+        if (key === 'headers' && credential) out.add(credential);
+      }
+    }
+  }
 }
 
 /** Secret values worth redacting even when written literally in the file. */

@@ -63,7 +63,7 @@ export interface EnvironmentConfig {
   tls?: { verify?: boolean; caFile?: string };
   timeoutMs?: number;
   concurrency?: { read?: number; write?: number };
-  policy?: Record<string, unknown>;
+  policy?: EnvironmentPolicyConfig;
   /** Whether tool results from this environment may be shown to a language model (default false). */
   shareToolResults?: boolean;
   /** Plugin-specific options, validated by the plugin serving this kind. */
@@ -105,6 +105,21 @@ export interface StewardConfig {
   llm: LlmConfig;
   plugins: PluginsConfig;
   playbooks: { dirs: string[] };
+  runs: RunsConfig;
+}
+
+export interface RunsConfig {
+  maxConcurrent: number;
+  sseHeartbeatMs: number;
+  defaultConcurrency: { read: number; write: number };
+}
+
+export interface EnvironmentPolicyConfig {
+  requireFor?: ('read' | 'write' | 'destructive')[];
+  requireReasonFor?: ('read' | 'write' | 'destructive')[];
+  approvers?: number;
+  allowSelfApproval?: boolean;
+  expiresAfter?: string;
 }
 
 /** The loaded configuration plus what the loader learned while resolving it. */

@@ -12,7 +12,7 @@ import { McpToolSurface } from './mcp-tools.js';
 import { McpController } from './mcp.controller.js';
 import { createMcpServer, type McpServerDeps } from './mcp.server.js';
 import { McpSessions } from './mcp.sessions.js';
-import { FailClosedGate, TOOL_GATE, type ToolGate } from './tool-gate.js';
+import { TOOL_GATE, type ToolGate } from './tool-gate.js';
 
 export const MCP_DEPS = Symbol('MCP_DEPS');
 export const ENGINE_CLIENT = Symbol('ENGINE_CLIENT');
@@ -22,7 +22,6 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
 @Module({
   controllers: [McpController],
   providers: [
-    { provide: TOOL_GATE, useValue: new FailClosedGate() },
     {
       provide: MCP_DEPS,
       inject: [PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, CONFIG, LOGGER, DAEMON_INFO],
@@ -48,7 +47,7 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
       useFactory: (deps: McpServerDeps) => EngineClient.connect(createMcpServer(deps, { principal: ENGINE_PRINCIPAL, channel: 'engine' })),
     },
   ],
-  exports: [ENGINE_CLIENT, MCP_DEPS, TOOL_GATE],
+  exports: [ENGINE_CLIENT, MCP_DEPS],
 })
 export class McpModule implements OnApplicationShutdown {
   constructor(

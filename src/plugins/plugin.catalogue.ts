@@ -70,6 +70,10 @@ export class PluginCatalogue {
     if (!record) return `no tool "${id}": no plugin "${parts.plugin}" is installed`;
     if (record.status === 'disabled') return `tool "${id}" is unavailable: plugin "${record.id}" is disabled (${record.reason})`;
     if (record.status === 'failed') return `tool "${id}" is unavailable: plugin "${record.id}" failed to load (${record.reason})`;
+    const server = record.servers?.find((s) => s.name === parts.module);
+    if (server && (server.status === 'failed' || server.status === 'disabled')) {
+      return `tool "${id}" is unavailable: external MCP server "${server.name}" is ${server.status}${server.reason ? ` (${server.reason})` : ''}`;
+    }
     if (record.filteredTools.includes(id)) return `tool "${id}" is disabled by the allow-lists in plugins.${record.id} (steward.yaml)`;
     return `no tool "${id}" in plugin "${record.id}"`;
   }

@@ -124,6 +124,47 @@ describe('loadPlugins: config', () => {
   });
 });
 
+describe('loadPlugins: the host-provided mcp plugin (external MCP servers; real peers in test/e2e/mcp-external)', () => {
+  const servers = { peer: { transport: 'stdio', command: 'steward-test-no-such-command' } };
+
+  it('is mounted from plugins.mcp; a server that cannot start is failed in servers while the plugin loads', async () => {
+    const { catalogue } = await createTestHost({ builtinDir: null, config: { mcp: { settings: { servers } } } });
+    expect(catalogue.plugin('mcp')).toMatchObject({ status: 'loaded', dir: '(steward.yaml: plugins.mcp)', modules: ['peer'], tools: [] });
+    expect(catalogue.plugin('mcp')?.servers).toEqual([{ name: 'peer', transport: 'stdio', status: 'failed', reason: 'cannot start "steward-test-no-such-command": command not found', restarts: 0, tools: [] }]);
+    await catalogue.dispose();
+  });
+
+  it.each([
+    [{ enabled: false, settings: { servers } }, 'disabled', 'plugins.mcp.enabled is false'],
+    [{ settings: { servers: { peer: { transport: 'stdio' } } } }, 'failed', 'invalid settings in steward.yaml: plugins.mcp.settings.servers.peer.command: is required for transport: stdio'],
+    [{ settings: {} }, 'failed', 'invalid settings in steward.yaml: plugins.mcp.settings.servers: is required'],
+    [{ modules: ['other'], settings: { servers } }, 'failed', 'plugins.mcp.modules lists "other", which is not a server in plugins.mcp.settings.servers'],
+    [{ tools: ['other.echo'], settings: { servers } }, 'failed', 'plugins.mcp.tools lists "other.echo", which names no configured server (write <server>.<tool> or mcp.<server>.<tool>)'],
+  ])('config %j: %s (%s), nothing started', async (mcp, status, reason) => {
+    const { catalogue } = await createTestHost({ builtinDir: null, config: { mcp } });
+    expect(catalogue.plugin('mcp')).toMatchObject({ status, reason, tools: [] });
+  });
+
+  it('a server the allow-lists leave nothing of is not started', async () => {
+    const { catalogue } = await createTestHost({ builtinDir: null, config: { mcp: { modules: ['peer'], settings: { servers: { ...servers, other: servers.peer } } } } });
+    expect(catalogue.plugin('mcp')?.servers?.[1]).toMatchObject({ name: 'other', status: 'disabled', reason: 'not in plugins.mcp.modules' });
+    expect(catalogue.tools()).toEqual([]);
+    expect(() => catalogue.require('mcp.other.echo')).toThrow('tool "mcp.other.echo" is unavailable: external MCP server "other" is disabled (not in plugins.mcp.modules)');
+  });
+
+  it('is left out when asked (the registry build), without a warning about unknown config', async () => {
+    const { catalogue, logs } = await createTestHost({ builtinDir: null, external: false, config: { mcp: { settings: { servers } } } });
+    expect(catalogue.plugins()).toEqual([]);
+    expect(logs.filter((l) => l.level === 40)).toEqual([]);
+  });
+
+  it('a folder plugin may not take the id mcp', async () => {
+    const dir = external('mcp', 'index.mjs', 'export default 1;');
+    const { catalogue } = await createTestHost({ builtinDir: null, config: { dirs: [dir] } });
+    expect(catalogue.plugin('mcp')).toMatchObject({ status: 'failed', reason: 'plugin id "mcp" is reserved for the external MCP servers of plugins.mcp in steward.yaml' });
+  });
+});
+
 describe('entry resolution', () => {
   const manifest = (entry: string) => ({ entry }) as PluginManifest;
 

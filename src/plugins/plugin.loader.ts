@@ -3,6 +3,8 @@ import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { packageRoot, readPackageJson } from '../common/paths.js';
+import { EXTERNAL_PLUGIN_ID, mountExternalServers } from '../mcp/external/external.plugin.js';
+import type { Backoff } from '../mcp/external/external.server.js';
 import type { PluginSettings, PluginsConfig } from '../config/config.types.js';
 import { entryPath, MANIFEST_FILE, readManifest } from './manifest.js';
 import { isPluginDefinition } from './plugin-api.js';
@@ -22,6 +24,10 @@ export interface LoadPluginsOptions {
   /** The version checked against each manifest's `host` range (default: package.json's). */
   hostVersion?: string;
   factoryTimeoutMs?: number;
+  /** Mount the external MCP servers of `plugins.mcp` (default true; the registry build leaves them out). */
+  external?: boolean;
+  /** Tests: restart delays for external stdio servers. */
+  externalBackoff?: Partial<Backoff>;
 }
 
 /**
@@ -48,6 +54,7 @@ export async function loadPlugins(opts: LoadPluginsOptions): Promise<PluginCatal
       const manifest = readManifest(dir);
       Object.assign(record, { id: manifest.id, version: manifest.version, description: manifest.description, kinds: manifest.kinds, modules: manifest.modules.map((m) => m.id) });
       checkHost(manifest, hostVersion);
+      if (manifest.id === EXTERNAL_PLUGIN_ID) throw new PluginLoadError(`plugin id "${EXTERNAL_PLUGIN_ID}" is reserved for the external MCP servers of plugins.${EXTERNAL_PLUGIN_ID} in steward.yaml`);
       const twin = records.find((r) => r !== record && r.id === manifest.id && r.version !== undefined);
       if (twin) throw new PluginLoadError(`plugin id "${manifest.id}" is already taken by ${twin.dir}`);
       const pluginConfig = config[manifest.id] as PluginSettings | undefined;
@@ -76,8 +83,20 @@ export async function loadPlugins(opts: LoadPluginsOptions): Promise<PluginCatal
       log.error({ dir, reason: record.reason }, 'plugin failed to load; skipped');
     }
   }
+  if (opts.external !== false && config[EXTERNAL_PLUGIN_ID] !== undefined) {
+    const mounted = await mountExternalServers({
+      config: config[EXTERNAL_PLUGIN_ID] as PluginSettings,
+      baseDir: opts.baseDir ?? process.cwd(),
+      logger: opts.logger.child({ plugin: EXTERNAL_PLUGIN_ID }),
+      hostVersion,
+      backoff: opts.externalBackoff,
+    });
+    records.push(mounted.record);
+    for (const t of mounted.tools) tools.set(t.id, t);
+    disposers.push(mounted.dispose);
+  }
   for (const key of Object.keys(config)) {
-    if (key !== 'dirs' && !records.some((r) => r.id === key)) opts.logger.warn({ plugin: key }, `plugins.${key} is configured but no such plugin was found`);
+    if (key !== 'dirs' && key !== EXTERNAL_PLUGIN_ID && !records.some((r) => r.id === key)) opts.logger.warn({ plugin: key }, `plugins.${key} is configured but no such plugin was found`);
   }
   return new PluginCatalogue(records, [...tools.values()], disposers);
 }

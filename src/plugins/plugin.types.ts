@@ -33,6 +33,29 @@ export interface PluginRecord {
   tools: string[];
   /** Ids of tools it registered that the config's allow-lists leave out. */
   filteredTools: string[];
+  /** The host-provided `mcp` plugin only: each external MCP server as it is now (read live, at every access). */
+  readonly servers?: readonly ExternalServerStatus[];
+}
+
+export type ExternalServerState = 'connecting' | 'connected' | 'restarting' | 'failed' | 'disabled' | 'closed';
+
+/** One external MCP server mounted from `plugins.mcp.settings.servers.<name>` (a module of the `mcp` plugin). */
+export interface ExternalServerStatus {
+  name: string;
+  transport: 'stdio' | 'http';
+  status: ExternalServerState;
+  /** Why it failed, is disabled or is restarting, in one line a person can act on. */
+  reason?: string;
+  /** How many times its process was restarted after exiting (stdio), or it was reconnected after losing it (http). */
+  restarts: number;
+  /** Ids of the tools it offers (fixed at load; after the allow-lists). */
+  tools: string[];
+  /** Remote tools not mounted, each with why. */
+  skippedTools?: { tool: string; reason: string }[];
+  /** The remote's own name and version (from initialize). */
+  remote?: { name: string; version: string };
+  /** The child process, while one runs (stdio). */
+  pid?: number;
 }
 
 /** A tool checked at load time and ready to call: the definition plus what the host derived from it. */

@@ -12,8 +12,25 @@ export class PluginsController {
 
   @Get()
   @MinRole('viewer')
-  @ApiOperation({ summary: 'Every discovered plugin: loaded, disabled or failed (with the reason), and its tool count.' })
-  @ApiOkResponse({ schema: { example: { plugins: [{ id: 'demo', version: '0.1.0', status: 'loaded', kinds: ['demo'], modules: ['util'], toolCount: 3 }] } } })
+  @ApiOperation({
+    summary: 'Every discovered plugin: loaded, disabled or failed (with the reason), and its tool count; for `mcp`, each external MCP server and its live status.',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        plugins: [
+          { id: 'demo', version: '0.1.0', status: 'loaded', kinds: ['demo'], modules: ['util'], toolCount: 3 },
+          {
+            id: 'mcp',
+            status: 'loaded',
+            modules: ['everything'],
+            toolCount: 12,
+            servers: [{ name: 'everything', transport: 'stdio', status: 'connected', restarts: 0, tools: ['mcp.everything.echo'], pid: 4242 }],
+          },
+        ],
+      },
+    },
+  })
   list() {
     const plugins = this.catalogue.plugins().map((p) => ({
       id: p.id,
@@ -27,6 +44,7 @@ export class PluginsController {
       modules: p.modules,
       toolCount: p.tools.length,
       ...(p.filteredTools.length > 0 && { filteredTools: p.filteredTools }),
+      ...(p.servers && { servers: p.servers }),
     }));
     return { plugins };
   }

@@ -44,6 +44,13 @@ describe('registry commands', () => {
     expect(await buildRegistryFile({ file, plugins })).toMatchObject({ ok: true, message: expect.stringContaining('(7 tools)') });
   });
 
+  it('leaves external MCP servers (plugins.mcp) out: they depend on local config, so nothing is started', async () => {
+    const file = tempFile();
+    const plugins = { dirs: [], mcp: { settings: { servers: { peer: { transport: 'stdio', command: 'no-such-command-steward-test' } } } } } as unknown as PluginsConfig;
+    expect(await buildRegistryFile({ file, plugins })).toMatchObject({ ok: true, message: expect.stringContaining('(7 tools)') });
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(defaultRegistryFile(), 'utf8'));
+  });
+
   it('refuses to build or pass while a plugin fails to load, and writes nothing', async () => {
     const file = tempFile();
     const plugins = { dirs: [join(packageRoot(), 'test/fixtures/plugins/throws-in-factory')] } as PluginsConfig;

@@ -65,7 +65,8 @@ async function loadAll(opts: RegistryCommandOptions): Promise<{ catalogue: Plugi
     if (id !== 'dirs') config[id] = { settings: (entry as PluginSettings).settings };
   }
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const catalogue = await loadPlugins({ config, baseDir: opts.baseDir, logger, builtinDir: opts.builtinDir });
+  // External MCP servers (plugins.mcp) depend on the local config and on what runs: never in the committed registry.
+  const catalogue = await loadPlugins({ config, baseDir: opts.baseDir, logger, builtinDir: opts.builtinDir, external: false });
   const failed = catalogue.plugins().filter((p) => p.status === 'failed');
   if (failed.length === 0) return { catalogue };
   await catalogue.dispose();

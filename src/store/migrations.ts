@@ -22,7 +22,118 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
-  // { id: 2, name: 'runs', sql: `CREATE TABLE runs (...);` },
+  {
+    id: 2,
+    name: 'runs',
+    sql: `
+      CREATE TABLE runs (
+        id              text PRIMARY KEY,
+        kind            text NOT NULL CHECK (kind IN ('playbook', 'prompt')),
+        playbook        text,
+        playbook_digest text,
+        definition      jsonb,
+        prompt          text,
+        inputs          jsonb NOT NULL DEFAULT '{}',
+        environments    jsonb NOT NULL DEFAULT '{}',
+        dry_run         boolean NOT NULL DEFAULT false,
+        state           text NOT NULL,
+        reason          text,
+        requested_by    text NOT NULL,
+        schedule_id     text,
+        outputs         jsonb,
+        last_event_id   bigint NOT NULL DEFAULT 0,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        started_at      timestamptz,
+        finished_at     timestamptz,
+        updated_at      timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX runs_state_created_idx ON runs (state, created_at);
+      CREATE INDEX runs_created_idx ON runs (created_at DESC);
+
+      CREATE TABLE run_steps (
+        run_id       text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_key     text NOT NULL,
+        step_id      text NOT NULL,
+        kind         text NOT NULL,
+        state        text NOT NULL,
+        attempt      integer NOT NULL DEFAULT 0,
+        tool         text,
+        effect       text,
+        idempotent   boolean,
+        input        jsonb,
+        environments jsonb,
+        output       jsonb,
+        plan         jsonb,
+        error        jsonb,
+        dry_run      text,
+        approval_id  text,
+        started_at   timestamptz,
+        finished_at  timestamptz,
+        seq          serial,
+        PRIMARY KEY (run_id, step_key)
+      );
+
+      CREATE TABLE run_events (
+        run_id   text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq      bigint NOT NULL,
+        type     text NOT NULL,
+        step_key text,
+        data     jsonb NOT NULL,
+        at       timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (run_id, seq)
+      );
+
+      CREATE TABLE approvals (
+        id                  text PRIMARY KEY,
+        run_id              text REFERENCES runs (id) ON DELETE CASCADE,
+        step_key            text,
+        kind                text NOT NULL,
+        tool                text,
+        effect              text,
+        input               jsonb,
+        environments        jsonb,
+        call_digest         text,
+        plan                jsonb,
+        message             text,
+        requested_by        text NOT NULL,
+        required_approvals  integer NOT NULL DEFAULT 1,
+        require_reason      boolean NOT NULL DEFAULT false,
+        allow_self_approval boolean NOT NULL DEFAULT false,
+        status              text NOT NULL,
+        outcome             text,
+        created_at          timestamptz NOT NULL DEFAULT now(),
+        expires_at          timestamptz NOT NULL,
+        decided_at          timestamptz,
+        consumed_at         timestamptz
+      );
+      CREATE INDEX approvals_status_idx ON approvals (status, expires_at);
+      CREATE INDEX approvals_run_idx ON approvals (run_id);
+
+      CREATE TABLE approval_decisions (
+        approval_id text NOT NULL REFERENCES approvals (id) ON DELETE CASCADE,
+        approver    text NOT NULL,
+        decision    text NOT NULL,
+        comment     text,
+        decided_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (approval_id, approver)
+      );
+
+      CREATE TABLE findings (
+        run_id      text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_key    text NOT NULL,
+        fingerprint text NOT NULL,
+        check_id    text NOT NULL,
+        severity    text NOT NULL,
+        environment text,
+        asset       text,
+        message     text NOT NULL,
+        detail      jsonb,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (run_id, fingerprint)
+      );
+      CREATE INDEX findings_fingerprint_idx ON findings (fingerprint);
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */

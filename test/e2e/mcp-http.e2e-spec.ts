@@ -53,13 +53,33 @@ describe('/mcp over real HTTP (Streamable HTTP, SDK client)', () => {
     expect(d.logs.text).toMatch(/"tool":"demo\.util\.slow"[^\n]*CANCELLED/);
   });
 
-  it('a write tool called from outside does not run without an approval', async () => {
-    const c = await connect('admin');
-    const r = await c.callTool({ name: 'demo__notes__write', arguments: { key: 'outside', text: 'x', environment: 'lab' } });
-    expect(r.isError).toBe(true);
-    expect(JSON.stringify(r.content)).toContain('APPROVAL_REQUIRED');
+  it('a write tool called from outside waits for a recorded approval, then runs exactly once', async () => {
+    const c = await connect('operator');
+    const args = { key: 'outside', text: 'x', environment: 'lab' };
+    const first = await c.callTool({ name: 'demo__notes__write', arguments: args });
+    expect(first.isError).toBe(true);
+    const approval = (first._meta as any)['steward/approval'];
+    expect(approval).toMatchObject({ status: 'pending', url: `/approvals/${approval.id}` });
     const list = await c.callTool({ name: 'demo__notes__list', arguments: { environment: 'lab' } });
     expect(JSON.stringify(list)).not.toContain('outside');
+
+    const shown = await request(d.url).get(`/approvals/${approval.id}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(shown.body).toMatchObject({ kind: 'tool', tool: 'demo.notes.write', status: 'pending', requestedBy: 'operator', environments: { target: 'lab' }, input: { key: 'outside', text: 'x' } });
+    expect(shown.body.plan).toMatchObject({ wouldChange: true });
+    await request(d.url).post(`/approvals/${approval.id}`).set('Authorization', bearer('operator')).send({ decision: 'approve' }).expect(403);
+    const early = await c.callTool({ name: 'demo__notes__write', arguments: args, _meta: { 'steward/approvalId': approval.id } });
+    expect(JSON.stringify(early.content)).toContain('APPROVAL_PENDING');
+    const decided = await request(d.url).post(`/approvals/${approval.id}`).set('Authorization', bearer('approver')).send({ decision: 'approve', comment: 'ok' }).expect(200);
+    expect(decided.body).toMatchObject({ status: 'approved', decisions: [{ by: 'approver', decision: 'approve', comment: 'ok' }] });
+
+    const other = await c.callTool({ name: 'demo__notes__write', arguments: { ...args, text: 'changed' }, _meta: { 'steward/approvalId': approval.id } });
+    expect(JSON.stringify(other.content)).toContain('APPROVAL_MISMATCH');
+    const run = await c.callTool({ name: 'demo__notes__write', arguments: args, _meta: { 'steward/approvalId': approval.id } });
+    expect(run.isError).toBeFalsy();
+    const again = await c.callTool({ name: 'demo__notes__write', arguments: args, _meta: { 'steward/approvalId': approval.id } });
+    expect(JSON.stringify(again.content)).toContain('APPROVAL_CONSUMED');
+    const after = await c.callTool({ name: 'demo__notes__list', arguments: { environment: 'lab' } });
+    expect(JSON.stringify(after)).toContain('outside');
   });
 
   it('unknown tools are protocol errors, bad arguments are tool errors', async () => {

@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Logger } from 'pino';
+import { hasRole, type Principal } from '../auth/roles.js';
+import { StewardError } from '../common/errors.js';
+import { CONFIG, type StewardConfig } from '../config/config.types.js';
+import { LOGGER, STORE } from '../http/tokens.js';
+import type { GateDecision, GateRequest, ToolGate } from '../mcp/tool-gate.js';
+import { parseDuration } from '../playbooks/duration.js';
+import { TOOL_INVOKER } from '../plugins/plugins.tokens.js';
+import type { ToolInvoker } from '../plugins/tool.invoker.js';
+import { newId } from '../runs/run.repository.js';
+import { RunEventsService } from '../runs/run-events.service.js';
+import type { RunEvent } from '../runs/run.types.js';
+import type { Queryable, Store } from '../store/store.types.js';
+import { ApprovalRepository } from './approval.repository.js';
+import { combinePolicies, DEFAULT_POLICY, type ApprovalKind, type ApprovalPolicy, type ApprovalRow, type Decision, type PolicySpec } from './approval.types.js';
+
+/** Bus topic: an approval left `pending` (decided or expired); the runner resumes the run. */
+export const APPROVAL_SETTLED = 'approval.settled';
+
+export interface NewApproval {
+  kind: ApprovalKind;
+  runId?: string | null;
+  stepKey?: string | null;
+  tool?: string | null;
+  effect?: ApprovalRow['effect'];
+  input?: unknown;
+  environments?: Record<string, string> | null;
+  plan?: unknown;
+  message?: string | null;
+  requestedBy: string;
+  policy: ApprovalPolicy;
+}
+
+/** Identity of a call: tool, input and environments. An approval can only release the exact call it showed. */
+export const callDigest = (tool: string, input: unknown, environments: Record<string, string>): string =>
+  createHash('sha256').update(JSON.stringify([tool, canonical(input), canonical(environments)])).digest('hex');
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+/**
+ * Approvals: the gate every tool call passes (ToolGate), the persisted record of what waits for a person, and the
+ * decisions. Decisions are claimed under a row lock, an approved call is released exactly once (approved → consumed
+ * in one conditional UPDATE), and an approval past its expiry fails closed: it expires, it is never approved.
+ */
+@Injectable()
+export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy {
+  private readonly repo = new ApprovalRepository();
+  private sweeper?: NodeJS.Timeout;
+  /** Set by the runs module: the playbook's policy for a run. */
+  runPolicy: (runId: string) => Promise<PolicySpec | undefined> = async () => undefined;
+
+  constructor(
+    @Inject(STORE) private readonly store: Store,
+    @Inject(CONFIG) private readonly config: StewardConfig,
+    @Inject(TOOL_INVOKER) private readonly invoker: ToolInvoker,
+    @Inject(RunEventsService) private readonly events: RunEventsService,
+    @Inject(EventEmitter2) private readonly bus: EventEmitter2,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.expireDue().catch((e: unknown) => this.logger.error({ err: e }, 'approval expiry sweep failed')), 1000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** The environment's policy (steward.yaml) combined with the playbook's. */
+  async policyFor(environments: Record<string, string>, runId?: string): Promise<ApprovalPolicy> {
+    const envSpecs = Object.values(environments).map((name) => this.envPolicy(name));
+    const strictestEnv = envSpecs.length ? envSpecs.reduce(mergeEnv) : undefined;
+    return combinePolicies(strictestEnv, runId ? await this.runPolicy(runId) : undefined);
+  }
+
+  // ---- ToolGate -------------------------------------------------------------------------------------------------
+
+  async check(req: GateRequest): Promise<GateDecision> {
+    if (req.mode === 'plan') return { action: 'run' };
+    const policy = await this.policyFor(req.environments, req.caller.runId);
+    if (!policy.requireFor.includes(req.tool.effect)) return { action: 'run' };
+    const digest = callDigest(req.tool.id, req.input, req.environments);
+    if (req.approvalId) return this.release(req, digest);
+    const plan = req.tool.supportsPlan ? await this.planOf(req) : null;
+    const approval = await this.create({
+      kind: 'tool',
+      runId: req.caller.runId ?? null,
+      stepKey: req.caller.stepId ?? null,
+      tool: req.tool.id,
+      effect: req.tool.effect,
+      input: req.input,
+      environments: req.environments,
+      plan,
+      requestedBy: req.caller.principal.name,
+      policy,
+      message: `${req.tool.title} (${req.tool.effect}) on ${Object.entries(req.environments).map(([r, e]) => `${r}=${e}`).join(', ') || 'no environment'}`,
+    }, digest);
+    return { action: 'pending', approvalId: approval.id, message: `${req.tool.id} is a ${req.tool.effect} tool; ${policy.approvers} approver(s) must approve it first.` };
+  }
+
+  async completed(_req: GateRequest, approvalId: string, ok: boolean): Promise<void> {
+    await this.store.query('UPDATE approvals SET outcome = $2 WHERE id = $1', [approvalId, ok ? 'succeeded' : 'failed']);
+  }
+
+  /** Releases an approved call once: approved → consumed, only for the exact call that was approved. */
+  private async release(req: GateRequest, digest: string): Promise<GateDecision> {
+    const id = req.approvalId!;
+    const claimed = await this.store.query<ApprovalRow>(
+      `UPDATE approvals SET status = 'consumed', consumed_at = now() WHERE id = $1 AND status = 'approved' AND call_digest = $2 AND expires_at > now() RETURNING *`,
+      [id, digest],
+    );
+    if (claimed.rows[0]) return { action: 'run', approvalId: id };
+    const a = await this.repo.get(this.store, id);
+    if (!a) return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
+    if (a.call_digest !== digest) return { action: 'deny', code: 'APPROVAL_MISMATCH', message: `approval ${id} was given for a different call (tool, input or environment differ)` };
+    if (req.caller.channel === 'mcp' && a.requested_by !== req.caller.principal.name) {
+      return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
+    }
+    switch (a.status) {
+      case 'pending':
+        return { action: 'pending', approvalId: id, message: 'It is still waiting for a decision.' };
+      case 'rejected': {
+        const d = (await this.repo.decisions(this.store, id)).find((x) => x.decision === 'reject');
+        return { action: 'deny', code: 'APPROVAL_REJECTED', message: `approval ${id} was rejected by ${d?.approver ?? 'an approver'}${d?.comment ? `: ${d.comment}` : ''}` };
+      }
+      case 'consumed':
+        return { action: 'deny', code: 'APPROVAL_CONSUMED', message: `approval ${id} was already used; an approved action runs at most once` };
+      default:
+        return { action: 'deny', code: 'APPROVAL_EXPIRED', message: `approval ${id} is ${a.status === 'approved' ? 'expired' : a.status}` };
+    }
+  }
+
+  private async planOf(req: GateRequest): Promise<unknown> {
+    const r = await this.invoker.invoke(req.tool.id, req.input, { environments: req.environments, mode: 'plan', runId: req.caller.runId, stepId: req.caller.stepId });
+    return r.ok && r.mode === 'plan' ? r.plan : { error: r.ok ? null : r.error };
+  }
+
+  // ---- records --------------------------------------------------------------------------------------------------
+
+  /** Persists a pending approval (and, for a run, its `approval.requested` event in the same transaction). */
+  async create(a: NewApproval, digest: string | null = null, tx?: Queryable): Promise<ApprovalRow> {
+    const work = async (db: Queryable) => {
+      const row = await this.repo.insert(db, { ...a, id: newId('apr'), digest, expiresAt: new Date(Date.now() + a.policy.expiresAfterMs) });
+      const events: RunEvent[] = [];
+      if (row.run_id) {
+        events.push(
+          await this.events.append(db, row.run_id, 'approval.requested', {
+            approvalId: row.id, stepId: a.stepKey ?? null, kind: row.kind, tool: row.tool, message: row.message, expiresAt: new Date(row.expires_at).toISOString(),
+          }, row.step_key),
+        );
+      }
+      return { row, events };
+    };
+    const { row, events } = tx ? await work(tx) : await this.store.transaction(work);
+    this.events.publish(events);
+    this.logger.info({ approval: row.id, run: row.run_id, tool: row.tool, requestedBy: row.requested_by }, 'approval requested');
+    return row;
+  }
+
+  async get(id: string): Promise<{ approval: ApprovalRow; decisions: Awaited<ReturnType<ApprovalRepository['decisions']>> }> {
+    const approval = await this.repo.get(this.store, id);
+    if (!approval) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
+    return { approval, decisions: await this.repo.decisions(this.store, id) };
+  }
+
+  list(filter: { status?: string; runId?: string; limit: number }) {
+    return this.repo.list(this.store, filter);
+  }
+
+  /**
+   * A person's decision. Under a row lock: still pending and not expired, the role, no self-approval unless allowed,
+   * one vote per approver, a reason when the policy wants one; enough approvals → approved, one rejection → rejected.
+   */
+  async decide(id: string, who: Principal, decision: Decision, comment?: string): Promise<ApprovalRow> {
+    if (!hasRole(who, 'approver')) throw new StewardError('AUTH_FORBIDDEN', `token "${who.name}" has role ${who.role}; deciding approvals needs approver or higher`);
+    const { row, events } = await this.store.transaction(async (tx) => {
+      const a = await this.repo.lock(tx, id);
+      if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
+      if (a.status !== 'pending') throw new StewardError('APPROVAL_NOT_PENDING', `approval ${id} is ${a.status}; only pending approvals can be decided`);
+      if (new Date(a.expires_at).getTime() <= Date.now()) throw new StewardError('APPROVAL_EXPIRED', `approval ${id} expired at ${new Date(a.expires_at).toISOString()}`);
+      const allowed: Decision[] = a.kind === 'unknown_step' ? ['retry', 'skip', 'reject'] : ['approve', 'reject'];
+      if (!allowed.includes(decision)) throw new StewardError('VALIDATION_FAILED', `decision must be one of ${allowed.join(', ')} for a ${a.kind} approval`);
+      if (a.requested_by === who.name && !a.allow_self_approval) {
+        throw new StewardError('APPROVAL_SELF', `"${who.name}" requested this action and cannot approve it (the policy does not allow self-approval)`);
+      }
+      if ((decision === 'approve' || decision === 'retry') && a.require_reason && !comment?.trim()) {
+        throw new StewardError('VALIDATION_FAILED', `approving a ${a.effect} action needs a reason: send a comment`);
+      }
+      if (!(await this.repo.addDecision(tx, id, who.name, decision, comment ?? null))) {
+        throw new StewardError('APPROVAL_ALREADY_DECIDED', `"${who.name}" already decided approval ${id}; a second approval must come from someone else`);
+      }
+      const approvals = (await this.repo.decisions(tx, id)).filter((d) => d.decision === 'approve').length;
+      const status = decision === 'reject' ? 'rejected' : decision === 'approve' && approvals < a.required_approvals ? 'pending' : 'approved';
+      const outcome = decision === 'retry' || decision === 'skip' ? decision : null;
+      const updated = await this.repo.setStatus(tx, id, status, outcome);
+      const evs: RunEvent[] = [];
+      if (a.run_id) evs.push(await this.events.append(tx, a.run_id, 'approval.decided', { approvalId: id, decision, by: who.name, comment: comment ?? null, status }, a.step_key));
+      return { row: updated, events: evs };
+    });
+    this.events.publish(events);
+    this.logger.info({ approval: id, decision, by: who.name, status: row.status }, 'approval decided');
+    if (row.status !== 'pending') this.bus.emit(APPROVAL_SETTLED, row);
+    return row;
+  }
+
+  /** Pending approvals past their expiry become `expired` (and their runs end `expired`). */
+  async expireDue(): Promise<number> {
+    const expired = await this.store.transaction(async (tx) => {
+      const rows = await this.repo.expireDue(tx);
+      const evs: RunEvent[] = [];
+      for (const r of rows) if (r.run_id) evs.push(await this.events.append(tx, r.run_id, 'approval.expired', { approvalId: r.id }, r.step_key));
+      return { rows, evs };
+    });
+    this.events.publish(expired.evs);
+    for (const r of expired.rows) {
+      this.logger.warn({ approval: r.id, run: r.run_id }, 'approval expired (fails closed)');
+      this.bus.emit(APPROVAL_SETTLED, r);
+    }
+    return expired.rows.length;
+  }
+
+  /** Pending approvals of a run that ends another way are cancelled. */
+  async cancelForRun(tx: Queryable, runId: string): Promise<void> {
+    await tx.query(`UPDATE approvals SET status = 'cancelled', decided_at = now() WHERE run_id = $1 AND status IN ('pending', 'approved')`, [runId]);
+  }
+
+  private envPolicy(name: string): PolicySpec {
+    const raw = (this.config.environments[name]?.policy ?? {}) as Record<string, unknown>;
+    const ms = typeof raw.expiresAfter === 'string' ? parseDuration(raw.expiresAfter) : undefined;
+    return { ...(raw as PolicySpec), ...(ms !== undefined ? { expiresAfterMs: ms } : {}) };
+  }
+}
+
+/** Several environments in one call: the strictest of their policies. */
+function mergeEnv(a: PolicySpec, b: PolicySpec): PolicySpec {
+  return {
+    requireFor: [...new Set([...(a.requireFor ?? DEFAULT_POLICY.requireFor), ...(b.requireFor ?? DEFAULT_POLICY.requireFor)])],
+    requireReasonFor: [...new Set([...(a.requireReasonFor ?? DEFAULT_POLICY.requireReasonFor), ...(b.requireReasonFor ?? DEFAULT_POLICY.requireReasonFor)])],
+    approvers: Math.max(a.approvers ?? 1, b.approvers ?? 1),
+    expiresAfterMs: Math.min(a.expiresAfterMs ?? Infinity, b.expiresAfterMs ?? Infinity) === Infinity ? undefined : Math.min(a.expiresAfterMs ?? Infinity, b.expiresAfterMs ?? Infinity),
+    allowSelfApproval: (a.allowSelfApproval ?? true) && (b.allowSelfApproval ?? true) && (a.allowSelfApproval === true || b.allowSelfApproval === true),
+  };
+}

@@ -1,0 +1,89 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { MinRole, type Principal } from '../auth/roles.js';
+import { validated } from '../http/validate-body.js';
+import { ApprovalService } from './approval.service.js';
+import type { ApprovalRow, Decision, DecisionRow } from './approval.types.js';
+
+const DECIDE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['decision'],
+  properties: {
+    decision: { enum: ['approve', 'reject', 'retry', 'skip'] },
+    comment: { type: 'string', maxLength: 4000 },
+  },
+} as const;
+
+const LIST = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled', 'consumed'] },
+    runId: { type: 'string', pattern: '^run_[0-9a-z]+$' },
+    limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+  },
+} as const;
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) => ({
+  id: a.id,
+  runId: a.run_id,
+  stepKey: a.step_key,
+  kind: a.kind,
+  status: a.status,
+  outcome: a.outcome,
+  tool: a.tool,
+  effect: a.effect,
+  input: a.input,
+  environments: a.environments,
+  plan: a.plan,
+  message: a.message,
+  requestedBy: a.requested_by,
+  requiredApprovals: a.required_approvals,
+  requireReason: a.require_reason,
+  allowSelfApproval: a.allow_self_approval,
+  createdAt: iso(a.created_at),
+  expiresAt: iso(a.expires_at),
+  decidedAt: iso(a.decided_at),
+  consumedAt: iso(a.consumed_at),
+  decisions: decisions.map((d) => ({ by: d.approver, decision: d.decision, comment: d.comment, at: iso(d.decided_at) })),
+});
+
+@ApiTags('approvals')
+@ApiBearerAuth()
+@Controller('approvals')
+export class ApprovalsController {
+  constructor(@Inject(ApprovalService) private readonly approvals: ApprovalService) {}
+
+  @Get()
+  @MinRole('viewer')
+  @ApiOperation({ summary: 'Approvals, newest first; filter by status (e.g. pending) and runId.' })
+  async list(@Query() query: Record<string, string>) {
+    const q = validated<Record<string, string>>(LIST, query, 'query');
+    const rows = await this.approvals.list({ status: q.status, runId: q.runId, limit: Number(q.limit ?? 100) });
+    return { approvals: rows.map((a) => toApprovalView(a)) };
+  }
+
+  @Get(':id')
+  @MinRole('viewer')
+  @ApiOperation({ summary: 'One approval: what will run, where, its dry-run plan, who asked, who decided.' })
+  async get(@Param('id') id: string) {
+    const { approval, decisions } = await this.approvals.get(id);
+    return toApprovalView(approval, decisions);
+  }
+
+  @Post(':id')
+  @HttpCode(200)
+  @MinRole('approver')
+  @ApiOperation({ summary: 'Decide: approve | reject (retry | skip for an interrupted step), with a comment. Claimed atomically.' })
+  @ApiBody({ schema: DECIDE as object })
+  async decide(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() who: Principal) {
+    const d = validated<{ decision: Decision; comment?: string }>(DECIDE, body);
+    await this.approvals.decide(id, who, d.decision, d.comment);
+    const { approval, decisions } = await this.approvals.get(id);
+    return toApprovalView(approval, decisions);
+  }
+}

@@ -1,0 +1,124 @@
+import { dottedPath, type PathSegment } from '../common/json-schema.js';
+import { parseDuration } from './duration.js';
+import type { ExpressionChecker } from './expression.checker.js';
+import type { Expression } from './expression.js';
+import type { RawStep } from './playbook.raw.js';
+import { checkAgentStep, checkToolStep, type ToolCheckContext } from './playbook.tools.js';
+import { SCOPE_ROOTS, type Assertion, type Step } from './playbook.types.js';
+import type { RefScope, StepPlace } from './references.js';
+import type { Reporter } from './reporter.js';
+import type { Template } from './template.js';
+import { checkJsonSchema } from './tool-arguments.js';
+
+export interface StepsContext {
+  report: Reporter;
+  exprs: ExpressionChecker;
+  tools: ToolCheckContext;
+  scope: Omit<RefScope, 'here' | 'vars'>;
+}
+
+const DEFAULT_AS = 'item';
+
+/** Every step id in document order with its enclosing foreach steps; duplicates reported (naming the first). */
+export function collectPlaces(steps: RawStep[], report: Reporter): Map<string, StepPlace> {
+  const places = new Map<string, StepPlace & { path: PathSegment[] }>();
+  const walk = (list: RawStep[], path: PathSegment[], ancestors: string[]) =>
+    list.forEach((s, i) => {
+      const p = [...path, i];
+      const first = places.get(s.id);
+      if (first) {
+        const at = report.src.locate([...first.path, 'id']);
+        report.error([...p, 'id'], `duplicate step id "${s.id}" (first at ${at.line}:${at.col})`);
+      } else places.set(s.id, { id: s.id, order: places.size, ancestors, path: p });
+      if (s.steps) walk(s.steps, [...p, 'steps'], [...ancestors, s.id]);
+    });
+  walk(steps, ['steps'], []);
+  return places;
+}
+
+export function buildSteps(list: RawStep[], path: PathSegment[], ctx: StepsContext, vars: ReadonlySet<string>): Step[] {
+  return list.map((raw, i) => buildStep(raw, [...path, i], ctx, vars));
+}
+
+function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: ReadonlySet<string>): Step {
+  const place = ctx.scope.steps.get(raw.id)!;
+  const scope: RefScope = { ...ctx.scope, here: place, vars };
+  const base = {
+    id: raw.id,
+    ...(raw.name !== undefined && { name: raw.name }),
+    ...(raw.if !== undefined && { if: ctx.exprs.condition([...path, 'if'], raw.if, scope) as Expression }),
+    ...(raw.timeout !== undefined && { timeoutMs: duration(raw.timeout, [...path, 'timeout'], ctx.report) }),
+    continueOnError: raw.continueOnError ?? false,
+    ...(place.ancestors.length > 0 && { parent: place.ancestors.at(-1) }),
+    path: dottedPath(path),
+  };
+  if (raw.tool !== undefined) {
+    const env = checkToolStep(raw, path, ctx.tools);
+    const retry = raw.retry && { attempts: raw.retry.attempts, backoffMs: raw.retry.backoff ? duration(raw.retry.backoff, [...path, 'retry', 'backoff'], ctx.report) : 1000, factor: raw.retry.factor ?? 2 };
+    return { ...base, kind: 'tool', tool: raw.tool, with: ctx.exprs.value([...path, 'with'], raw.with ?? {}, scope), env, ...(retry && { retry }) };
+  }
+  if (raw.check !== undefined) {
+    const c = raw.check;
+    const as = c.foreach !== undefined ? loopName(c.as, [...path, 'check'], ctx.report, vars) : undefined;
+    const items = c.foreach !== undefined ? ctx.exprs.items([...path, 'check', 'foreach'], c.foreach, scope) : undefined;
+    const inner: RefScope = as ? { ...scope, vars: new Set([...vars, as]) } : scope;
+    return { ...base, kind: 'check', ...(items && { foreach: items }), as: as ?? c.as ?? DEFAULT_AS, assert: assertions(raw, [...path, 'check', 'assert'], ctx, inner) };
+  }
+  if (raw.approval !== undefined) {
+    const message = ctx.exprs.template([...path, 'approval', 'message'], raw.approval.message, scope) as Template;
+    return { ...base, kind: 'approval', message, approvers: raw.approval.approvers ?? 1 };
+  }
+  if (raw.foreach !== undefined) {
+    const items = ctx.exprs.items([...path, 'foreach'], raw.foreach, scope)!;
+    const as = loopName(raw.as, path, ctx.report, vars);
+    const steps = buildSteps(raw.steps ?? [], [...path, 'steps'], ctx, as ? new Set([...vars, as]) : vars);
+    return { ...base, kind: 'foreach', items, as: as ?? raw.as ?? DEFAULT_AS, concurrency: raw.concurrency ?? 1, steps };
+  }
+  const agent = raw.agent!;
+  const env = checkAgentStep(raw, path, ctx.tools);
+  if (agent.output) checkJsonSchema(agent.output, [...path, 'agent', 'output'], ctx.report);
+  const instruction = ctx.exprs.template([...path, 'agent', 'instruction'], agent.instruction, scope) as Template;
+  return {
+    ...base,
+    kind: 'agent',
+    instruction,
+    tools: agent.tools,
+    env,
+    ...(agent.output && { output: agent.output }),
+    ...(agent.maxToolCalls !== undefined && { maxToolCalls: agent.maxToolCalls }),
+  };
+}
+
+function assertions(raw: RawStep, path: PathSegment[], ctx: StepsContext, scope: RefScope): Assertion[] {
+  const list = raw.check!.assert;
+  const seen = new Set<string>();
+  return list.map((a, i) => {
+    const p = [...path, i];
+    if (a.id === undefined && list.length > 1) ctx.report.error([...p, 'id'], 'is required when a check has more than one assertion');
+    if (a.id !== undefined && seen.has(a.id)) ctx.report.error([...p, 'id'], `duplicate assertion id "${a.id}"`);
+    if (a.id !== undefined) seen.add(a.id);
+    return {
+      id: a.id ?? raw.id,
+      that: ctx.exprs.condition([...p, 'that'], a.that, scope) as Expression,
+      severity: a.severity ?? 'warning',
+      ...(a.asset !== undefined && { asset: ctx.exprs.template([...p, 'asset'], a.asset, scope) as Template }),
+      message: ctx.exprs.template([...p, 'message'], a.message, scope) as Template,
+    };
+  });
+}
+
+/** The element name of a foreach: not a scope root, not hiding the element of an enclosing loop; undefined if invalid. */
+function loopName(given: string | undefined, path: PathSegment[], report: Reporter, vars: ReadonlySet<string>): string | undefined {
+  const as = given ?? DEFAULT_AS;
+  const at = given !== undefined ? [...path, 'as'] : [...path, 'foreach'];
+  if ((SCOPE_ROOTS as readonly string[]).includes(as)) report.error(at, `"${as}" is reserved (${SCOPE_ROOTS.join(', ')}); choose another name with as:`, given === undefined);
+  else if (vars.has(as)) report.error(at, `the element name "${as}" is already used by an enclosing foreach; choose another with as:`, given === undefined);
+  else return as;
+  return undefined;
+}
+
+function duration(text: string, path: PathSegment[], report: Reporter): number {
+  const ms = parseDuration(text) ?? 0;
+  if (ms <= 0) report.error(path, 'must be longer than 0');
+  return ms;
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { ParsedPlaybook } from '../playbooks/playbook.types.js';
+import type { Queryable } from '../store/store.types.js';
+import type { RunEvent, RunEventMap, RunEventType, RunRow } from './run.types.js';
+
+/** Runner control flow (a third error family, never shown to a model or an API caller as such). */
+export class Park extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'Park';
+  }
+}
+
+/** The run must end now in this state (rejected, expired, failed, cancelled). */
+export class EndRun extends Error {
+  constructor(
+    readonly state: 'failed' | 'rejected' | 'expired' | 'cancelled',
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'EndRun';
+  }
+}
+
+/** The daemon is stopping: leave the run exactly as it is in the store; recovery continues it after the restart. */
+export class Interrupted extends Error {
+  constructor() {
+    super('daemon shutting down');
+    this.name = 'Interrupted';
+  }
+}
+
+/** The abort reason the queue uses on shutdown (anything else aborting a run is a cancellation). */
+export const SHUTDOWN = new Interrupted();
+
+/** What stopping means for a run whose signal fired. */
+export const stopFor = (signal: AbortSignal): Error => (signal.reason === SHUTDOWN ? SHUTDOWN : new EndRun('cancelled', 'the run was cancelled'));
+
+/** What a step can see and do while a run executes. */
+export interface RunContext {
+  run: RunRow;
+  playbook: ParsedPlaybook;
+  signal: AbortSignal;
+  logger: Logger;
+  /** Appends and publishes one event (its own transaction). */
+  emit<T extends RunEventType>(type: T, data: RunEventMap[T], stepKey?: string): Promise<RunEvent<T>>;
+  /** Runs fn in a transaction; events appended through `append` are published after commit. */
+  tx<T>(fn: (db: Queryable, append: <E extends RunEventType>(type: E, data: RunEventMap[E], stepKey?: string) => Promise<void>) => Promise<T>): Promise<T>;
+}
+
+/** A step's result in the expression scope: `steps.<id>`. */
+export interface StepScopeEntry {
+  output: unknown;
+  status: string;
+  error: { code: string; message: string } | null;
+}
+
+export type Scope = Record<string, unknown> & { steps: Record<string, StepScopeEntry> };

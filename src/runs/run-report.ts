@@ -1,0 +1,84 @@
+import type { ApprovalRow, DecisionRow } from '../approvals/approval.types.js';
+import type { RunRow, StepRow } from './run.types.js';
+
+export interface FindingRow {
+  step_key: string;
+  fingerprint: string;
+  check_id: string;
+  severity: string;
+  environment: string | null;
+  asset: string | null;
+  message: string;
+}
+
+const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'];
+const ms = (a: Date | null, b: Date | null) => (a && b ? new Date(b).getTime() - new Date(a).getTime() : null);
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** A finished (or running) run as a report: steps, actions done and skipped, approvals, findings, durations. */
+export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[]) {
+  const actions = steps.filter((s) => s.kind === 'tool');
+  const bySeverity: Record<string, number> = {};
+  for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  return {
+    run: { id: run.id, playbook: run.playbook, state: run.state, reason: run.reason, dryRun: run.dry_run, requestedBy: run.requested_by, inputs: run.inputs, environments: run.environments, outputs: run.outputs },
+    timing: { createdAt: iso(run.created_at), startedAt: iso(run.started_at), finishedAt: iso(run.finished_at), durationMs: ms(run.started_at, run.finished_at) },
+    summary: {
+      steps: steps.length,
+      succeeded: steps.filter((s) => s.state === 'succeeded').length,
+      failed: steps.filter((s) => s.state === 'failed').length,
+      skipped: steps.filter((s) => s.state === 'skipped').length,
+      actions: actions.length,
+      findings: findings.length,
+      findingsBySeverity: bySeverity,
+    },
+    steps: steps.map((s) => ({ key: s.step_key, kind: s.kind, state: s.state, tool: s.tool, effect: s.effect, attempt: s.attempt, dryRun: s.dry_run, error: s.error, durationMs: ms(s.started_at, s.finished_at) })),
+    actions: {
+      done: actions.filter((s) => s.state === 'succeeded' && !run.dry_run).map((s) => ({ key: s.step_key, tool: s.tool, effect: s.effect, environments: s.environments })),
+      skipped: actions.filter((s) => s.state === 'skipped').map((s) => ({ key: s.step_key, tool: s.tool })),
+      failed: actions.filter((s) => s.state === 'failed').map((s) => ({ key: s.step_key, tool: s.tool, error: s.error })),
+      planned: run.dry_run ? actions.map((s) => ({ key: s.step_key, tool: s.tool, outcome: s.dry_run ?? 'no_change', plan: s.plan })) : [],
+    },
+    approvals: approvals.map(({ approval: a, decisions }) => ({
+      id: a.id, kind: a.kind, stepKey: a.step_key, tool: a.tool, status: a.status, requestedBy: a.requested_by, createdAt: iso(a.created_at), decidedAt: iso(a.decided_at),
+      decisions: decisions.map((d) => ({ by: d.approver, decision: d.decision, comment: d.comment, at: iso(d.decided_at) })),
+    })),
+    findings: [...findings]
+      .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.check_id.localeCompare(b.check_id))
+      .map((f) => ({ check: f.check_id, severity: f.severity, environment: f.environment, asset: f.asset, message: f.message, fingerprint: f.fingerprint })),
+  };
+}
+
+export type RunReport = ReturnType<typeof buildReport>;
+
+const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function reportMarkdown(r: RunReport): string {
+  const out: string[] = [];
+  out.push(`# Run ${r.run.id}: ${r.run.playbook ?? 'ad-hoc'} — ${r.run.state}${r.run.dryRun ? ' (dry run)' : ''}`, '');
+  if (r.run.reason) out.push(`> ${r.run.reason}`, '');
+  out.push(`Requested by **${r.run.requestedBy}**; started ${r.timing.startedAt ?? '-'}, finished ${r.timing.finishedAt ?? '-'}${r.timing.durationMs !== null ? ` (${r.timing.durationMs} ms)` : ''}.`, '');
+  out.push(`Environments: ${Object.entries(r.run.environments).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`, '');
+  out.push('## Steps', '', '| step | kind | state | tool | duration |', '|---|---|---|---|---|');
+  for (const s of r.steps) out.push(`| ${cell(s.key)} | ${s.kind} | ${s.state}${s.error ? ` (${cell(s.error.code)})` : ''} | ${cell(s.tool)} | ${s.durationMs ?? ''} |`);
+  out.push('', '## Actions', '');
+  if (r.run.dryRun) for (const p of r.actions.planned) out.push(`- ${p.key}: ${p.tool} → **${p.outcome}**`);
+  for (const a of r.actions.done) out.push(`- done: ${a.key} (${a.tool}, ${a.effect})`);
+  for (const a of r.actions.skipped) out.push(`- skipped: ${a.key} (${a.tool})`);
+  for (const a of r.actions.failed) out.push(`- failed: ${a.key} (${a.tool}): ${cell(a.error?.message)}`);
+  out.push('', '## Approvals', '');
+  if (!r.approvals.length) out.push('None.');
+  for (const a of r.approvals) {
+    out.push(`- ${a.id} (${a.kind}${a.tool ? `, ${a.tool}` : ''}) requested by ${a.requestedBy}: **${a.status}**`);
+    for (const d of a.decisions) out.push(`  - ${d.decision} by **${d.by}** at ${d.at}${d.comment ? `: "${cell(d.comment)}"` : ''}`);
+  }
+  out.push('', `## Findings (${r.findings.length})`, '');
+  for (const sev of SEVERITY_ORDER) {
+    const list = r.findings.filter((f) => f.severity === sev);
+    if (!list.length) continue;
+    out.push(`### ${sev} (${list.length})`, '');
+    for (const f of list) out.push(`- ${cell(f.check)} — ${cell(f.asset ?? '')}: ${cell(f.message)}`);
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,85 @@
+/** Runs: states, events and the rows behind them. */
+
+export const RUN_STATES = ['queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'rejected', 'expired'];
+export const isTerminal = (s: RunState): boolean => TERMINAL_STATES.includes(s);
+
+export type StepState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'awaiting_approval' | 'unknown' | 'cancelled';
+export type DryRunOutcome = 'would_change' | 'no_change' | 'unknown';
+
+export interface RunRow {
+  id: string;
+  kind: 'playbook' | 'prompt';
+  playbook: string | null;
+  playbook_digest: string | null;
+  definition: { source: string; file: string } | null;
+  prompt: string | null;
+  inputs: Record<string, unknown>;
+  environments: Record<string, string>;
+  dry_run: boolean;
+  state: RunState;
+  reason: string | null;
+  requested_by: string;
+  schedule_id: string | null;
+  outputs: Record<string, unknown> | null;
+  last_event_id: number;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+export interface StepRow {
+  run_id: string;
+  step_key: string;
+  step_id: string;
+  kind: string;
+  state: StepState;
+  attempt: number;
+  tool: string | null;
+  effect: string | null;
+  idempotent: boolean | null;
+  input: unknown;
+  environments: Record<string, string> | null;
+  output: unknown;
+  plan: unknown;
+  error: { code: string; message: string } | null;
+  dry_run: DryRunOutcome | null;
+  approval_id: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** Every event type a run emits, with its data. One typed map (STYLE: event names in one place). */
+export interface RunEventMap {
+  'run.queued': { playbook: string | null; requestedBy: string; dryRun: boolean };
+  'run.started': Record<string, never>;
+  'run.state': { from: RunState; to: RunState; reason?: string };
+  'run.finished': { state: RunState; reason?: string; outputs?: Record<string, unknown> | null };
+  'step.started': { stepId: string; kind: string; tool?: string; attempt: number };
+  'step.progress': { stepId: string; progress: number; total?: number; message?: string };
+  'step.plan': { stepId: string; tool: string; outcome: DryRunOutcome; plan: unknown };
+  'step.succeeded': { stepId: string; output?: unknown; durationMs: number };
+  'step.failed': { stepId: string; error: { code: string; message: string }; continued: boolean; durationMs: number };
+  'step.skipped': { stepId: string; reason: string };
+  'step.retry': { stepId: string; attempt: number; delayMs: number; error: { code: string; message: string } };
+  'step.unknown': { stepId: string; tool: string | null; reason: string };
+  'approval.requested': { approvalId: string; stepId: string | null; kind: string; tool?: string | null; message?: string | null; expiresAt: string };
+  'approval.decided': { approvalId: string; decision: string; by: string; comment?: string | null; status: string };
+  'approval.expired': { approvalId: string };
+  'finding': { check: string; severity: string; asset?: string | null; message: string; fingerprint: string };
+}
+export type RunEventType = keyof RunEventMap;
+
+export interface RunEvent<T extends RunEventType = RunEventType> {
+  runId: string;
+  seq: number;
+  type: T;
+  stepKey?: string | null;
+  data: RunEventMap[T];
+  at: string;
+}
+
+/** The in-process bus topic every persisted run event is published on (after it is committed). */
+export const RUN_EVENT = 'run.event';

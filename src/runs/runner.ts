@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import type { ApprovalService } from '../approvals/approval.service.js';
+import { ExpressionError } from '../playbooks/expression.js';
+import type { ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
+import type { Store } from '../store/store.types.js';
+import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
+import type { RunEventsService } from './run-events.service.js';
+import { isTerminal, type RunEvent, type RunRow, type RunState } from './run.types.js';
+import { runToolStep, type ToolStepDeps } from './tool-step.js';
+
+export interface RunnerDeps extends ToolStepDeps {
+  store: Store;
+  events: RunEventsService;
+  approvals: ApprovalService;
+  logger: Logger;
+}
+
+const DONE = new Set(['succeeded', 'skipped', 'failed']);
+
+/**
+ * Executes one run of a playbook from wherever it stands: steps already finished (persisted) are replayed from the
+ * store, never run again; the first unfinished step runs. Returns when the run ends or parks (waits for a person).
+ */
+export class Runner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async execute(run: RunRow, playbook: ParsedPlaybook, signal: AbortSignal): Promise<RunState> {
+    const ctx = this.context(run, playbook, signal);
+    const from = run.state;
+    await ctx.tx(async (db, append) => {
+      await this.deps.repo.setState(db, run.id, 'running');
+      if (from === 'queued') await append('run.started', {});
+      else await append('run.state', { from, to: 'running' });
+    });
+    const environments = Object.fromEntries(
+      playbook.environments.map((r) => [r.name, { name: run.environments[r.name], kind: r.kind }]),
+    );
+    const scope: Scope = { inputs: run.inputs, environments, run: { id: run.id, playbook: playbook.id, dryRun: run.dry_run }, steps: {} };
+    try {
+      await this.steps(ctx, playbook.steps, scope, '');
+      const outputs = Object.fromEntries(Object.entries(playbook.outputs).map(([k, t]) => [k, t.render(scope)]));
+      return await this.finish(ctx, 'succeeded', undefined, outputs);
+    } catch (e) {
+      if (e instanceof Park) {
+        await ctx.tx(async (db, append) => {
+          await this.deps.repo.setState(db, run.id, 'awaiting_approval', e.reason);
+          await append('run.state', { from: 'running', to: 'awaiting_approval', reason: e.reason });
+        });
+        return 'awaiting_approval';
+      }
+      if (e instanceof Interrupted) return 'running';
+      if (e instanceof EndRun) return this.finish(ctx, e.state, e.reason);
+      this.deps.logger.error({ err: e, run: run.id }, 'run failed unexpectedly');
+      return this.finish(ctx, 'failed', `internal error: ${(e as Error).message}`);
+    }
+  }
+
+  private async finish(ctx: RunContext, state: RunState, reason?: string, outputs?: Record<string, unknown>): Promise<RunState> {
+    const ended = await ctx.tx(async (db, append) => {
+      const current = await this.deps.repo.lock(db, ctx.run.id);
+      if (!current || isTerminal(current.state)) return current?.state; // cancelled meanwhile: already recorded
+      if (outputs) await this.deps.repo.setOutputs(db, ctx.run.id, outputs);
+      await this.deps.repo.setState(db, ctx.run.id, state, reason ?? null);
+      await this.deps.approvals.cancelForRun(db, ctx.run.id);
+      await append('run.finished', { state, ...(reason ? { reason } : {}), outputs: outputs ?? null });
+      return undefined;
+    });
+    if (ended) return ended;
+    ctx.logger.info({ state, reason }, 'run finished');
+    return state;
+  }
+
+  private async steps(ctx: RunContext, steps: Step[], scope: Scope, prefix: string): Promise<void> {
+    for (const step of steps) scope.steps[step.id] = await this.step(ctx, step, scope, `${prefix}${step.id}`);
+  }
+
+  private async step(ctx: RunContext, step: Step, scope: Scope, key: string): Promise<StepScopeEntry> {
+    if (ctx.signal.aborted) throw stopFor(ctx.signal);
+    const row = await ctx.tx((db) => this.deps.repo.step(db, ctx.run.id, key));
+    if (row && DONE.has(row.state) && step.kind !== 'foreach') return { output: row.output ?? null, status: row.state, error: row.error };
+    try {
+      if (step.if && !step.if.test(scope)) {
+        await ctx.tx(async (db, append) => {
+          await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: step.kind, state: 'skipped', finished: true });
+          await append('step.skipped', { stepId: step.id, reason: `condition false: ${step.if!.source}` }, key);
+        });
+        return { output: null, status: 'skipped', error: null };
+      }
+      switch (step.kind) {
+        case 'tool':
+          return await runToolStep(ctx, this.deps, step, key, step.with.render(scope) as Record<string, unknown>);
+        case 'check':
+          return await this.check(ctx, step, scope, key);
+        case 'approval':
+          return await this.approval(ctx, step, scope, key);
+        case 'foreach':
+          return await this.foreach(ctx, step, scope, key);
+        case 'agent':
+          throw new EndRun('failed', `step ${key}: agent steps need the agent runtime, which this build does not have yet`);
+      }
+    } catch (e) {
+      if (!(e instanceof ExpressionError)) throw e;
+      const error = { code: 'EXPRESSION_ERROR', message: e.message };
+      await ctx.tx(async (db, append) => {
+        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: step.kind, state: 'failed', error, finished: true });
+        await append('step.failed', { stepId: step.id, error, continued: step.continueOnError, durationMs: 0 }, key);
+      });
+      if (!step.continueOnError) throw new EndRun('failed', `step ${key}: ${e.message}`);
+      return { output: null, status: 'failed', error };
+    }
+  }
+
+  private async check(ctx: RunContext, step: CheckStep, scope: Scope, key: string): Promise<StepScopeEntry> {
+    const items = step.foreach ? toList(step.foreach.constructor.name === 'Expression' ? (step.foreach as { evaluate(s: Scope): unknown }).evaluate(scope) : (step.foreach as { render(s: Scope): unknown }).render(scope), key) : [undefined];
+    const environment = Object.values(ctx.run.environments).sort().join(',') || null;
+    const findings: { check: string; severity: string; asset: string | null; message: string; fingerprint: string; environment: string | null }[] = [];
+    let passed = 0;
+    for (const item of items) {
+      const s = step.foreach ? { ...scope, [step.as]: item } : scope;
+      for (const a of step.assert) {
+        if (a.that.test(s)) {
+          passed++;
+          continue;
+        }
+        const check = `${ctx.playbook.id}/${a.id}`;
+        const asset = a.asset ? a.asset.renderText(s) : null;
+        const message = a.message.renderText(s);
+        const fingerprint = createHash('sha256').update(JSON.stringify([check, environment, asset ?? message])).digest('hex').slice(0, 32);
+        findings.push({ check, severity: a.severity, asset, message, fingerprint, environment });
+      }
+    }
+    const output = { findings, passed, failed: findings.length };
+    await ctx.tx(async (db, append) => {
+      for (const f of findings) {
+        await db.query(
+          `INSERT INTO findings (run_id, step_key, fingerprint, check_id, severity, environment, asset, message)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, fingerprint) DO NOTHING`,
+          [ctx.run.id, key, f.fingerprint, f.check, f.severity, f.environment, f.asset, f.message],
+        );
+        await append('finding', { check: f.check, severity: f.severity, asset: f.asset, message: f.message, fingerprint: f.fingerprint }, key);
+      }
+      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'check', state: 'succeeded', output, started: true, finished: true });
+      await append('step.succeeded', { stepId: step.id, output: { passed, failed: findings.length }, durationMs: 0 }, key);
+    });
+    return { output, status: 'succeeded', error: null };
+  }
+
+  private async approval(ctx: RunContext, step: ApprovalStep, scope: Scope, key: string): Promise<StepScopeEntry> {
+    const row = await ctx.tx((db) => this.deps.repo.step(db, ctx.run.id, key));
+    if (ctx.run.dry_run) {
+      await ctx.tx(async (db, append) => {
+        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'skipped', dry_run: 'unknown', finished: true });
+        await append('step.skipped', { stepId: step.id, reason: 'dry run: a real run would wait here for an approval' }, key);
+      });
+      return { output: null, status: 'skipped', error: null };
+    }
+    if (row?.approval_id) {
+      const a = await this.deps.approval(row.approval_id);
+      if (a?.status === 'pending') throw new Park(`step ${key} waits for approval ${a.id}`);
+      if (a?.status === 'rejected') throw new EndRun('rejected', `approval ${a.id} (step ${key}) was rejected`);
+      if (a?.status !== 'approved' && a?.status !== 'consumed') throw new EndRun('expired', `approval ${row.approval_id} (step ${key}) ${a?.status ?? 'is missing'}`);
+      const output = { approvalId: a.id, approved: true };
+      await ctx.tx(async (db, append) => {
+        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'succeeded', output, finished: true });
+        await append('step.succeeded', { stepId: step.id, durationMs: 0 }, key);
+      });
+      return { output, status: 'succeeded', error: null };
+    }
+    const policy = await this.deps.approvals.policyFor(ctx.run.environments, ctx.run.id);
+    await ctx.tx(async (db, append) => {
+      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'running', started: true });
+      await append('step.started', { stepId: step.id, kind: 'approval', attempt: 1 }, key);
+      const a = await this.deps.approvals.create(
+        { kind: 'gate', runId: ctx.run.id, stepKey: key, message: step.message.renderText(scope), requestedBy: ctx.run.requested_by, policy: { ...policy, approvers: Math.max(policy.approvers, step.approvers) } },
+        null,
+        db,
+      );
+      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'awaiting_approval', approval_id: a.id });
+    });
+    throw new Park(`step ${key} waits for an approval`);
+  }
+
+  private async foreach(ctx: RunContext, step: ForeachStep, scope: Scope, key: string): Promise<StepScopeEntry> {
+    const source = step.items as { evaluate?: (s: Scope) => unknown; render?: (s: Scope) => unknown };
+    const items = toList(source.evaluate ? source.evaluate(scope) : source.render!(scope), key);
+    const limit = pLimit(step.concurrency);
+    const results: Record<string, StepScopeEntry>[] = items.map(() => ({}));
+    const stops: unknown[] = [];
+    await Promise.all(
+      items.map((item, i) =>
+        limit(async () => {
+          if (stops.some((s) => s instanceof EndRun)) return;
+          const iteration: Scope = { ...scope, [step.as]: item, steps: { ...scope.steps } };
+          try {
+            for (const child of step.steps) {
+              const entry = await this.step(ctx, child, iteration, `${key}[${i}].${child.id}`);
+              iteration.steps[child.id] = entry;
+              results[i][child.id] = entry;
+            }
+          } catch (e) {
+            stops.push(e);
+          }
+        }),
+      ),
+    );
+    const end = stops.find((s) => s instanceof EndRun) ?? stops.find((s) => !(s instanceof Park));
+    if (end) throw end;
+    if (stops.length) throw stops[0];
+    await ctx.tx(async (db, append) => {
+      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'foreach', state: 'succeeded', output: { iterations: items.length }, started: true, finished: true });
+      await append('step.succeeded', { stepId: step.id, output: { iterations: items.length }, durationMs: 0 }, key);
+    });
+    return { output: results, status: 'succeeded', error: null };
+  }
+
+  private context(run: RunRow, playbook: ParsedPlaybook, signal: AbortSignal): RunContext {
+    const { store, events } = this.deps;
+    const logger = this.deps.logger.child({ run: run.id, playbook: playbook.id });
+    return {
+      run,
+      playbook,
+      signal,
+      logger,
+      emit: async (type, data, stepKey) => {
+        const e = await store.transaction((tx) => events.append(tx, run.id, type, data, stepKey));
+        events.publish(e);
+        return e;
+      },
+      tx: async (fn) => {
+        const pending: RunEvent[] = [];
+        const result = await store.transaction((db) => fn(db, async (type, data, stepKey) => void pending.push(await events.append(db, run.id, type, data, stepKey))));
+        events.publish(pending);
+        return result;
+      },
+    };
+  }
+}
+
+function toList(v: unknown, key: string): unknown[] {
+  if (!Array.isArray(v)) throw new ExpressionError(`step ${key}: foreach needs a list, got ${v === null ? 'null' : typeof v}`, '');
+  return v;
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Logger } from 'pino';
+import { APPROVAL_SETTLED, ApprovalService, callDigest } from '../approvals/approval.service.js';
+import type { ApprovalRow } from '../approvals/approval.types.js';
+import type { Principal } from '../auth/roles.js';
+import { StewardError } from '../common/errors.js';
+import { compileSchema, formatAjvErrors } from '../common/json-schema.js';
+import { CONFIG, type StewardConfig } from '../config/config.types.js';
+import { LOGGER, STORE } from '../http/tokens.js';
+import { ENGINE_CLIENT } from '../mcp/mcp.module.js';
+import type { EngineClient } from '../mcp/engine.client.js';
+import type { ParsedPlaybook } from '../playbooks/playbook.types.js';
+import { PlaybooksService } from '../playbooks/playbooks.service.js';
+import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
+import { PLUGIN_CATALOGUE, TOOL_INVOKER } from '../plugins/plugins.tokens.js';
+import type { ToolInvoker } from '../plugins/tool.invoker.js';
+import type { Store } from '../store/store.types.js';
+import { EnvLimits } from './env-limits.js';
+import { RunEventsService } from './run-events.service.js';
+import { RunRepository, type RunFilter } from './run.repository.js';
+import { isTerminal, type RunRow } from './run.types.js';
+import { RunQueue } from './run.queue.js';
+import { Runner } from './runner.js';
+
+export interface StartRun {
+  playbook: string;
+  inputs?: Record<string, unknown>;
+  environments?: Record<string, string>;
+  dryRun?: boolean;
+  scheduleId?: string;
+}
+
+/**
+ * Runs: validated at the door (inputs against the playbook's input schema, every role bound to a configured
+ * environment of the right kind), persisted, queued in order under a global limit, executed by the Runner, resumed
+ * when an approval settles, recovered after a restart, cancelled on request.
+ */
+@Injectable()
+export class RunsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly repo = new RunRepository();
+  private readonly runner: Runner;
+  private readonly queue: RunQueue;
+  private readonly definitions = new Map<string, ParsedPlaybook>();
+
+  constructor(
+    @Inject(STORE) private readonly store: Store,
+    @Inject(CONFIG) private readonly config: StewardConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(PlaybooksService) private readonly playbooks: PlaybooksService,
+    @Inject(PLUGIN_CATALOGUE) private readonly catalogue: PluginCatalogue,
+    @Inject(ENGINE_CLIENT) engine: EngineClient,
+    @Inject(RunEventsService) private readonly events: RunEventsService,
+    @Inject(ApprovalService) private readonly approvals: ApprovalService,
+    @Inject(EventEmitter2) private readonly bus: EventEmitter2,
+    @Inject(TOOL_INVOKER) private readonly invoker: ToolInvoker,
+  ) {
+    this.runner = new Runner({
+      engine,
+      catalogue,
+      repo: this.repo,
+      limits: new EnvLimits(config.environments, config.runs.defaultConcurrency),
+      approval: async (id) => (await approvals.get(id).catch(() => undefined))?.approval,
+      store,
+      events,
+      approvals,
+      logger: logger.child({ component: 'runner' }),
+    });
+    this.queue = new RunQueue(config.runs.maxConcurrent, (id, signal) => this.execute(id, signal), this.logger);
+    this.approvals.runPolicy = async (runId) => {
+      const pb = await this.definition(runId).catch(() => undefined);
+      const p = pb?.policy?.approval;
+      return p && { requireFor: p.requireFor, approvers: p.approvers, allowSelfApproval: p.allowSelfApproval, expiresAfterMs: p.expiresAfterMs };
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.bus.on(APPROVAL_SETTLED, (a: ApprovalRow) => {
+      if (a.run_id) void this.resume(a.run_id).catch((e: unknown) => this.logger.error({ err: e, run: a.run_id }, 'resume failed'));
+    });
+    await this.recover();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.stop();
+  }
+
+  async start(req: StartRun, who: Principal): Promise<RunRow> {
+    const playbook = this.playbooks.get(req.playbook);
+    const inputs = this.checkInputs(playbook, req.inputs ?? {});
+    const environments = this.checkEnvironments(playbook, req.environments ?? {});
+    const source = JSON.stringify(playbook.definition);
+    const { run, event } = await this.store.transaction(async (tx) => {
+      const row = await this.repo.insert(tx, {
+        kind: 'playbook',
+        playbook: playbook.id,
+        digest: createHash('sha256').update(source).digest('hex'),
+        definition: { source, file: playbook.file },
+        inputs,
+        environments,
+        dryRun: req.dryRun === true,
+        requestedBy: who.name,
+        scheduleId: req.scheduleId,
+      });
+      const e = await this.events.append(tx, row.id, 'run.queued', { playbook: playbook.id, requestedBy: who.name, dryRun: row.dry_run });
+      return { run: row, event: e };
+    });
+    this.events.publish(event);
+    this.definitions.set(run.id, playbook);
+    this.logger.info({ run: run.id, playbook: playbook.id, by: who.name, dryRun: run.dry_run }, 'run queued');
+    this.queue.push(run.id);
+    return run;
+  }
+
+  async get(id: string): Promise<RunRow> {
+    const run = await this.repo.get(this.store, id);
+    if (!run) throw new StewardError('RUN_NOT_FOUND', `run ${id} does not exist`);
+    return run;
+  }
+
+  list(filter: RunFilter) {
+    return this.repo.list(this.store, filter);
+  }
+
+  steps(id: string) {
+    return this.repo.steps(this.store, id);
+  }
+
+  async cancel(id: string, who: Principal): Promise<RunRow> {
+    const { run, events } = await this.store.transaction(async (tx) => {
+      const r = await this.repo.lock(tx, id);
+      if (!r) throw new StewardError('RUN_NOT_FOUND', `run ${id} does not exist`);
+      if (isTerminal(r.state)) throw new StewardError('RUN_FINISHED', `run ${id} already ended ${r.state}; nothing to cancel`);
+      const reason = `cancelled by ${who.name}`;
+      await this.repo.setState(tx, id, 'cancelled', reason);
+      await this.approvals.cancelForRun(tx, id);
+      const e = await this.events.append(tx, id, 'run.finished', { state: 'cancelled', reason });
+      return { run: await this.repo.get(tx, id), events: [e] };
+    });
+    this.events.publish(events);
+    this.queue.cancel(id);
+    this.logger.info({ run: id, by: who.name }, 'run cancelled');
+    return run!;
+  }
+
+  /** The run's playbook as it was when the run started (its stored definition, re-validated). */
+  private async definition(runId: string): Promise<ParsedPlaybook> {
+    const cached = this.definitions.get(runId);
+    if (cached) return cached;
+    const run = await this.get(runId);
+    if (!run.definition) throw new StewardError('RUN_INVALID', `run ${runId} has no playbook definition`);
+    const pb = this.playbooks.parse(run.definition.source, run.definition.file);
+    this.definitions.set(runId, pb);
+    return pb;
+  }
+
+  private async execute(id: string, signal: AbortSignal): Promise<void> {
+    const run = await this.repo.get(this.store, id);
+    if (!run || isTerminal(run.state)) return;
+    const state = await this.runner.execute(run, await this.definition(id), signal);
+    if (isTerminal(state)) this.definitions.delete(id);
+  }
+
+  private async resume(runId: string): Promise<void> {
+    const run = await this.repo.get(this.store, runId);
+    if (run?.state === 'awaiting_approval') this.queue.push(runId);
+  }
+
+  /**
+   * After a restart: queued and running runs go back in the queue, awaiting ones wait on. A step that was in flight
+   * when the process died is re-run only when its tool is idempotent; otherwise it becomes `unknown` and a person
+   * decides whether to retry or skip it — a write is never repeated blindly.
+   */
+  private async recover(): Promise<void> {
+    const runs = await this.repo.unfinished(this.store);
+    for (const run of runs) {
+      const inFlight = (await this.repo.steps(this.store, run.id)).filter((s) => s.state === 'running' && s.kind === 'tool');
+      const risky = inFlight.filter((s) => s.idempotent !== true && s.effect !== 'read');
+      if (risky.length > 0) {
+        await this.markUnknown(run, risky);
+        continue;
+      }
+      if (run.state !== 'awaiting_approval') this.queue.push(run.id);
+      else await this.resume(run.id);
+    }
+    if (runs.length) this.logger.info({ runs: runs.length }, 'recovered unfinished runs');
+  }
+
+  private async markUnknown(run: RunRow, steps: Awaited<ReturnType<RunRepository['steps']>>): Promise<void> {
+    const policy = await this.approvals.policyFor(run.environments, run.id);
+    for (const s of steps) {
+      const prepared = this.invoker.prepare(s.tool!, s.input, s.environments ?? {});
+      const digest = callDigest(s.tool!, prepared.input, s.environments ?? {});
+      await this.store.transaction(async (tx) => {
+        const a = await this.approvals.create(
+          {
+            kind: 'unknown_step', runId: run.id, stepKey: s.step_key, tool: s.tool, effect: s.effect as ApprovalRow['effect'], input: s.input, environments: s.environments,
+            message: `Steward stopped while ${s.tool} (step ${s.step_key}) was running; it may or may not have taken effect. Decide: retry or skip.`,
+            requestedBy: run.requested_by, policy: { ...policy, allowSelfApproval: true },
+          },
+          digest,
+          tx,
+        );
+        await this.repo.upsertStep(tx, run.id, s.step_key, { step_id: s.step_id, kind: 'tool', state: 'unknown', approval_id: a.id });
+        await tx.query(`UPDATE runs SET state = 'awaiting_approval', updated_at = now() WHERE id = $1`, [run.id]);
+        this.events.publish(await this.events.append(tx, run.id, 'step.unknown', { stepId: s.step_id, tool: s.tool, reason: 'interrupted by a restart; not idempotent' }, s.step_key));
+      });
+    }
+    this.logger.warn({ run: run.id, steps: steps.map((s) => s.step_key) }, 'interrupted non-idempotent steps need a decision (retry or skip)');
+  }
+
+  private checkInputs(playbook: ParsedPlaybook, given: Record<string, unknown>): Record<string, unknown> {
+    const copy = structuredClone(given);
+    const validate = compileSchema(playbook.inputSchema, { useDefaults: true });
+    if (!validate(copy)) {
+      const errors = formatAjvErrors(validate.errors ?? [], undefined, 'inputs');
+      throw new StewardError('RUN_INVALID', `inputs for ${playbook.id} are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
+    }
+    return copy;
+  }
+
+  private checkEnvironments(playbook: ParsedPlaybook, given: Record<string, string>): Record<string, string> {
+    const errors: { path: string; message: string }[] = [];
+    const roles = new Map(playbook.environments.map((r) => [r.name, r.kind]));
+    for (const role of Object.keys(given)) if (!roles.has(role)) errors.push({ path: `environments.${role}`, message: `playbook ${playbook.id} has no environment role "${role}" (roles: ${[...roles.keys()].join(', ') || 'none'})` });
+    for (const [role, kind] of roles) {
+      const name = given[role];
+      const env = name === undefined ? undefined : this.config.environments[name];
+      if (name === undefined) errors.push({ path: `environments.${role}`, message: `role "${role}" needs an environment of kind ${kind}` });
+      else if (!env) errors.push({ path: `environments.${role}`, message: `no environment "${name}" is configured` });
+      else if (env.kind !== kind) errors.push({ path: `environments.${role}`, message: `environment "${name}" is of kind ${env.kind}; role "${role}" needs kind ${kind}` });
+    }
+    if (errors.length) throw new StewardError('RUN_INVALID', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+    return { ...given };
+  }
+
+  /** For tests and the CLI: resolves when the run reaches a terminal or waiting state. */
+  catalogueSize(): number {
+    return this.catalogue.tools().length;
+  }
+}

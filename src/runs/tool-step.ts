@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ApprovalRow } from '../approvals/approval.types.js';
+import type { EngineClient } from '../mcp/engine.client.js';
+import type { ToolStep } from '../playbooks/playbook.types.js';
+import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
+import type { EnvLimits } from './env-limits.js';
+import { EndRun, Park, stopFor, type RunContext, type StepScopeEntry } from './run-context.js';
+import type { RunRepository } from './run.repository.js';
+import type { DryRunOutcome } from './run.types.js';
+
+export interface ToolStepDeps {
+  engine: EngineClient;
+  catalogue: PluginCatalogue;
+  repo: RunRepository;
+  limits: EnvLimits;
+  approval: (id: string) => Promise<ApprovalRow | undefined>;
+}
+
+interface ToolError {
+  code: string;
+  message: string;
+}
+
+/** The error a tool result carries, or undefined for success. */
+function errorOf(r: CallToolResult): ToolError | undefined {
+  if (!r.isError) return undefined;
+  const meta = (r._meta?.['steward/error'] ?? undefined) as ToolError | undefined;
+  if (meta) return { code: meta.code, message: meta.message };
+  const text = (r.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join(' ');
+  const m = /^([A-Z_]+): ([\s\S]*)$/.exec(text);
+  return m ? { code: m[1], message: m[2] } : { code: 'TOOL_FAILED', message: text };
+}
+
+function outputOf(r: CallToolResult): unknown {
+  if (r.structuredContent !== undefined) return r.structuredContent;
+  const text = (r.content ?? []).find((c) => c.type === 'text');
+  if (!text || text.type !== 'text') return null;
+  try {
+    return JSON.parse(text.text);
+  } catch {
+    return text.text;
+  }
+}
+
+/**
+ * One tool step: through the engine's MCP client, so the same gate as every other caller decides. A mutating call
+ * first comes back pending (an approval was persisted) and the run parks; when the approval is decided the run resumes
+ * and the call is made again carrying the approval id, which the gate releases exactly once.
+ */
+export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: ToolStep, key: string, input: Record<string, unknown>): Promise<StepScopeEntry> {
+  const tool = deps.catalogue.require(step.tool);
+  const environments = Object.fromEntries(Object.entries(step.env).map(([toolRole, pbRole]) => [toolRole, ctx.run.environments[pbRole]]));
+  const base = { step_id: step.id, kind: 'tool', tool: tool.id, effect: tool.effect, idempotent: tool.idempotent, input, environments };
+
+  // Dry run: read tools run; mutating tools are asked for their plan, never run.
+  if (ctx.run.dry_run && tool.effect !== 'read') {
+    const r = await deps.engine.call({ tool: tool.id, input, environments, mode: 'plan', runId: ctx.run.id, stepId: key, signal: ctx.signal });
+    const err = errorOf(r);
+    const plan = err ? null : ((r.structuredContent as { plan?: { wouldChange?: boolean } } | undefined)?.plan ?? null);
+    const outcome: DryRunOutcome = err || plan === null ? 'unknown' : plan.wouldChange ? 'would_change' : 'no_change';
+    await ctx.tx(async (db, append) => {
+      await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'succeeded', plan, dry_run: outcome, error: err ?? null, finished: true, started: true });
+      await append('step.plan', { stepId: step.id, tool: tool.id, outcome, plan }, key);
+    });
+    return { output: null, status: 'succeeded', error: null };
+  }
+
+  let approvalId: string | undefined;
+  const row = await stepRow(ctx, deps, key);
+  if (row?.approval_id) {
+    const a = await deps.approval(row.approval_id);
+    if (a?.kind === 'unknown_step' && a.status === 'approved' && a.outcome === 'skip') {
+      await ctx.tx(async (db, append) => {
+        await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'skipped', finished: true });
+        await append('step.skipped', { stepId: step.id, reason: `skipped by decision on approval ${a.id} after an interrupted call` }, key);
+      });
+      return { output: null, status: 'skipped', error: null };
+    }
+    if (a?.status === 'approved') approvalId = a.id;
+    else if (a?.status === 'rejected') throw new EndRun('rejected', `approval ${a.id} for step ${key} was rejected`);
+    else if (a?.status === 'expired') throw new EndRun('expired', `approval ${a.id} for step ${key} expired`);
+    else if (a?.status === 'pending') throw new Park(`step ${key} waits for approval ${a.id}`);
+    else if (a?.status === 'consumed') throw new EndRun('failed', `approval ${a.id} was already used but step ${key} did not finish; not repeating it`);
+  }
+
+  const attempts = step.retry && tool.idempotent ? step.retry.attempts : 1;
+  let delay = step.retry?.backoffMs ?? 0;
+  for (let attempt = (row?.attempt ?? 0) + 1; ; attempt++) {
+    const started = Date.now();
+    await ctx.tx(async (db, append) => {
+      await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'running', attempt, started: true });
+      await append('step.started', { stepId: step.id, kind: 'tool', tool: tool.id, attempt }, key);
+    });
+    const signal = step.timeoutMs ? AbortSignal.any([ctx.signal, AbortSignal.timeout(step.timeoutMs)]) : ctx.signal;
+    let lastProgress = 0;
+    const r = await deps.limits.run(environments, tool.effect, () =>
+      deps.engine.call({
+        tool: tool.id,
+        input,
+        environments,
+        runId: ctx.run.id,
+        stepId: key,
+        approvalId,
+        signal,
+        onProgress: (p) => {
+          if (Date.now() - lastProgress < 100 && p.progress !== p.total) return;
+          lastProgress = Date.now();
+          void ctx.emit('step.progress', { stepId: step.id, ...p }, key).catch(() => undefined);
+        },
+      }).catch((e: unknown): CallToolResult => {
+        if (ctx.signal.aborted) throw stopFor(ctx.signal);
+        const timedOut = signal.aborted;
+        return { isError: true, content: [{ type: 'text', text: `${timedOut ? 'TIMEOUT' : 'TOOL_FAILED'}: ${timedOut ? `step timed out after ${step.timeoutMs} ms` : (e as Error).message}` }] };
+      }),
+    );
+    const pending = r._meta?.['steward/approval'] as { id: string } | undefined;
+    if (pending) {
+      await ctx.tx((db) => deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'awaiting_approval', approval_id: pending.id }));
+      throw new Park(`step ${key} waits for approval ${pending.id}`);
+    }
+    const err = errorOf(r);
+    const durationMs = Date.now() - started;
+    if (!err) {
+      const output = outputOf(r);
+      await ctx.tx(async (db, append) => {
+        await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'succeeded', output, finished: true });
+        await append('step.succeeded', { stepId: step.id, durationMs }, key);
+      });
+      return { output, status: 'succeeded', error: null };
+    }
+    if (ctx.signal.aborted) throw stopFor(ctx.signal);
+    if (attempt < attempts && err.code !== 'TOOL_INPUT_INVALID' && !err.code.startsWith('APPROVAL_')) {
+      await ctx.emit('step.retry', { stepId: step.id, attempt, delayMs: delay, error: err }, key);
+      await sleep(delay, undefined, { signal: ctx.signal }).catch(() => undefined);
+      delay = Math.round(delay * (step.retry?.factor ?? 2));
+      continue;
+    }
+    await ctx.tx(async (db, append) => {
+      await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'failed', error: err, finished: true });
+      await append('step.failed', { stepId: step.id, error: err, continued: step.continueOnError, durationMs }, key);
+    });
+    if (err.code === 'APPROVAL_REJECTED') throw new EndRun('rejected', err.message);
+    if (!step.continueOnError) throw new EndRun('failed', `step ${key} failed: ${err.code}: ${err.message}`);
+    return { output: null, status: 'failed', error: err };
+  }
+}
+
+async function stepRow(ctx: RunContext, deps: ToolStepDeps, key: string) {
+  return ctx.tx((db) => deps.repo.step(db, ctx.run.id, key));
+}

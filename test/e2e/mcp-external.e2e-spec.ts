@@ -1,0 +1,278 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Global, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+import { CONFIG, type StewardConfig } from '../../src/config/config.types.js';
+import { LOGGER } from '../../src/http/tokens.js';
+import type { ProgressUpdate } from '../../src/plugins/plugin-api.js';
+import type { ExternalServerStatus } from '../../src/plugins/plugin.types.js';
+import { PluginsModule } from '../../src/plugins/plugins.module.js';
+import { captureLogger, createTestHost, type TestHost } from '../../src/plugins/test-host.js';
+import { alive, eventually, everythingStdio, peerStdio, startEverythingHttp, type HttpPeer } from '../helpers/mcp-peers.js';
+
+/**
+ * External MCP servers mounted as the `mcp` plugin, against real peers: @modelcontextprotocol/server-everything over
+ * stdio and over Streamable HTTP, and test/fixtures/mcp/peer-server.mjs (an SDK server) for the bad cases.
+ */
+
+const server = (host: TestHost, name: string): ExternalServerStatus => {
+  const status = host.catalogue.plugin('mcp')?.servers?.find((s) => s.name === name);
+  if (!status) throw new Error(`no server ${name}`);
+  return status;
+};
+
+describe('external MCP servers (real peers)', () => {
+  let http: HttpPeer;
+  let host: TestHost;
+
+  beforeAll(async () => {
+    http = await startEverythingHttp();
+    host = await createTestHost({
+      builtinDir: null,
+      externalBackoff: { initialMs: 300 },
+      config: {
+        mcp: {
+          settings: {
+            servers: {
+              everything: everythingStdio(),
+              web: { transport: 'http', url: http.url, headers: { 'X-Steward-Test': 'yes' } },
+              peer: peerStdio({ timeoutMs: 800, env: { PEER_GREETING: 'hello from steward.yaml' }, effects: { greeting: 'write' }, idempotent: ['sleep'] }),
+              missing: { transport: 'stdio', command: 'steward-test-no-such-command' },
+              crashes: peerStdio({}, 'crash'),
+              mute: peerStdio({ connectTimeoutMs: 500 }, 'mute'),
+            },
+          },
+        },
+      },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await host?.catalogue.dispose();
+    await http?.close();
+  });
+
+  describe('listing', () => {
+    it('mounts each server as a module of the mcp plugin, with tools under mcp.<server>.<tool>', () => {
+      const record = host.catalogue.plugin('mcp');
+      expect(record).toMatchObject({ id: 'mcp', status: 'loaded', modules: ['everything', 'web', 'peer', 'missing', 'crashes', 'mute'] });
+      const ids = host.catalogue.tools({ module: 'everything' }).map((t) => t.id);
+      expect(ids).toEqual(expect.arrayContaining(['mcp.everything.echo', 'mcp.everything.get-sum', 'mcp.everything.get-tiny-image', 'mcp.everything.trigger-long-running-operation']));
+      expect(ids).not.toContain('mcp.everything.simulate-research-query');
+      expect(host.catalogue.tools({ module: 'web' }).map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'trigger-long-running-operation']));
+      expect(server(host, 'everything')).toMatchObject({ transport: 'stdio', status: 'connected', restarts: 0, remote: { name: 'mcp-servers/everything' }, pid: expect.any(Number) });
+      expect(server(host, 'everything').tools).toEqual(ids);
+      expect(server(host, 'web')).toMatchObject({ transport: 'http', status: 'connected', remote: { name: 'mcp-servers/everything' } });
+      expect(server(host, 'web').pid).toBeUndefined();
+    });
+
+    it('maps effects: readOnlyHint → read, no hint → write, destructiveHint → destructive, config overrides win', () => {
+      const effect = (id: string) => {
+        const t = host.catalogue.require(id);
+        return [t.effect, t.idempotent, t.environments];
+      };
+      expect(effect('mcp.everything.echo')).toEqual(['read', true, []]);
+      expect(effect('mcp.everything.toggle-simulated-logging')).toEqual(['write', false, []]);
+      expect(effect('mcp.everything.gzip-file-as-resource')).toEqual(['write', false, []]);
+      expect(effect('mcp.peer.stats')).toEqual(['read', true, []]);
+      expect(effect('mcp.peer.fail')).toEqual(['destructive', false, []]);
+      expect(effect('mcp.peer.get-status')).toEqual(['destructive', false, []]);
+      expect(effect('mcp.peer.greeting')).toEqual(['write', false, []]);
+      expect(effect('mcp.peer.sleep')).toEqual(['write', true, []]);
+    });
+
+    it('leaves out task-only tools and names that collide once normalised, saying why', () => {
+      expect(server(host, 'peer').skippedTools).toEqual([
+        { tool: 'task_only', reason: 'it can only run as a task (execution.taskSupport: required), which Steward does not use' },
+        { tool: 'fetchData', reason: 'the names "fetchData", "fetch-data" all become "fetch-data"; none is mounted' },
+        { tool: 'fetch-data', reason: 'the names "fetchData", "fetch-data" all become "fetch-data"; none is mounted' },
+      ]);
+      expect(host.catalogue.get('mcp.peer.fetch-data')).toBeUndefined();
+      expect(host.logs).toContainEqual(expect.objectContaining({ level: 40, plugin: 'mcp', server: 'peer', remoteTool: 'fetchData', msg: 'remote tool not mounted' }));
+    });
+
+    it('a server that cannot start is failed with the reason while the others load', () => {
+      expect(server(host, 'missing')).toMatchObject({ status: 'failed', reason: 'cannot start "steward-test-no-such-command": command not found', tools: [], restarts: 0 });
+      expect(server(host, 'crashes')).toMatchObject({ status: 'failed', reason: 'the process exited during start-up; stderr: peer-server: missing PEER_API_KEY; giving up' });
+      expect(server(host, 'mute')).toMatchObject({ status: 'failed', reason: 'did not finish start-up (initialize, tools/list) within 500 ms' });
+      expect(host.catalogue.plugin('mcp')?.reason).toMatch(/^3 of 6 external servers failed to start: missing \(cannot start/);
+      expect(() => host.catalogue.require('mcp.missing.anything')).toThrow(
+        'tool "mcp.missing.anything" is unavailable: external MCP server "missing" is failed (cannot start "steward-test-no-such-command": command not found)',
+      );
+    });
+  });
+
+  describe('calling', () => {
+    it('echo over stdio and over HTTP', async () => {
+      for (const module of ['everything', 'web']) {
+        expect(await host.invoker.invoke(`mcp.${module}.echo`, { message: 'hi' })).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'Echo: hi' }] } });
+      }
+    });
+
+    it('validates input against the remote (draft-07) schema before calling', async () => {
+      expect(await host.invoker.invoke('mcp.everything.get-sum', { a: 1 })).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID', message: 'input for mcp.everything.get-sum is invalid: input.b: is required' } });
+      expect(await host.invoker.invoke('mcp.everything.get-sum', { a: 1, b: 2 })).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'The sum of 1 and 2 is 3.' }] } });
+    });
+
+    it('gives structuredContent as the output (checked against the remote outputSchema), images as base64 + mimeType', async () => {
+      expect(await host.invoker.invoke('mcp.everything.get-structured-content', { location: 'Chicago' })).toMatchObject({ ok: true, output: { temperature: 36, conditions: 'Light rain / drizzle', humidity: 82 } });
+      const image = await host.invoker.invoke('mcp.web.get-tiny-image', {});
+      expect(image).toMatchObject({ ok: true, output: { content: expect.arrayContaining([{ type: 'image', mimeType: 'image/png', data: expect.stringMatching(/^iVBORw0KGgo/) }]) } });
+    });
+
+    it.each(['everything', 'web'])('progress of trigger-long-running-operation reaches ctx.progress (%s)', async (module) => {
+      const updates: ProgressUpdate[] = [];
+      const result = await host.invoker.invoke(`mcp.${module}.trigger-long-running-operation`, { duration: 0.4, steps: 4 }, { progress: (u) => updates.push(u) });
+      expect(result).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'Long running operation completed. Duration: 0.4 seconds, Steps: 4.' }] } });
+      expect(updates).toEqual([1, 2, 3, 4].map((progress) => ({ progress, total: 4 })));
+    });
+
+    it('passes the configured env to a stdio server', async () => {
+      expect(await host.invoker.invoke('mcp.peer.greeting', {})).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'hello from steward.yaml' }] } });
+    });
+
+    it("a remote isError result is MCP_TOOL_ERROR with the remote's text", async () => {
+      expect(await host.invoker.invoke('mcp.peer.fail', {})).toMatchObject({ ok: false, error: { code: 'MCP_TOOL_ERROR', message: 'boom: the remote failed', detail: { server: 'peer', tool: 'fail' } } });
+    });
+
+    it('a schema the host cannot compile accepts any object; the remote still decides', async () => {
+      expect(await host.invoker.invoke('mcp.peer.odd_schema', { x: 1 })).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'called odd_schema with {"x":1}' }] } });
+      expect(host.logs).toContainEqual(expect.objectContaining({ level: 40, tool: 'mcp.peer.odd_schema', msg: expect.stringContaining('cannot be compiled') }));
+    });
+
+    it('cancelling a call reaches the remote: its handler sees the abort', async () => {
+      const controller = new AbortController();
+      const pending = host.invoker.invoke('mcp.peer.sleep', { ms: 30_000 }, { signal: controller.signal, progress: () => controller.abort('operator cancelled') });
+      expect(await pending).toMatchObject({ ok: false, error: { code: 'CANCELLED', message: 'the tool call was cancelled: operator cancelled' } });
+      // The remote learns of it by notifications/cancelled, a moment after the call returned here.
+      const counts = async () => ((await host.invoker.invoke('mcp.peer.stats', {})) as { output?: { started: number; cancelled: number } }).output;
+      let seen = await counts();
+      for (let i = 0; i < 40 && seen?.cancelled !== 1; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = await counts();
+      }
+      expect(seen).toEqual({ started: 1, cancelled: 1 });
+    });
+
+    it('a server that never answers: TIMEOUT after timeoutMs, and the server stays usable', async () => {
+      const started = Date.now();
+      expect(await host.invoker.invoke('mcp.peer.hang', {})).toMatchObject({ ok: false, error: { code: 'TIMEOUT', message: 'external MCP server "peer" did not answer "hang" within 800 ms' } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await host.invoker.invoke('mcp.peer.stats', {})).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('a server that dies or goes away', () => {
+    it('fails the call in flight with MCP_SERVER_DIED, fails fast while restarting, then works again', async () => {
+      const before = server(host, 'everything').pid as number;
+      let killed = false;
+      const result = await host.invoker.invoke(
+        'mcp.everything.trigger-long-running-operation',
+        { duration: 20, steps: 20 },
+        {
+          progress: () => {
+            if (!killed) process.kill(before, 'SIGKILL');
+            killed = true;
+          },
+        },
+      );
+      expect(result).toMatchObject({ ok: false, error: { code: 'MCP_SERVER_DIED', message: expect.stringMatching(/^external MCP server "everything" exited during the call.*; it is being restarted$/) } });
+      expect(server(host, 'everything')).toMatchObject({ status: 'restarting', reason: expect.stringMatching(/^the process exited/) });
+      expect(await host.invoker.invoke('mcp.everything.echo', { message: 'anyone?' })).toMatchObject({
+        ok: false,
+        error: { code: 'MCP_SERVER_UNAVAILABLE', message: expect.stringMatching(/^external MCP server "everything" is restarting: the process exited/) },
+      });
+      const after = await eventually(() => server(host, 'everything').status === 'connected' && server(host, 'everything'), 15_000, 'the restart');
+      expect(after).toMatchObject({ restarts: 1, pid: expect.any(Number) });
+      expect(after.pid).not.toBe(before);
+      expect(after.reason).toBeUndefined();
+      expect(await host.invoker.invoke('mcp.everything.echo', { message: 'back' })).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'Echo: back' }] } });
+      expect(host.logs).toContainEqual(expect.objectContaining({ level: 40, server: 'everything', msg: 'external MCP server exited' }));
+    }, 30_000);
+
+    it('an http server that goes away: the call fails, calls fail fast, and it reconnects once the server is back', async () => {
+      const port = Number(new URL(http.url).port);
+      await http.close();
+      expect(await host.invoker.invoke('mcp.web.echo', { message: 'x' })).toMatchObject({
+        ok: false,
+        error: { code: 'MCP_SERVER_UNAVAILABLE', message: expect.stringMatching(/^external MCP server "web" could not be reached for "echo": fetch failed: connect ECONNREFUSED/) },
+      });
+      const down = await eventually(() => server(host, 'web').status === 'restarting' && server(host, 'web'), 5_000, 'the drop');
+      expect(down.reason).toMatch(/^(the connection was lost: fetch failed|restart attempt \d+ failed: cannot connect)/);
+      expect(await host.invoker.invoke('mcp.web.echo', { message: 'x' })).toMatchObject({ ok: false, error: { code: 'MCP_SERVER_UNAVAILABLE', message: expect.stringMatching(/^external MCP server "web" is restarting/) } });
+      http = await startEverythingHttp(port);
+      const back = await eventually(() => server(host, 'web').status === 'connected' && server(host, 'web'), 15_000, 'the reconnect');
+      expect(back.restarts).toBe(1);
+      expect(await host.invoker.invoke('mcp.web.echo', { message: 'back' })).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'Echo: back' }] } });
+    }, 30_000);
+
+    it('dispose closes every connection and leaves no child process behind', async () => {
+      const pids = ['everything', 'peer'].map((name) => server(host, name).pid as number);
+      expect(pids.every(alive)).toBe(true);
+      await host.catalogue.dispose();
+      expect(pids.filter(alive)).toEqual([]);
+      expect(server(host, 'everything')).toMatchObject({ status: 'closed' });
+      expect(server(host, 'missing')).toMatchObject({ status: 'failed' });
+      expect(await host.invoker.invoke('mcp.everything.echo', { message: 'x' })).toMatchObject({ ok: false, error: { code: 'MCP_SERVER_UNAVAILABLE', message: 'external MCP server "everything" is closed' } });
+    }, 15_000);
+  });
+});
+
+describe('GET /plugins and GET /tools with external servers (PluginsModule over HTTP)', () => {
+  const { logger } = captureLogger();
+  const config = {
+    plugins: { dirs: [], mcp: { tools: ['everything.echo', 'everything.get-sum', 'missing.anything'], settings: { servers: { everything: everythingStdio(), missing: { transport: 'stdio', command: 'steward-test-no-such-command' } } } } },
+    environments: {},
+  } as unknown as StewardConfig;
+
+  @Global()
+  @Module({ providers: [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }], exports: [CONFIG, LOGGER] })
+  class FakeAppModule {}
+
+  @Module({ imports: [FakeAppModule, PluginsModule.forRoot({ builtinDir: null, baseDir: '/' })] })
+  class RootModule {}
+
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await NestFactory.create(RootModule, { logger: false });
+    await app.init();
+  }, 30_000);
+  afterAll(() => app?.close());
+
+  it('lists the mcp plugin with each server: status, reason, restarts, tools; allow-lists apply', async () => {
+    const res = await request(app.getHttpServer()).get('/plugins').expect(200);
+    expect(res.body.plugins).toEqual([
+      {
+        id: 'mcp',
+        version: expect.any(String),
+        description: 'External MCP servers mounted from steward.yaml',
+        status: 'loaded',
+        reason: '1 of 2 external servers failed to start: missing (cannot start "steward-test-no-such-command": command not found)',
+        dir: '(steward.yaml: plugins.mcp)',
+        kinds: [],
+        modules: ['everything', 'missing'],
+        toolCount: 2,
+        filteredTools: expect.arrayContaining(['mcp.everything.get-tiny-image']),
+        servers: [
+          { name: 'everything', transport: 'stdio', status: 'connected', restarts: 0, tools: ['mcp.everything.echo', 'mcp.everything.get-sum'], skippedTools: expect.any(Array), remote: { name: 'mcp-servers/everything', version: expect.any(String) }, pid: expect.any(Number) },
+          { name: 'missing', transport: 'stdio', status: 'failed', reason: 'cannot start "steward-test-no-such-command": command not found', restarts: 0, tools: [] },
+        ],
+      },
+    ]);
+  });
+
+  it('GET /tools shows external tools with the annotations Steward derives', async () => {
+    const res = await request(app.getHttpServer()).get('/tools?plugin=mcp').expect(200);
+    expect(res.body.tools.map((t: { id: string }) => t.id)).toEqual(['mcp.everything.echo', 'mcp.everything.get-sum']);
+    expect(res.body.tools[0]).toMatchObject({ wireName: 'mcp__everything__echo', effect: 'read', environments: [], examples: [], annotations: { readOnlyHint: true, idempotentHint: true } });
+  });
+
+  it('shutting the app down stops the child process', async () => {
+    const res = await request(app.getHttpServer()).get('/plugins').expect(200);
+    const pid = res.body.plugins[0].servers[0].pid as number;
+    expect(alive(pid)).toBe(true);
+    await app.close();
+    expect(alive(pid)).toBe(false);
+  });
+});
