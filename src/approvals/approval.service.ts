@@ -99,11 +99,18 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       input: req.input,
       environments: req.environments,
       plan,
-      requestedBy: req.caller.principal.name,
+      requestedBy: await this.requester(req),
       policy,
       message: `${req.tool.title} (${req.tool.effect}) on ${Object.entries(req.environments).map(([r, e]) => `${r}=${e}`).join(', ') || 'no environment'}`,
     }, digest);
     return { action: 'pending', approvalId: approval.id, message: `${req.tool.id} is a ${req.tool.effect} tool; ${policy.approvers} approver(s) must approve it first.` };
+  }
+
+  /** Who asks: the person who started the run (engine calls), or the outside MCP client's token. */
+  private async requester(req: GateRequest): Promise<string> {
+    if (req.caller.channel !== 'engine' || !req.caller.runId) return req.caller.principal.name;
+    const r = await this.store.query<{ requested_by: string }>('SELECT requested_by FROM runs WHERE id = $1', [req.caller.runId]);
+    return r.rows[0]?.requested_by ?? req.caller.principal.name;
   }
 
   async completed(_req: GateRequest, approvalId: string, ok: boolean): Promise<void> {

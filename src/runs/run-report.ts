@@ -37,7 +37,7 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
       done: actions.filter((s) => s.state === 'succeeded' && !run.dry_run).map((s) => ({ key: s.step_key, tool: s.tool, effect: s.effect, environments: s.environments })),
       skipped: actions.filter((s) => s.state === 'skipped').map((s) => ({ key: s.step_key, tool: s.tool })),
       failed: actions.filter((s) => s.state === 'failed').map((s) => ({ key: s.step_key, tool: s.tool, error: s.error })),
-      planned: run.dry_run ? actions.map((s) => ({ key: s.step_key, tool: s.tool, outcome: s.dry_run ?? 'no_change', plan: s.plan })) : [],
+      planned: run.dry_run ? actions.filter((s) => s.dry_run !== null).map((s) => ({ key: s.step_key, tool: s.tool, outcome: s.dry_run, plan: s.plan })) : [],
     },
     approvals: approvals.map(({ approval: a, decisions }) => ({
       id: a.id, kind: a.kind, stepKey: a.step_key, tool: a.tool, status: a.status, requestedBy: a.requested_by, createdAt: iso(a.created_at), decidedAt: iso(a.decided_at),

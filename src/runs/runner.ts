@@ -40,7 +40,17 @@ export class Runner {
     const scope: Scope = { inputs: run.inputs, environments, run: { id: run.id, playbook: playbook.id, dryRun: run.dry_run }, steps: {} };
     try {
       await this.steps(ctx, playbook.steps, scope, '');
-      const outputs = Object.fromEntries(Object.entries(playbook.outputs).map(([k, t]) => [k, t.render(scope)]));
+      const outputs: Record<string, unknown> = {};
+      for (const [k, t] of Object.entries(playbook.outputs)) {
+        try {
+          outputs[k] = t.render(scope);
+        } catch (e) {
+          if (!(e instanceof ExpressionError)) throw e;
+          // A dry run has no outputs from the steps it only planned.
+          if (!run.dry_run) throw new EndRun('failed', `output ${k}: ${e.message}`);
+          outputs[k] = null;
+        }
+      }
       return await this.finish(ctx, 'succeeded', undefined, outputs);
     } catch (e) {
       if (e instanceof Park) {
