@@ -7,6 +7,7 @@ import { writeNote } from './modules/notes/write.tool.js';
 import { echo } from './modules/util/echo.tool.js';
 import { noop } from './modules/util/noop.tool.js';
 import { slow } from './modules/util/slow.tool.js';
+import { stall } from './modules/util/stall.tool.js';
 
 export interface DemoSettings {
   maxNotes: number;
@@ -15,6 +16,6 @@ export interface DemoSettings {
 /** Each load gets a fresh notebook: state lives in the plugin instance, never in the module. */
 export default definePlugin<DemoSettings>((api) => {
   const notebook = new Notebook(api.settings.maxNotes);
-  api.register(echo, noop, slow);
+  api.register(echo, noop, slow, stall);
   api.register(writeNote(notebook), listNotes(notebook), copyNotes(notebook), deleteNote(notebook));
 });

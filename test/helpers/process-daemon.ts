@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export interface ProcessDaemon {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/** The real binary (dist/src/main.js serve) in `dir`, on `port`; resolves once /health answers. */
+export async function spawnDaemon(dir: string, port: number, timeoutMs = 20000): Promise<ProcessDaemon> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), 'serve', '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${out}`);
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > until) throw new Error(`daemon did not answer /health: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, child, output: () => out, exited };
+}
