@@ -1,0 +1,167 @@
+import { v1Error } from '../errors.js';
+import { HEX24 } from '../ids.js';
+import { q, route, type Route, type RouteCtx } from '../router.js';
+import type { SimGroup, SimUser } from '../sim.types.js';
+import { bodyArray, bodyObject, groupView, page, project, requireAdmin, userView } from '../views.js';
+
+/** Users, groups, roles and the token's own user. */
+export const accessRoutes: Route[] = [
+  route('GET', '/api/users/loggedin', (ctx) => ({ status: 200, body: { ...userView(ctx.state, ctx.user, {}), roleName: ctx.role } })),
+  route('GET', '/api/roles', (ctx) => ({ status: 200, body: ctx.state.roles.map((r) => ({ ...r })) })),
+
+  route('GET', '/api/v1/users', (ctx) => {
+    const email = q(ctx.query, 'email');
+    const userName = q(ctx.query, 'userName');
+    const users = ctx.state.users.filter((u) => (email === undefined || u.email === email) && (userName === undefined || u.userName === userName));
+    return { status: 200, body: page(users, ctx.query).map((u) => userView(ctx.state, u, ctx.query)) };
+  }),
+  route('POST', '/api/v1/users/bulk', (ctx) => {
+    requireAdmin(ctx);
+    const specs = bodyArray(ctx);
+    const created = specs.map((s) => newUser(ctx, asObject(s)));
+    unique(created.map((u) => u.email), 'email');
+    ctx.state.users.push(...created);
+    return { status: 201, body: created.map((u) => userView(ctx.state, u, {})) };
+  }),
+  route('GET', '/api/v1/users/:id', (ctx) => ({ status: 200, body: userView(ctx.state, findUser(ctx), ctx.query) })),
+  route('POST', '/api/v1/users', (ctx) => {
+    requireAdmin(ctx);
+    const user = newUser(ctx, bodyObject(ctx));
+    ctx.state.users.push(user);
+    return { status: 201, body: userView(ctx.state, user, {}) };
+  }),
+  route('PATCH', '/api/v1/users/:id', (ctx) => {
+    requireAdmin(ctx);
+    const user = findUser(ctx);
+    const patch = bodyObject(ctx);
+    if (typeof patch.email === 'string' && patch.email !== user.email && ctx.state.users.some((u) => u.email === patch.email)) throw v1Error(400, `A user with email ${patch.email} already exists.`);
+    for (const key of ['email', 'userName', 'firstName', 'lastName'] as const) if (typeof patch[key] === 'string') user[key] = patch[key] as string;
+    if (typeof patch.active === 'boolean') user.active = patch.active;
+    if (patch.roleId !== undefined) user.roleId = roleId(ctx, patch.roleId);
+    if (patch.groups !== undefined) user.groups = groupIds(ctx, patch.groups);
+    user.lastUpdated = ctx.clock.now();
+    return { status: 200, body: userView(ctx.state, user, {}) };
+  }),
+  route('DELETE', '/api/v1/users/:id', (ctx) => {
+    requireAdmin(ctx);
+    const user = findUser(ctx);
+    if (user._id === ctx.user._id) throw v1Error(400, 'A user cannot delete themselves.');
+    deleteUser(ctx, user);
+    return { status: 204 };
+  }),
+
+  route('GET', '/api/v1/groups', (ctx) => {
+    const name = q(ctx.query, 'name');
+    const groups = ctx.state.groups.filter((g) => name === undefined || g.name === name);
+    return { status: 200, body: page(groups, ctx.query).map((g) => project(groupView(g), ctx.query)) };
+  }),
+  route('POST', '/api/v1/groups/bulk', (ctx) => {
+    requireAdmin(ctx);
+    const created = bodyArray(ctx).map((s) => newGroup(ctx, asObject(s)));
+    unique(created.map((g) => g.name), 'name');
+    ctx.state.groups.push(...created);
+    return { status: 201, body: created.map(groupView) };
+  }),
+  route('GET', '/api/v1/groups/:id/users', (ctx) => {
+    const group = findGroup(ctx);
+    return { status: 200, body: page(ctx.state.users.filter((u) => u.groups.includes(group._id)), ctx.query).map((u) => userView(ctx.state, u, ctx.query)) };
+  }),
+  route('GET', '/api/v1/groups/:id', (ctx) => ({ status: 200, body: groupView(findGroup(ctx)) })),
+  route('POST', '/api/v1/groups', (ctx) => {
+    requireAdmin(ctx);
+    const group = newGroup(ctx, bodyObject(ctx));
+    ctx.state.groups.push(group);
+    return { status: 201, body: groupView(group) };
+  }),
+  route('DELETE', '/api/v1/groups/:id', (ctx) => {
+    requireAdmin(ctx);
+    const group = findGroup(ctx);
+    if (group.isSystem) throw v1Error(400, `The system group ${group.name} cannot be deleted.`);
+    ctx.state.groups = ctx.state.groups.filter((g) => g !== group);
+    for (const u of ctx.state.users) u.groups = u.groups.filter((id) => id !== group._id);
+    for (const d of ctx.state.dashboards) d.shares = (d.shares as Array<{ shareId: string }>).filter((s) => s.shareId !== group._id);
+    return { status: 204 };
+  }),
+];
+
+function asObject(v: unknown): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw v1Error(400, 'Each item must be a JSON object.');
+  return v as Record<string, unknown>;
+}
+
+function unique(values: string[], what: string): void {
+  const dup = values.find((v, i) => values.indexOf(v) !== i);
+  if (dup !== undefined) throw v1Error(400, `Duplicate ${what} ${dup} in the request.`);
+}
+
+function findUser(ctx: RouteCtx): SimUser {
+  const id = ctx.params.id;
+  if (!HEX24.test(id)) throw v1Error(400, `Invalid user id ${id}.`);
+  const user = ctx.state.users.find((u) => u._id === id);
+  if (!user) throw v1Error(404, `User ${id} not found.`);
+  return user;
+}
+
+function findGroup(ctx: RouteCtx): SimGroup {
+  const group = ctx.state.groups.find((g) => g._id === ctx.params.id);
+  if (!group) throw v1Error(404, `Group ${ctx.params.id} not found.`);
+  return group;
+}
+
+function roleId(ctx: RouteCtx, value: unknown): string {
+  const role = ctx.state.roles.find((r) => r._id === value);
+  if (!role) throw v1Error(400, `Unknown roleId ${String(value)}.`);
+  return role._id;
+}
+
+function groupIds(ctx: RouteCtx, value: unknown): string[] {
+  if (!Array.isArray(value)) throw v1Error(400, 'groups must be an array of group ids.');
+  return value.map((id) => {
+    const group = ctx.state.groups.find((g) => g._id === id);
+    if (!group) throw v1Error(400, `Unknown group id ${String(id)}.`);
+    return group._id;
+  });
+}
+
+function newUser(ctx: RouteCtx, spec: Record<string, unknown>): SimUser {
+  const email = spec.email;
+  if (typeof email !== 'string' || !email.includes('@')) throw v1Error(400, 'email is required.');
+  if (ctx.state.users.some((u) => u.email === email)) throw v1Error(400, `A user with email ${email} already exists.`);
+  const t = ctx.clock.now();
+  return {
+    _id: ctx.ids.hex24(),
+    email,
+    userName: typeof spec.userName === 'string' ? spec.userName : email,
+    firstName: typeof spec.firstName === 'string' ? spec.firstName : '',
+    lastName: typeof spec.lastName === 'string' ? spec.lastName : '',
+    roleId: roleId(ctx, spec.roleId),
+    groups: spec.groups === undefined ? [] : groupIds(ctx, spec.groups),
+    active: true,
+    created: t,
+    lastUpdated: t,
+    lastLogin: null,
+    tenantId: ctx.state.tenant._id,
+    preferences: { localeId: 'en-US' },
+  };
+}
+
+function newGroup(ctx: RouteCtx, spec: Record<string, unknown>): SimGroup {
+  const name = spec.name;
+  if (typeof name !== 'string' || !name.trim()) throw v1Error(400, 'name is required.');
+  if (ctx.state.groups.some((g) => g.name === name)) throw v1Error(400, `A group named ${name} already exists.`);
+  const t = ctx.clock.now();
+  return { _id: ctx.ids.hex24(), name, created: t, lastUpdated: t, tenantId: ctx.state.tenant._id, defaultRole: null, isSystem: false };
+}
+
+/** Deleting a user deletes the dashboards they own (with their widgets) and removes them from every share. */
+function deleteUser(ctx: RouteCtx, user: SimUser): void {
+  const owned = new Set(ctx.state.dashboards.filter((d) => d.owner === user._id).map((d) => d.oid));
+  ctx.state.dashboards = ctx.state.dashboards.filter((d) => !owned.has(d.oid));
+  for (const oid of owned) {
+    delete ctx.state.widgets[oid];
+    delete ctx.state.published[oid];
+  }
+  for (const d of ctx.state.dashboards) d.shares = (d.shares as Array<{ shareId: string }>).filter((s) => s.shareId !== user._id);
+  ctx.state.users = ctx.state.users.filter((u) => u !== user);
+  for (const token of Object.keys(ctx.state.tokens)) if (ctx.state.tokens[token] === user._id) delete ctx.state.tokens[token];
+}
