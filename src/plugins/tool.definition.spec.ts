@@ -83,4 +83,10 @@ describe('checkTool', () => {
     );
     expect(example.input).toEqual({});
   });
+
+  it('refuses input properties that Steward reserves for the MCP environment binding', () => {
+    expect(check({ inputSchema: { type: 'object', properties: { environment: { type: 'string' } } }, examples: [] })).toThrow(
+      'inputSchema must not define "environment": Steward adds it on the MCP wire to bind the tool\'s environment roles',
+    );
+  });
 });

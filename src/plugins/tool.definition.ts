@@ -64,6 +64,10 @@ export function checkTool(
   if (typeof def.handler !== 'function') fail('handler must be a function');
   if (def.plan !== undefined && typeof def.plan !== 'function') fail('plan must be a function when given');
 
+  const props = (def.inputSchema as { properties?: Record<string, unknown> }).properties ?? {};
+  for (const reserved of ['environment', 'environments']) {
+    if (reserved in props) fail(`inputSchema must not define "${reserved}": Steward adds it on the MCP wire to bind the tool's environment roles`);
+  }
   const validateInput = compile(ajv.input, def.inputSchema, 'inputSchema', fail);
   const validateOutput = def.outputSchema ? compile(ajv.output, def.outputSchema, 'outputSchema', fail) : undefined;
   def.examples.forEach((example, i) => {
