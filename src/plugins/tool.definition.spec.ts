@@ -85,7 +85,7 @@ describe('checkTool', () => {
   });
 
   it('refuses input properties that Steward reserves for the MCP environment binding', () => {
-    expect(check({ inputSchema: { type: 'object', properties: { environment: { type: 'string' } } }, examples: [] })).toThrow(
+    expect(check({ inputSchema: { type: 'object', properties: { environment: { type: 'string' } } }, examples: [{ title: 'x', input: {} }] })).toThrow(
       'inputSchema must not define "environment": Steward adds it on the MCP wire to bind the tool\'s environment roles',
     );
   });
