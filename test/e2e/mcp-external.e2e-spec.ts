@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Global, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
@@ -9,7 +11,8 @@ import type { ProgressUpdate } from '../../src/plugins/plugin-api.js';
 import type { ExternalServerStatus } from '../../src/plugins/plugin.types.js';
 import { PluginsModule } from '../../src/plugins/plugins.module.js';
 import { captureLogger, createTestHost, type TestHost } from '../../src/plugins/test-host.js';
-import { alive, eventually, everythingStdio, peerStdio, startEverythingHttp, type HttpPeer } from '../helpers/mcp-peers.js';
+import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { alive, EVERYTHING_BIN, eventually, everythingStdio, peerStdio, startEverythingHttp, type HttpPeer } from '../helpers/mcp-peers.js';
 
 /**
  * External MCP servers mounted as the `mcp` plugin, against real peers: @modelcontextprotocol/server-everything over
@@ -153,6 +156,8 @@ describe('external MCP servers (real peers)', () => {
         seen = await counts();
       }
       expect(seen).toEqual({ started: 1, cancelled: 1 });
+      // ...with the reason given here (its stderr line, logged by Steward at debug).
+      await eventually(() => host.logs.some((l) => l.server === 'peer' && l.stderr === 'peer-server: sleep cancelled (operator cancelled)'), 5_000, 'the stderr line');
     });
 
     it('a server that never answers: TIMEOUT after timeoutMs, and the server stays usable', async () => {
@@ -205,6 +210,18 @@ describe('external MCP servers (real peers)', () => {
       const back = await eventually(() => server(host, 'web').status === 'connected' && server(host, 'web'), 15_000, 'the reconnect');
       expect(back.restarts).toBe(1);
       expect(await host.invoker.invoke('mcp.web.echo', { message: 'back' })).toMatchObject({ ok: true, output: { content: [{ type: 'text', text: 'Echo: back' }] } });
+    }, 30_000);
+
+    it('an http server that restarted and forgot the session: the call fails, then Steward opens a new session', async () => {
+      const port = Number(new URL(http.url).port);
+      await http.close();
+      http = await startEverythingHttp(port);
+      const result = await host.invoker.invoke('mcp.web.echo', { message: 'x' });
+      // server-everything answers an unknown session with 400 (the spec says 404); either way it is an HTTP error.
+      expect(result).toMatchObject({ ok: false, error: { code: 'MCP_SERVER_UNAVAILABLE', message: expect.stringMatching(/^external MCP server "web" answered "echo" with HTTP 40[04] \(.*\); reconnecting$/) } });
+      const back = await eventually(() => server(host, 'web').status === 'connected' && server(host, 'web'), 15_000, 'the reconnect');
+      expect(back.restarts).toBe(2);
+      expect(await host.invoker.invoke('mcp.web.echo', { message: 'again' })).toMatchObject({ ok: true });
     }, 30_000);
 
     it('dispose closes every connection and leaves no child process behind', async () => {
@@ -273,6 +290,68 @@ describe('GET /plugins and GET /tools with external servers (PluginsModule over 
     const pid = res.body.plugins[0].servers[0].pid as number;
     expect(alive(pid)).toBe(true);
     await app.close();
+    expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('the daemon with an external server: GET /plugins, and an outside MCP client through Steward to the peer', () => {
+  let d: TestDaemon;
+  let client: Client;
+  const yaml = configYaml(
+    [
+      'plugins:',
+      '  mcp:',
+      '    settings:',
+      '      servers:',
+      '        everything:',
+      '          transport: stdio',
+      `          command: ${JSON.stringify(process.execPath)}`,
+      `          args: [${JSON.stringify(EVERYTHING_BIN)}, stdio]`,
+      '          env: { EVERYTHING_API_KEY: "${env:EVERYTHING_API_KEY}" }',
+    ].join('\n'),
+  );
+
+  beforeAll(async () => {
+    d = await startTestDaemon(yaml, { env: { EVERYTHING_API_KEY: 'peer-secret-value-123' } });
+    client = new Client({ name: 'outside', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${d.url}/mcp`), { requestInit: { headers: { Authorization: bearer('operator') } } }));
+  }, 30_000);
+  afterAll(async () => {
+    await client?.close().catch(() => undefined);
+    await d?.close();
+  });
+
+  it('registers the env values of an external server as secrets', () => {
+    expect(d.loaded.secrets).toContain('peer-secret-value-123');
+  });
+
+  it('GET /plugins shows the server connected', async () => {
+    const res = await request(d.url).get('/plugins').set('Authorization', bearer('viewer')).expect(200);
+    const mcp = res.body.plugins.find((p: { id: string }) => p.id === 'mcp');
+    expect(mcp.servers).toEqual([expect.objectContaining({ name: 'everything', status: 'connected', restarts: 0, pid: expect.any(Number) })]);
+  });
+
+  it('an outside client calls a read tool of the peer through Steward, with progress across both hops', async () => {
+    const echo = await client.callTool({ name: 'mcp__everything__echo', arguments: { message: 'via steward' } });
+    expect(echo.isError).toBeFalsy();
+    expect(JSON.stringify(echo)).toContain('Echo: via steward');
+    const seen: number[] = [];
+    const slow = await client.callTool({ name: 'mcp__everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+    expect(slow.isError).toBeFalsy();
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it("a tool without readOnlyHint counts as write: Steward's gate asks for an approval before it reaches the peer", async () => {
+    const result = await client.callTool({ name: 'mcp__everything__toggle-simulated-logging', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect((result._meta as Record<string, unknown>)['steward/approval']).toMatchObject({ status: 'pending' });
+  });
+
+  it('stopping the daemon stops the child process', async () => {
+    const res = await request(d.url).get('/plugins').set('Authorization', bearer('viewer')).expect(200);
+    const pid = res.body.plugins.find((p: { id: string }) => p.id === 'mcp').servers[0].pid as number;
+    await client.close();
+    await d.close();
     expect(alive(pid)).toBe(false);
   });
 });
