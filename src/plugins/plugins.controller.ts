@@ -1,6 +1,8 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MinRole } from '../auth/roles.js';
+import { REDACTOR } from '../http/tokens.js';
+import { Redactor } from '../logging/redactor.js';
 import { PluginCatalogue } from './plugin.catalogue.js';
 import { PLUGIN_CATALOGUE } from './plugins.tokens.js';
 
@@ -8,7 +10,10 @@ import { PLUGIN_CATALOGUE } from './plugins.tokens.js';
 @ApiBearerAuth()
 @Controller('plugins')
 export class PluginsController {
-  constructor(@Inject(PLUGIN_CATALOGUE) private readonly catalogue: PluginCatalogue) {}
+  constructor(
+    @Inject(PLUGIN_CATALOGUE) private readonly catalogue: PluginCatalogue,
+    @Optional() @Inject(REDACTOR) private readonly redactor?: Redactor,
+  ) {}
 
   @Get()
   @MinRole('viewer')
@@ -46,6 +51,7 @@ export class PluginsController {
       ...(p.filteredTools.length > 0 && { filteredTools: p.filteredTools }),
       ...(p.servers && { servers: p.servers }),
     }));
-    return { plugins };
+    // Reasons quote what failed (a server's last stderr line, a path): never let a secret through.
+    return { plugins: this.redactor ? this.redactor.redact(plugins) : plugins };
   }
 }
