@@ -2,19 +2,20 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /**
- * Makes a session's SSE streams resumable (Last-Event-ID): the last `capacity` messages of the session, in memory.
- * Event ids are `<streamId>_<seq>` so the stream of a replayed id is known without a lookup.
+ * Makes a session's SSE streams resumable (Last-Event-ID): the last `capacity` messages of the session, in memory,
+ * in an insertion-ordered Map (dropping the oldest is O(1)). Event ids are `<streamId>_<seq>` so the stream of a
+ * replayed id is known without a lookup.
  */
 export class BoundedEventStore implements EventStore {
-  private readonly events: { id: string; streamId: string; message: JSONRPCMessage }[] = [];
+  private readonly events = new Map<string, { streamId: string; message: JSONRPCMessage }>();
   private seq = 0;
 
   constructor(private readonly capacity = 1000) {}
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
     const id = `${streamId}_${++this.seq}`;
-    this.events.push({ id, streamId, message });
-    if (this.events.length > this.capacity) this.events.splice(0, this.events.length - this.capacity);
+    this.events.set(id, { streamId, message });
+    if (this.events.size > this.capacity) this.events.delete(this.events.keys().next().value!);
     return id;
   }
 
@@ -25,9 +26,12 @@ export class BoundedEventStore implements EventStore {
 
   async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
     const streamId = (await this.getStreamIdForEventId(lastEventId)) ?? '';
-    const at = this.events.findIndex((e) => e.id === lastEventId);
-    if (at < 0) return streamId;
-    for (const e of this.events.slice(at + 1)) if (e.streamId === streamId) await send(e.id, e.message);
+    if (!this.events.has(lastEventId)) return streamId;
+    let after = false;
+    for (const [id, e] of this.events) {
+      if (after && e.streamId === streamId) await send(id, e.message);
+      if (id === lastEventId) after = true;
+    }
     return streamId;
   }
 }

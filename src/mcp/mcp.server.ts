@@ -4,7 +4,6 @@ import {
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   SetLevelRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
@@ -68,7 +67,8 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
       } catch (e) {
         if (isStewardError(e)) why = e.message;
       }
-      throw new McpError(ErrorCode.InvalidParams, why);
+      // A plain error with a code: McpError would prefix its message a second time on the wire.
+      throw Object.assign(new Error(why), { code: ErrorCode.InvalidParams });
     }
     const meta = (request.params._meta ?? {}) as Record<string, unknown>;
     const mode = meta[META.mode] === 'plan' ? 'plan' : 'execute';

@@ -66,6 +66,7 @@ export class McpSessions {
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: new BoundedEventStore(),
+      retryInterval: 1000,
       onsessioninitialized: (sid) => {
         this.sessions.set(sid, { transport, server, principal, lastSeen: Date.now() });
         this.opts.logger.debug({ session: sid, actor: principal.name }, 'mcp session opened');
