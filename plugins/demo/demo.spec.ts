@@ -7,7 +7,7 @@ const environments = {
   prod: { kind: 'demo' },
   warehouse: { kind: 'postgres' },
 };
-const host = (settings: Record<string, unknown> = {}): Promise<TestHost> => createTestHost({ environments, config: { demo: { settings } } });
+const host = (settings: Record<string, unknown> = {}): Promise<TestHost> => createTestHost({ builtinDir: new URL('.', import.meta.url).pathname, environments, config: { demo: { settings } } });
 
 describe('demo plugin (in-process)', () => {
   it('loads with every tool and the default settings', async () => {
@@ -21,6 +21,7 @@ describe('demo plugin (in-process)', () => {
       'demo.util.echo',
       'demo.util.noop',
       'demo.util.slow',
+      'demo.util.stall',
     ]);
   });
 

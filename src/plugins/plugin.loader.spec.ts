@@ -9,6 +9,7 @@ import { createTestHost } from './test-host.js';
 
 const root = packageRoot();
 const fixtures = join(root, 'test/fixtures/plugins');
+const DEMO = join(root, 'plugins/demo');
 const fixtureHost = () => createTestHost({ builtinDir: null, hostVersion: '0.1.0', config: { dirs: [fixtures] } });
 
 describe('loadPlugins: broken plugins are recorded as failed, never thrown', () => {
@@ -60,7 +61,7 @@ describe('loadPlugins: broken plugins are recorded as failed, never thrown', () 
   });
 
   it('a second plugin with a taken id fails without being imported', async () => {
-    const { catalogue } = await createTestHost({ config: { dirs: [join(root, 'test/fixtures/plugins-shadow')] } });
+    const { catalogue } = await createTestHost({ builtinDir: DEMO, config: { dirs: [join(root, 'test/fixtures/plugins-shadow')] } });
     const [builtin, shadow] = catalogue.plugins();
     expect(builtin).toMatchObject({ id: 'demo', status: 'loaded', dir: join(root, 'plugins/demo') });
     expect(shadow).toMatchObject({ id: 'demo', status: 'failed', reason: `plugin id "demo" is already taken by ${join(root, 'plugins/demo')}` });
@@ -82,27 +83,27 @@ describe('loadPlugins: broken plugins are recorded as failed, never thrown', () 
 
 describe('loadPlugins: config', () => {
   it('plugins.<id>.enabled: false disables the plugin without importing it', async () => {
-    const { catalogue } = await createTestHost({ config: { demo: { enabled: false } } });
+    const { catalogue } = await createTestHost({ builtinDir: DEMO, config: { demo: { enabled: false } } });
     expect(catalogue.plugin('demo')).toMatchObject({ status: 'disabled', reason: 'plugins.demo.enabled is false', tools: [] });
     expect(catalogue.tools()).toEqual([]);
   });
 
   it('modules and tools allow-lists filter the tools and remember what they left out', async () => {
-    const { catalogue } = await createTestHost({ config: { demo: { modules: ['notes'], tools: ['notes.list', 'demo.notes.write'] } } });
+    const { catalogue } = await createTestHost({ builtinDir: DEMO, config: { demo: { modules: ['notes'], tools: ['notes.list', 'demo.notes.write'] } } });
     expect(catalogue.tools().map((t) => t.id)).toEqual(['demo.notes.list', 'demo.notes.write']);
-    expect(catalogue.plugin('demo')?.filteredTools).toEqual(['demo.notes.copy', 'demo.notes.delete', 'demo.util.echo', 'demo.util.noop', 'demo.util.slow']);
+    expect(catalogue.plugin('demo')?.filteredTools).toEqual(['demo.notes.copy', 'demo.notes.delete', 'demo.util.echo', 'demo.util.noop', 'demo.util.slow', 'demo.util.stall']);
   });
 
   it('a tool of a disabled, failed or allow-listed-out plugin is TOOL_NOT_FOUND saying why', async () => {
-    const disabled = await createTestHost({ config: { demo: { enabled: false } } });
+    const disabled = await createTestHost({ builtinDir: DEMO, config: { demo: { enabled: false } } });
     await expect(disabled.invoker.invoke('demo.util.echo', { message: 'x' })).rejects.toMatchObject({
       code: 'TOOL_NOT_FOUND',
       message: 'tool "demo.util.echo" is unavailable: plugin "demo" is disabled (plugins.demo.enabled is false)',
     });
-    const filtered = await createTestHost({ config: { demo: { tools: ['util.noop'] } } });
+    const filtered = await createTestHost({ builtinDir: DEMO, config: { demo: { tools: ['util.noop'] } } });
     await expect(filtered.invoker.invoke('demo.util.echo', { message: 'x' })).rejects.toThrow('tool "demo.util.echo" is disabled by the allow-lists in plugins.demo (steward.yaml)');
     expect(await filtered.invoker.invoke('demo.util.noop', {})).toMatchObject({ ok: true });
-    const failed = await createTestHost({ config: { demo: { settings: { maxNotes: 0 } } } });
+    const failed = await createTestHost({ builtinDir: DEMO, config: { demo: { settings: { maxNotes: 0 } } } });
     await expect(failed.invoker.invoke('demo.util.echo', { message: 'x' })).rejects.toThrow(
       'tool "demo.util.echo" is unavailable: plugin "demo" failed to load (invalid settings in steward.yaml: plugins.demo.settings.maxNotes: must be >= 1)',
     );
@@ -114,7 +115,7 @@ describe('loadPlugins: config', () => {
     [{ settings: { maxNotes: 'many' } }, 'invalid settings in steward.yaml: plugins.demo.settings.maxNotes: must be an integer'],
     [{ settings: { colour: 'blue' } }, 'invalid settings in steward.yaml: plugins.demo.settings.colour: unknown key (allowed: maxNotes)'],
   ])('config %j fails the plugin: %s', async (demo, reason) => {
-    const { catalogue } = await createTestHost({ config: { demo } });
+    const { catalogue } = await createTestHost({ builtinDir: DEMO, config: { demo } });
     expect(catalogue.plugin('demo')).toMatchObject({ status: 'failed', reason });
   });
 

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Global, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { join } from 'node:path';
 import request from 'supertest';
+import { packageRoot } from '../common/paths.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { LOGGER } from '../http/tokens.js';
 import { PluginCatalogue } from './plugin.catalogue.js';
@@ -20,7 +22,7 @@ const config = { plugins: { dirs: [], demo: { modules: ['util', 'notes'] } }, en
 @Module({ providers: [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }], exports: [CONFIG, LOGGER] })
 class FakeAppModule {}
 
-@Module({ imports: [FakeAppModule, PluginsModule.forRoot({ baseDir: '/' })] })
+@Module({ imports: [FakeAppModule, PluginsModule.forRoot({ baseDir: '/', builtinDir: join(packageRoot(), 'plugins/demo') })] })
 class RootModule {}
 
 describe('PluginsModule (no auth guard here: the app module adds it)', () => {
@@ -40,13 +42,13 @@ describe('PluginsModule (no auth guard here: the app module adds it)', () => {
   it('GET /plugins lists plugins with status and tool count', async () => {
     const res = await request(app.getHttpServer()).get('/plugins').expect(200);
     expect(res.body).toEqual({
-      plugins: [{ id: 'demo', version: '0.1.0', description: expect.any(String), status: 'loaded', dir: expect.stringMatching(/plugins\/demo$/), kinds: ['demo'], modules: ['util', 'notes'], toolCount: 7 }],
+      plugins: [{ id: 'demo', version: '0.1.0', description: expect.any(String), status: 'loaded', dir: expect.stringMatching(/plugins\/demo$/), kinds: ['demo'], modules: ['util', 'notes'], toolCount: 8 }],
     });
   });
 
   it('GET /tools filters by plugin, module and effect', async () => {
     const all = await request(app.getHttpServer()).get('/tools').expect(200);
-    expect(all.body.tools).toHaveLength(7);
+    expect(all.body.tools).toHaveLength(8);
     const writes = await request(app.getHttpServer()).get('/tools?plugin=demo&module=notes&effect=write').expect(200);
     expect(writes.body.tools.map((t: { id: string }) => t.id)).toEqual(['demo.notes.copy', 'demo.notes.write']);
     expect(writes.body.tools[1]).toMatchObject({ wireName: 'demo__notes__write', annotations: { readOnlyHint: false }, inputSchema: { type: 'object' } });

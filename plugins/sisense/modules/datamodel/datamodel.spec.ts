@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
+import type { ProgressUpdate } from '../../../../src/plugins/plugin-api.js';
+import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+
+const target = { environments: { target: 'src' } };
+const output = (r: ToolResult) => {
+  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r)}`);
+  return r.output as Record<string, any>;
+};
+
+describe('sisense.datamodel', () => {
+  let sim: SisenseSim;
+  let host: TestHost;
+  const run = (id: string, input: object, h = host) => h.invoker.invoke(`sisense.datamodel.${id}`, input, target);
+  const plan = async (id: string, input: object) => {
+    const before = sim.snapshot();
+    const r = await host.invoker.invoke(`sisense.datamodel.${id}`, input, { ...target, mode: 'plan' });
+    expect(sim.snapshot()).toBe(before);
+    if (!r.ok || r.mode !== 'plan' || !r.plan) throw new Error(`expected a plan, got ${JSON.stringify(r)}`);
+    return r.plan;
+  };
+  const hostWith = (settings: Record<string, unknown>) => createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { retryBaseMs: 5, retryMaxMs: 10 } } }, config: { sisense: { settings } } });
+  const model = (title: string) => sim.state.datamodels.find((m) => m.title === title) as Record<string, any>;
+  beforeEach(async () => {
+    sim = await startSisenseSim({ seed: 'source', builds: { pollsToFinish: 2 } });
+    host = await hostWith({ buildPollMs: 10 });
+  });
+  afterEach(() => sim.close());
+
+  it('list: type and build state; filters', async () => {
+    const all = output(await run('list', {}));
+    expect(all.datamodels.map((m: { title: string; type: string; built: boolean }) => [m.title, m.type, m.built])).toEqual([
+      ['Live Sales', 'live', true],
+      ['Retail Sales', 'extract', true],
+      ['Sample ECommerce', 'extract', true],
+      ['Unbuilt Draft', 'extract', false],
+    ]);
+    expect(output(await run('list', { type: 'live' })).count).toBe(1);
+    expect(output(await run('list', { search: 'sales' })).count).toBe(2);
+  });
+
+  it('schema: datasets, tables with columns, custom tables and import queries, relations by name', async () => {
+    const s = output(await run('schema', { datamodel: 'retail sales' }));
+    expect(s.datamodel).toEqual({ oid: model('Retail Sales').oid, title: 'Retail Sales', type: 'extract', lastBuildTime: expect.any(String) });
+    expect(s.datasets).toEqual([{ name: 'Warehouse (PostgreSQL)', provider: 'PostgreSQL', database: 'retail', schema: 'sales', type: 'extract' }]);
+    const orders = s.tables.find((t: { name: string }) => t.name === 'Orders');
+    expect(orders).toMatchObject({ dataset: 'Warehouse (PostgreSQL)', importQuery: true, custom: false });
+    expect(orders.columns.slice(0, 4)).toEqual([{ name: 'OrderId', type: 'int', hidden: false }, { name: 'CustomerId', type: 'int', hidden: false }, { name: 'ProductId', type: 'int', hidden: false }, { name: 'Order Date', type: 'datetime', hidden: false }]);
+    expect(s.tables.find((t: { name: string }) => t.name === 'All Regions')).toMatchObject({ custom: true });
+    expect(s.relations).toContainEqual({ columns: [{ table: 'Orders', column: 'Promo Code' }, { table: 'Promotions', column: 'Promo Code' }] });
+    expect(s.raw).toBeUndefined();
+    expect(await run('schema', { datamodel: 'Nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', detail: { kind: 'data model' } } });
+    expect(await run('schema', { datamodel: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('shares and data security, for extract and live models', async () => {
+    expect(output(await run('shares', { datamodel: 'Sample ECommerce' })).shares).toEqual([
+      { type: 'user', id: expect.any(String), name: 'admin@acme.test', permission: 'w', access: 'edit' },
+      { type: 'user', id: expect.any(String), name: 'dora.data@acme.test', permission: 'w', access: 'edit' },
+      { type: 'group', id: expect.any(String), name: 'Sales', permission: 'r', access: 'use' },
+    ]);
+    expect(output(await run('shares', { datamodel: 'Live Sales' })).shares.map((s: { name: string }) => s.name)).toEqual(['dora.data@acme.test', 'Finance']);
+    const rls = output(await run('data-security', { datamodel: 'Retail Sales' }));
+    expect(rls.rules).toEqual([
+      { table: 'Customers', column: 'Region', datatype: 'text', members: ['EMEA'], allMembers: false, exclusionary: false, appliesTo: [{ type: 'group', id: expect.any(String), name: 'EMEA Analysts' }] },
+      { table: 'Customers', column: 'Region', datatype: 'text', members: [], allMembers: true, exclusionary: false, appliesTo: [{ type: 'default', id: null, name: 'everyone else' }] },
+    ]);
+    expect(output(await run('data-security', { datamodel: 'Live Sales' }))).toMatchObject({ count: 1, rules: [{ table: 'SALES', column: 'ORDER_ID', appliesTo: [{ name: 'Finance' }] }] });
+    expect(output(await run('data-security', { datamodel: 'Retail Sales', table: 'Orders' })).count).toBe(0);
+  });
+
+  it('connections: never a password', async () => {
+    const c = output(await run('connections', {}));
+    const warehouse = c.connections.find((x: { name: string }) => x.name === 'Warehouse (PostgreSQL)');
+    expect(warehouse).toMatchObject({ provider: 'PostgreSQL', server: 'warehouse.internal', database: 'retail', enabled: true, modelTypes: ['EXTRACT'] });
+    expect(Object.keys(warehouse.parameters)).not.toContain('Password');
+    expect(JSON.stringify(c)).not.toMatch(/password/i);
+    expect(output(await run('connections', { provider: 'snowflake' })).connections.map((x: { name: string }) => x.name)).toEqual(['Snowflake Analytics']);
+  });
+
+  it('build: plans without writing, waits with progress, or returns at once; refuses a second build while one runs', async () => {
+    expect(await plan('build', { datamodel: 'Unbuilt Draft' })).toMatchObject({ changes: [{ action: 'update', target: `data model ${model('Unbuilt Draft').oid} "Unbuilt Draft"`, detail: 'full build' }] });
+    const seen: ProgressUpdate[] = [];
+    const done = await host.invoker.invoke('sisense.datamodel.build', { datamodel: 'Unbuilt Draft' }, { ...target, progress: (p) => seen.push(p) });
+    expect(output(done)).toMatchObject({ waited: true, build: { status: 'done', buildType: 'full', datamodelId: model('Unbuilt Draft').oid } });
+    expect(seen.map((p) => p.message)).toEqual([expect.stringMatching(/: building$/), expect.stringMatching(/: building$/)]);
+    expect(model('Unbuilt Draft').lastBuildTime).not.toBeNull();
+
+    const started = output(await run('build', { datamodel: 'Retail Sales', buildType: 'by_table', wait: false }));
+    expect(started).toMatchObject({ waited: false, build: { status: 'building', buildType: 'by_table' } });
+    expect(await plan('build', { datamodel: 'Retail Sales' })).toMatchObject({ wouldFail: true, changes: [{ action: 'fail', detail: expect.stringMatching(/^BUILD_IN_PROGRESS: a build of "Retail Sales" is already building/) }] });
+    expect(await run('build', { datamodel: 'Retail Sales' })).toMatchObject({ ok: false, error: { code: 'BUILD_IN_PROGRESS', detail: { buildId: started.build.oid } } });
+    expect(output(await run('build-status', { build: started.build.oid })).builds).toMatchObject([{ oid: started.build.oid, status: 'building' }]);
+    expect(output(await run('build-status', { build: started.build.oid })).builds).toMatchObject([{ status: 'done' }]);
+    expect(output(await run('build-status', { datamodel: 'Retail Sales' })).builds).toMatchObject([{ oid: started.build.oid, status: 'done' }]);
+    expect(await run('build-status', { build: 'no-such-build' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await run('build-status', {})).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID' } });
+  });
+
+  it('build: BUILD_FAILED, BUILD_TIMEOUT, and a build type that does not fit the model', async () => {
+    sim.builds.failTitles.push('Sample ECommerce');
+    expect(await run('build', { datamodel: 'Sample ECommerce' })).toMatchObject({ ok: false, error: { code: 'BUILD_FAILED', detail: { status: 'failed' } } });
+    sim.builds.pollsToFinish = 1_000;
+    const slow = await hostWith({ buildPollMs: 50, buildTimeoutMs: 1000 });
+    expect(await run('build', { datamodel: 'Retail Sales' }, slow)).toMatchObject({ ok: false, error: { code: 'BUILD_TIMEOUT', detail: { status: 'building' } } });
+    expect(await plan('build', { datamodel: 'Live Sales', buildType: 'full' })).toMatchObject({ wouldFail: true, changes: [{ detail: expect.stringMatching(/^BUILD_TYPE_INVALID: /) }] });
+    expect(await plan('build', { datamodel: 'Live Sales' })).toMatchObject({ changes: [{ action: 'update', detail: 'publish build' }] });
+  });
+
+  it('row-counts: per table through the SQL endpoint; an unbuilt model or an unknown table is refused', async () => {
+    expect(output(await run('row-counts', { datamodel: 'Retail Sales' }))).toMatchObject({
+      total: 25,
+      tables: [
+        { table: 'Orders', rows: 6, error: null },
+        { table: 'Customers', rows: 5 },
+        { table: 'Products', rows: 4 },
+        { table: 'Promotions', rows: 5 },
+        { table: 'Stores', rows: 2 },
+        { table: 'All Regions', rows: 3 },
+      ],
+    });
+    expect(output(await run('row-counts', { datamodel: 'Live Sales', tables: ['REGIONS'] }))).toMatchObject({ total: 3, tables: [{ table: 'REGIONS', rows: 3 }] });
+    expect(await run('row-counts', { datamodel: 'Unbuilt Draft' })).toMatchObject({ ok: false, error: { code: 'DATAMODEL_NOT_BUILT' } });
+    expect(await run('row-counts', { datamodel: 'Retail Sales', tables: ['Orders', 'Ghosts'] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('no table "Ghosts"') } });
+    sim.faults.push({ path: /^\/api\/datasources\/[^/]+\/sql$/, query: { query: 'SELECT COUNT(*) FROM [Stores]' }, status: 500 });
+    expect(output(await run('row-counts', { datamodel: 'Retail Sales', tables: ['Stores', 'Orders'] })).tables).toEqual([
+      { table: 'Stores', rows: null, error: '500 Injected failure' },
+      { table: 'Orders', rows: 6, error: null },
+    ]);
+  });
+});

@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Query } from '../../client/sisense.types.js';
+import { asArray, asObject } from '../../shared/errors.js';
+import type { Side, Session } from './migration.session.js';
+import type { Mapped, PrincipalMap } from './principals.js';
+
+/** A data model as the listing names it. */
+export interface ModelRef {
+  oid: string;
+  title: string;
+  type: 'extract' | 'live';
+  server: string;
+}
+
+/** A data model share: a user or group and r (query), w (edit) or a (admin). */
+export interface ModelShare {
+  partyId?: string;
+  type: 'user' | 'group';
+  permission: string;
+}
+
+/** A data security (row-level security) rule; `shares` name its users and groups, or `{type: default}`. */
+export interface SecurityRule {
+  table: string;
+  column: string;
+  datatype: string;
+  members: string[];
+  allMembers?: boolean | null;
+  exclusionary?: boolean | null;
+  shares: Array<{ party: string | null; type: string }>;
+}
+
+const enc = encodeURIComponent;
+
+/** Shares and data security are read through the elasticube paths: extract models by server and title, live ones by oid (shares) or title (rules). */
+export function sharesPath(m: ModelRef): string {
+  return m.type === 'live' ? `/api/v1/elasticubes/live/${enc(m.oid)}/permissions` : `/api/elasticubes/${enc(m.server)}/${enc(m.title)}/permissions`;
+}
+
+export function rulesPath(m: ModelRef): string {
+  return m.type === 'live' ? `/api/v1/elasticubes/live/${enc(m.title)}/datasecurity` : `/api/elasticubes/${enc(m.server)}/${enc(m.title)}/datasecurity`;
+}
+
+export async function readShares(side: Side, m: ModelRef): Promise<ModelShare[]> {
+  return side.once(`shares:${m.oid}`, async () => {
+    const answer = await side.get<unknown>(sharesPath(m));
+    const list = m.type === 'live' ? answer : asObject<{ shares?: unknown }>(answer, 'data model shares').shares;
+    return asArray<ModelShare>(list ?? [], 'data model shares');
+  });
+}
+
+export async function readRules(side: Side, m: ModelRef): Promise<SecurityRule[]> {
+  return side.once(`rules:${m.oid}`, async () => asArray<SecurityRule>(await side.get(rulesPath(m)), 'data security rules'));
+}
+
+/** Collects what a mapping could not find: `missing` blocks the migration, `dropped` references are noted. */
+export class MappingLog {
+  readonly missing: string[] = [];
+  readonly dropped: string[] = [];
+
+  take(m: Mapped): string | undefined | null {
+    if (m.kind === 'found') return m.id;
+    if (m.kind === 'missing') this.missing.push(m.what);
+    else this.dropped.push(`${m.what} (unknown in the source)`);
+    return null;
+  }
+}
+
+export function mapShares(shares: readonly ModelShare[], map: PrincipalMap, log: MappingLog): ModelShare[] {
+  const out: ModelShare[] = [];
+  for (const s of shares) {
+    const id = log.take(map.party(s.type, s.partyId ?? ''));
+    if (id !== null) out.push({ partyId: id, type: s.type, permission: s.permission });
+  }
+  return out;
+}
+
+export function mapRules(rules: readonly SecurityRule[], map: PrincipalMap, log: MappingLog): SecurityRule[] {
+  return rules.map((r) => {
+    const shares: SecurityRule['shares'] = [];
+    for (const s of r.shares ?? []) {
+      if (s.type !== 'user' && s.type !== 'group') shares.push({ party: null, type: s.type });
+      else {
+        const id = log.take(map.party(s.type, s.party ?? ''));
+        if (id !== null) shares.push({ party: id ?? null, type: s.type });
+      }
+    }
+    return { table: r.table, column: r.column, datatype: r.datatype, members: r.members ?? [], allMembers: r.allMembers ?? null, exclusionary: r.exclusionary ?? false, shares };
+  });
+}
+
+const ruleKey = (r: SecurityRule) => JSON.stringify([r.table, r.column, r.datatype, [...(r.members ?? [])].sort(), r.exclusionary ?? false, (r.shares ?? []).map((s) => `${s.type}:${s.party}`).sort()]);
+
+/** Writes a model's shares in the target (the whole list is replaced). */
+export async function writeShares(target: Side, m: ModelRef, shares: ModelShare[]): Promise<void> {
+  if (m.type === 'live') await target.patch(sharesPath(m), shares);
+  else await target.put(sharesPath(m), shares);
+}
+
+/**
+ * Writes a model's data security in the target: an extract model's rules are replaced as a whole; a live model's
+ * missing rules are added (its API has no replace), so running it again adds nothing.
+ */
+export async function writeRules(target: Side, m: ModelRef, rules: SecurityRule[], replace: boolean): Promise<void> {
+  if (m.type !== 'live') {
+    if (rules.length || replace) await target.put(rulesPath(m), rules);
+    return;
+  }
+  if (!rules.length) return;
+  const there = new Set(asArray<SecurityRule>(await target.get(rulesPath(m)), 'data security rules').map(ruleKey));
+  const add = rules.filter((r) => !there.has(ruleKey(r)));
+  if (add.length) await target.post(`${rulesPath(m)}/addMany`, add);
+}
+
+const FINAL = new Set(['done', 'failed', 'cancelled', 'canceled']);
+
+/** Builds an extract model (full) or publishes a live one, and waits for the build to end; resolves to its final status. */
+export async function buildAndWait(s: Session, m: ModelRef): Promise<string> {
+  const started = asObject<{ oid: string; status?: string }>(await s.target.post('/api/v2/builds', { datamodelId: m.oid, buildType: m.type === 'live' ? 'publish' : 'full' }), 'a build');
+  const deadline = Date.now() + s.deps.settings.buildTimeoutMs;
+  let status = started.status ?? 'pending';
+  while (!FINAL.has(status)) {
+    if (Date.now() > deadline) throw new Error(`the build did not finish within ${s.deps.settings.buildTimeoutMs} ms (still ${status})`);
+    await sleep(s.deps.settings.buildPollMs, undefined, { signal: s.ctx.signal });
+    status = asObject<{ status?: string }>(await s.target.get(`/api/v2/builds/${enc(started.oid)}`), 'a build').status ?? 'unknown';
+  }
+  return status;
+}
+
+/** Query parameters of the schema export: the dependencies that travel inside it. */
+export function exportQuery(oid: string, dependencies: readonly string[]): Query {
+  return { datamodelId: oid, type: 'schema-latest', ...(dependencies.length && { dependenciesIdsToInclude: dependencies.join(',') }) };
+}

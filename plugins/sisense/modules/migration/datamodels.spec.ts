@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
+import type { JsonObject } from '../../../../test/sisense-sim/sim.types.js';
+import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+import type { AssetResult, MigrationOutput } from './migration.types.js';
+
+const roles = { environments: { source: 'src', target: 'dst' } };
+const fast = { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 };
+
+function outputOf(r: ToolResult): MigrationOutput {
+  if (r.ok && r.mode === 'execute') return r.output as MigrationOutput;
+  if (!r.ok && r.error.code === 'MIGRATION_PARTIAL') return r.error.detail as MigrationOutput;
+  throw new Error(`unexpected result: ${JSON.stringify(r)}`);
+}
+const resultFor = (r: ToolResult, asset: string): AssetResult | undefined => outputOf(r).results.find((x) => x.asset === asset);
+
+describe('sisense.migration.datamodels (two simulated tenants)', () => {
+  let src: SisenseSim;
+  let dst: SisenseSim;
+  let host: TestHost;
+  beforeEach(async () => {
+    [src, dst] = await Promise.all([startSisenseSim({ seed: 'source' }), startSisenseSim({ seed: 'target' })]);
+    host = await createTestHost({
+      environments: { src: { kind: 'sisense', url: src.url, token: src.token, options: fast }, dst: { kind: 'sisense', url: dst.url, token: dst.token, options: fast } },
+      config: { sisense: { settings: { buildPollMs: 10 } } },
+    });
+  });
+  afterEach(async () => {
+    await Promise.all([src.close(), dst.close()]);
+  });
+
+  const people = async () => {
+    expect(await host.invoker.invoke('sisense.migration.groups', {}, roles)).toMatchObject({ ok: true });
+    expect(await host.invoker.invoke('sisense.migration.users', {}, roles)).toMatchObject({ ok: true });
+  };
+  const models = (title: string) => dst.state.datamodels.filter((m) => m.title === title);
+  const connectionsOf = (m: JsonObject) => (m.datasets as JsonObject[]).map((d) => (d.connection as JsonObject).oid);
+  const dstConnection = (name: string) => dst.state.connections.find((c) => c.name === name)!.oid;
+  const partyIds = (m: JsonObject) => (m.shares as Array<{ partyId: string; permission: string }>).map((s) => `${s.partyId}:${s.permission}`).sort();
+  const id = (kind: 'user' | 'group', name: string) => (kind === 'user' ? dst.state.users.find((u) => u.email === name)!._id : dst.state.groups.find((g) => g.name === name)!._id);
+
+  it('refuses before writing when the target lacks users, groups or a connection; the plan writes nothing', async () => {
+    const before = dst.snapshot();
+    const plan = await host.invoker.invoke('sisense.migration.datamodels', {}, { ...roles, mode: 'plan' });
+    expect(plan).toMatchObject({ ok: true, plan: { wouldFail: true } });
+    const detail = (title: string) => (plan.ok && plan.mode === 'plan' ? plan.plan!.changes.find((c) => c.target.endsWith(`"${title}"`))?.detail : undefined);
+    expect(detail('Unbuilt Draft')).toBe('the target lacks connection "Draft Targets", user dora.data@acme.test');
+    expect(detail('Sample ECommerce')).toBe('a data model with this title is in the target already');
+    expect(await host.invoker.invoke('sisense.migration.datamodels', {}, roles)).toMatchObject({ ok: false, error: { code: 'MIGRATION_PREREQUISITES' } });
+    expect(dst.snapshot()).toBe(before);
+  });
+
+  it('imports with connections mapped by name (or as given), shares and data security remapped, then builds or publishes', async () => {
+    await people();
+    const before = dst.snapshot();
+    const input = { datamodels: ['Retail Sales', 'Live Sales', 'Unbuilt Draft'], connections: { 'Draft Targets': 'Sample Brand' }, build: true };
+    expect(await host.invoker.invoke('sisense.migration.datamodels', input, { ...roles, mode: 'plan' })).toMatchObject({ ok: true, plan: { summary: 'migrate data models: 3 create', wouldFail: false } });
+    expect(dst.snapshot()).toBe(before);
+
+    const run = await host.invoker.invoke('sisense.migration.datamodels', input, roles);
+    expect(run).toMatchObject({ ok: true, output: { summary: { succeeded: 3, skipped: 0, failed: 0 } } });
+    const [retail] = models('Retail Sales');
+    expect(resultFor(run, 'Retail Sales')).toMatchObject({ action: 'create', status: 'succeeded', targetId: retail.oid });
+    expect(connectionsOf(retail)).toEqual([dstConnection('Warehouse (PostgreSQL)')]);
+    expect(connectionsOf(models('Unbuilt Draft')[0])).toEqual([dstConnection('Sample Brand')]);
+    expect(partyIds(retail)).toEqual([`${id('user', 'dora.data@acme.test')}:w`, `${id('group', 'Sales')}:r`, `${id('group', 'EMEA Analysts')}:r`].sort());
+    const rules = dst.state.dataSecurity.filter((r) => r.elasticube === 'Retail Sales').map((r) => (r.shares as Array<{ party: string | null; type: string }>).map((s) => `${s.type}:${s.party}`));
+    expect(rules.sort()).toEqual([['default:null'], [`group:${id('group', 'EMEA Analysts')}`]]);
+    const live = dst.state.dataSecurity.filter((r) => r.elasticube === 'Live Sales');
+    expect(live.map((r) => [r.column, (r.shares as Array<{ party: string }>)[0].party])).toEqual([['ORDER_ID', id('group', 'Finance')]]);
+    expect(retail.lastSuccessfulBuildTime).toEqual(expect.any(String));
+    expect(models('Live Sales')[0].lastPublishTime).toEqual(expect.any(String));
+    expect(dst.state.builds.map((b) => [b.datamodelTitle, b.buildType, b.status]).sort()).toEqual([
+      ['Live Sales', 'publish', 'done'],
+      ['Retail Sales', 'full', 'done'],
+      ['Unbuilt Draft', 'full', 'done'],
+    ]);
+
+    // Live rules are added, not replaced: a second import adds none twice.
+    await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Live Sales'], action: 'overwrite' }, roles);
+    expect(dst.state.dataSecurity.filter((r) => r.elasticube === 'Live Sales')).toHaveLength(1);
+  });
+
+  it('a title clash: skip leaves the target model, overwrite replaces it in place, duplicate imports "<title> (copy)"', async () => {
+    await people();
+    const [original] = models('Sample ECommerce');
+    const skip = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'] }, roles);
+    expect(skip).toMatchObject({ ok: true, output: { results: [{ asset: 'Sample ECommerce', action: 'skip', status: 'skipped', targetId: original.oid }] } });
+
+    const over = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'], action: 'overwrite' }, roles);
+    expect(over).toMatchObject({ ok: true, output: { results: [{ action: 'overwrite', status: 'succeeded', targetId: original.oid }] } });
+    const [replaced] = models('Sample ECommerce');
+    expect(replaced.oid).toBe(original.oid);
+    expect(connectionsOf(replaced)).toEqual(['Sample Country', 'Sample Commerce', 'Sample Category', 'Sample Brand'].map(dstConnection));
+    expect(partyIds(replaced)).toEqual([`${id('user', 'admin@acme.test')}:w`, `${id('user', 'dora.data@acme.test')}:w`, `${id('group', 'Sales')}:r`].sort());
+
+    const dup = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'], action: 'duplicate' }, roles);
+    expect(dup).toMatchObject({ ok: true, output: { results: [{ action: 'duplicate', status: 'succeeded', targetTitle: 'Sample ECommerce (copy)', reason: 'imported as "Sample ECommerce (copy)"' }] } });
+    expect(models('Sample ECommerce (copy)')).toHaveLength(1);
+    expect(models('Sample ECommerce')).toHaveLength(1);
+  });
+
+  it('a failed import is reported for that model only and fails the call with MIGRATION_PARTIAL', async () => {
+    await people();
+    dst.faults.push({ method: 'POST', path: '/api/v2/datamodel-imports/schema', query: { newTitle: 'Sample ECommerce (copy)' }, status: 500, times: 1 });
+    const run = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce', 'Retail Sales'], action: 'duplicate' }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL', message: expect.stringContaining('1 of 2 assets failed: datamodel Sample ECommerce: importing the schema failed') } });
+    expect(outputOf(run).results.map((r) => [r.asset, r.status])).toEqual([
+      ['Sample ECommerce', 'failed'],
+      ['Retail Sales', 'succeeded'],
+    ]);
+    expect(models('Retail Sales')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,50 @@
+import { defineTool } from '../../../../src/plugins/plugin-api.js';
+import type { SisenseDeps } from '../../shared/deps.js';
+import { DEPENDENCIES, prepareDatamodels, type DatamodelsInput } from './datamodels.phase.js';
+import { planMigration, runMigration } from './migration.run.js';
+import { concurrency, conflictAction, MIGRATION_OUTPUT, nameMap, refList, type MigrationOutput } from './migration.types.js';
+
+type Input = DatamodelsInput & { concurrency?: number };
+
+export const datamodelMigrationInput = {
+  action: conflictAction('data model (same title)'),
+  connections: nameMap('Source connection name (or oid) -> the target connection (name or oid) its datasets should use. Unmapped: the target connection of the same name.'),
+  dependencies: {
+    type: 'array',
+    uniqueItems: true,
+    items: { enum: DEPENDENCIES },
+    default: [...DEPENDENCIES],
+    description: 'What goes with each model: dataSecurity (rules, users and groups remapped), formulas, hierarchies, perspectives (inside the export).',
+  },
+  build: { type: 'boolean', default: false, description: 'Build each imported extract model (publish each live one) and wait for it; a failed build fails the model.' },
+};
+
+/** Not idempotent: with action duplicate every run imports another copy (skip and overwrite converge). */
+export const migrateDatamodels = (deps: SisenseDeps) =>
+  defineTool<Input, MigrationOutput>({
+    id: 'sisense.migration.datamodels',
+    title: 'Migrate data models',
+    description:
+      'Exports each source data model schema and imports it into the target: skip, overwrite (in place) or duplicate (as "<title> (copy)") when the title is taken. ' +
+      "Datasets are pointed at the target's connection of the same name (or as mapped) instead of carrying credentials; shares and data security are remapped to the target's users (email) and groups (name). " +
+      'Imported extract models hold no data until built: build: true builds (or publishes) them. A target lacking a connection, user or group is refused before writing (MIGRATION_PREREQUISITES); ' +
+      'fails with MIGRATION_PARTIAL when any model failed.',
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { datamodels: refList('Titles (or oids) of source data models; omitted: every model; [] migrates none.'), ...datamodelMigrationInput, concurrency },
+    },
+    outputSchema: MIGRATION_OUTPUT,
+    effect: 'write',
+    idempotent: false,
+    environments: ['source', 'target'],
+    examples: [
+      { title: 'One model, leaving an existing one alone', input: { datamodels: ['Sample ECommerce'], action: 'skip', dependencies: [...DEPENDENCIES], build: false } },
+      {
+        title: 'Overwrite a model, mapping its connection, then build it',
+        input: { datamodels: ['Retail Sales'], action: 'overwrite', connections: { 'Warehouse (PostgreSQL)': 'Warehouse (PostgreSQL)' }, dependencies: ['dataSecurity'], build: true },
+      },
+    ],
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input)),
+    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDatamodels(s, input)),
+  });

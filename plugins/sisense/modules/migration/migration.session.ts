@@ -1,0 +1,150 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import { ToolError, type ResolvedEnvironment, type ToolContext } from '../../../../src/plugins/plugin-api.js';
+import type { SisenseClient } from '../../client/sisense.client.js';
+import type { Query } from '../../client/sisense.types.js';
+import type { Directory, SisenseDeps, SisenseFolder } from '../../shared/deps.js';
+
+export const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * One environment of a migration. Every request passes the migration's limiter (a bound on requests in flight
+ * across both environments) and a failed call becomes the plugin's ToolError naming the environment. The source is
+ * read-only during a migration, so its reads can be kept (`once`) and shared by a plan and the run that follows.
+ */
+export class Side {
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly role: 'source' | 'target',
+    readonly env: ResolvedEnvironment,
+    private readonly client: SisenseClient,
+    private readonly deps: SisenseDeps,
+    private readonly limit: LimitFunction,
+  ) {}
+
+  get name(): string {
+    return this.env.name;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.call(() => this.client.get<T>(path, { query }));
+  }
+
+  post<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.call(() => this.client.post<T>(path, body, { query }));
+  }
+
+  put<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.call(() => this.client.put<T>(path, body, { query }));
+  }
+
+  patch<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.call(() => this.client.patch<T>(path, body, { query }));
+  }
+
+  /** Every item of a skip/limit listing. */
+  list<T>(path: string, query?: Query): Promise<T[]> {
+    return this.call(() => this.deps.listAll<T>(this.client, path, query));
+  }
+
+  directory(): Promise<Directory> {
+    return this.once('directory', () => this.call(() => this.deps.loadDirectory(this.client)));
+  }
+
+  folders(): Promise<{ folders: SisenseFolder[]; byOid: Map<string, SisenseFolder> }> {
+    return this.once('folders', () => this.call(() => this.deps.listFolders(this.client)));
+  }
+
+  /** The source's reads are made once per migration; the target is read afresh every time. */
+  once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    if (this.role === 'target') return read();
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      this.memo.set(key, p);
+      p.catch(() => this.memo.delete(key));
+    }
+    return p;
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.limit(fn);
+    } catch (e) {
+      throw this.deps.toToolError(e, this.env);
+    }
+  }
+}
+
+export interface Session {
+  readonly ctx: ToolContext;
+  readonly deps: SisenseDeps;
+  readonly source: Side;
+  readonly target: Side;
+  readonly concurrency: number;
+}
+
+/** The migration's bound on requests in flight: the input's, else the plugin setting, else 8. */
+export function concurrencyOf(ctx: ToolContext, input?: number): number {
+  const setting = ctx.settings.migrationConcurrency;
+  return input ?? (typeof setting === 'number' && setting >= 1 ? setting : DEFAULT_CONCURRENCY);
+}
+
+/** Opens a client for the source and one for the target, runs `fn`, closes both. */
+export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concurrency: number | undefined, fn: (s: Session) => Promise<T>): Promise<T> {
+  const { source, target } = ctx.environments;
+  if (!source || !target) throw new ToolError('SISENSE_CONFIG', 'a migration needs a source and a target environment');
+  if (source.name === target.name) throw new ToolError('SAME_ENVIRONMENT', `source and target are both "${source.name}"`);
+  const n = concurrencyOf(ctx, concurrency);
+  const limit = pLimit(n);
+  const sourceClient = deps.clientFor(source, ctx);
+  let targetClient: SisenseClient | undefined;
+  try {
+    targetClient = deps.clientFor(target, ctx);
+    return await fn({
+      ctx,
+      deps,
+      source: new Side('source', source, sourceClient, deps, limit),
+      target: new Side('target', target, targetClient, deps, limit),
+      concurrency: n,
+    });
+  } finally {
+    sourceClient.close();
+    targetClient?.close();
+  }
+}
+
+/** Runs `fn` with one environment (a read-only helper of the migration module, e.g. the dependencies of dashboards). */
+export async function withSide<T>(deps: SisenseDeps, ctx: ToolContext, role: 'source' | 'target', fn: (side: Side) => Promise<T>): Promise<T> {
+  const env = ctx.environments[role];
+  if (!env) throw new ToolError('SISENSE_CONFIG', `no environment bound to the role "${role}"`);
+  const client = deps.clientFor(env, ctx);
+  try {
+    return await fn(new Side(role, env, client, deps, pLimit(concurrencyOf(ctx))));
+  } finally {
+    client.close();
+  }
+}
+
+/** The reason an asset failed, for its result: a ToolError's or any error's message. */
+export function reasonOf(e: unknown): string {
+  if (ToolError.is(e)) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The HTTP status behind a failed call (a mapped ToolError carries it in its detail), else undefined. */
+export function statusOf(e: unknown): number | undefined {
+  if (ToolError.is(e)) {
+    const status = (e.detail as { status?: unknown } | undefined)?.status;
+    return typeof status === 'number' ? status : undefined;
+  }
+  const status = (e as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Splits a list into chunks of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

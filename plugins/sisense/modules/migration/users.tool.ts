@@ -1,0 +1,39 @@
+import { defineTool } from '../../../../src/plugins/plugin-api.js';
+import type { SisenseDeps } from '../../shared/deps.js';
+import { planMigration, runMigration } from './migration.run.js';
+import { batchSize, concurrency, MIGRATION_OUTPUT, refList, type MigrationOutput } from './migration.types.js';
+import { prepareUsers, type UsersInput } from './users.phase.js';
+
+type Input = UsersInput & { concurrency?: number };
+
+/** Idempotent with either `existing` mode: a second run finds every user there (and up to date) and skips it. */
+export const migrateUsers = (deps: SisenseDeps) =>
+  defineTool<Input, MigrationOutput>({
+    id: 'sisense.migration.users',
+    title: 'Migrate users',
+    description:
+      'Creates the source users in the target, matched by email, with their role mapped by name and their groups by name. A user the target has is skipped, or updated ' +
+      '(names, role, groups; memberships of groups the source lacks are kept) with existing: update. Inactive users are skipped unless includeInactive. ' +
+      'A target lacking a role or group some user needs is refused before anything is written (MIGRATION_PREREQUISITES: migrate the groups first). Fails with MIGRATION_PARTIAL when any user failed.',
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        users: refList('Emails (or ids) of source users; omitted: every user; [] migrates none.'),
+        existing: { enum: ['skip', 'update'], default: 'skip', description: 'A user the target has already (same email): skip it, or update its names, role and groups.' },
+        includeInactive: { type: 'boolean', default: false, description: 'Also migrate users that are inactive in the source.' },
+        batchSize: batchSize(50),
+        concurrency,
+      },
+    },
+    outputSchema: MIGRATION_OUTPUT,
+    effect: 'write',
+    idempotent: true,
+    environments: ['source', 'target'],
+    examples: [
+      { title: 'One user, keeping existing ones', input: { users: ['vic.viewer@acme.test'], existing: 'skip', includeInactive: false, batchSize: 50 } },
+      { title: 'Every active user, updating existing ones', input: { existing: 'update', includeInactive: false, batchSize: 50 } },
+    ],
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input)),
+    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareUsers(s, input)),
+  });
