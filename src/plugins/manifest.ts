@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { ErrorDetail } from '../common/errors.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
 import { loadContract } from '../common/paths.js';
+import { yamlLocator } from '../common/yaml-locate.js';
 import { PluginLoadError, type PluginManifest } from './plugin.types.js';
 
 export const MANIFEST_FILE = 'plugin.yaml';
@@ -32,11 +33,11 @@ export function readManifest(dir: string): PluginManifest {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw fail([{ message: 'must be a YAML mapping (key: value)', line: 1, column: 1 }]);
 
   validateManifest ??= compileSchema<PluginManifest>(loadContract('plugin.schema.json'), { useDefaults: true });
-  if (!validateManifest(raw)) throw fail(formatAjvErrors(validateManifest.errors ?? [], locator(doc, lineCounter)));
+  if (!validateManifest(raw)) throw fail(formatAjvErrors(validateManifest.errors ?? [], yamlLocator(doc, lineCounter)));
   const manifest = raw as PluginManifest;
 
   const errors: ErrorDetail[] = [];
-  const at = (path: PathSegment[], message: string) => errors.push({ path: dottedPath(path), message, ...locator(doc, lineCounter)(path) });
+  const at = (path: PathSegment[], message: string) => errors.push({ path: dottedPath(path), message, ...yamlLocator(doc, lineCounter)(path) });
   if (manifest.id === 'dirs') at(['id'], '"dirs" is reserved (plugins.dirs in steward.yaml)');
   else if (manifest.id !== basename(dir)) at(['id'], `must equal the plugin's folder name "${basename(dir)}"`);
   const seen = new Set<string>();
@@ -64,23 +65,3 @@ function fail(errors: ErrorDetail[]): PluginLoadError {
   return new PluginLoadError(`${MANIFEST_FILE}: ${lines.join('; ')}`, errors);
 }
 
-/** Maps a data path to the line/column of its YAML node (the key itself when `keyOf`). */
-function locator(doc: Document, lc: LineCounter) {
-  return (path: PathSegment[], keyOf = false): { line?: number; column?: number } => {
-    let node: unknown = doc.contents;
-    let keyNode: unknown;
-    for (const seg of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
-        if (!pair) break;
-        [keyNode, node] = [pair.key, pair.value];
-      } else if (isSeq(node)) {
-        [keyNode, node] = [undefined, node.items[Number(seg)]];
-      } else break;
-    }
-    const range = ((keyOf && keyNode) || node) as { range?: [number, number, number] } | undefined;
-    if (!range?.range) return {};
-    const pos = lc.linePos(range.range[0]);
-    return { line: pos.line, column: pos.col };
-  };
-}

@@ -1,0 +1,25 @@
+import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import type { PathSegment } from './json-schema.js';
+
+export type Locate = (path: PathSegment[], keyOf?: boolean) => { line?: number; column?: number };
+
+/** Maps a data path to the line/column of its YAML node (the key itself when `keyOf`), for error messages. */
+export function yamlLocator(doc: Document, lc: LineCounter): Locate {
+  return (path, keyOf = false) => {
+    let node: unknown = doc.contents;
+    let keyNode: unknown;
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+        if (!pair) break;
+        [keyNode, node] = [pair.key, pair.value];
+      } else if (isSeq(node)) {
+        [keyNode, node] = [undefined, node.items[Number(seg)]];
+      } else break;
+    }
+    const target = ((keyOf && keyNode) || node) as { range?: [number, number, number] } | undefined;
+    if (!target?.range) return {};
+    const pos = lc.linePos(target.range[0]);
+    return { line: pos.line, column: pos.col };
+  };
+}
