@@ -6,13 +6,16 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { TokenService } from './auth/token.service.js';
 import { CONFIG, type LoadedConfig } from './config/config.types.js';
 import { DaemonController } from './http/daemon.controller.js';
+import { FindingsModule } from './findings/findings.module.js';
 import { HealthController, type DaemonInfo } from './http/health.controller.js';
 import { OpenApiController } from './http/openapi.controller.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { NotifyModule } from './notify/notify.module.js';
 import { PlaybooksModule } from './playbooks/playbooks.module.js';
 import { PLUGIN_CATALOGUE } from './plugins/plugins.tokens.js';
 import { ApprovalsModule, RunsModule } from './runs/runs.module.js';
 import { PluginsModule } from './plugins/plugins.module.js';
+import { ScheduleModule } from './schedule/schedule.module.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { DAEMON_INFO, LOGGER, OPENAPI_DOCUMENT, REDACTOR, STORE } from './http/tokens.js';
 import type { Redactor } from './logging/redactor.js';
@@ -53,6 +56,9 @@ export class AppModule {
         ApprovalsModule,
         McpModule,
         RunsModule,
+        FindingsModule,
+        NotifyModule,
+        ScheduleModule.forRoot({ baseDir: ctx.loaded.baseDir, configFile: ctx.loaded.file }),
       ],
       controllers: [HealthController, DaemonController, OpenApiController],
       providers,

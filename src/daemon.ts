@@ -33,6 +33,12 @@ export interface DaemonOptions {
   host?: string;
   logDestination?: DestinationStream;
   isTty?: boolean;
+  /**
+   * false: start the application (store, plugins, playbooks, runs with recovery) without an HTTP listener, for the
+   * CLI's in-process commands. No port is bound, no OpenAPI document is built, and with no auth.tokens configured no
+   * local admin token file is created (nothing can be called over HTTP). `url` is '' and `port` 0.
+   */
+  listen?: boolean;
 }
 
 export interface Daemon {
@@ -54,7 +60,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config } = loaded;
   const redactor = new Redactor(loaded.secrets);
   const logger = createLogger({ logging: config.logging, redactor, destination: opts.logDestination, isTty: opts.isTty });
-  const tokens = new TokenService(resolveTokens(loaded, redactor, logger));
+  const listening = opts.listen !== false;
+  const tokens = new TokenService(listening ? resolveTokens(loaded, redactor, logger) : loaded.config.auth.tokens);
 
   const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) });
   let app: NestExpressApplication | undefined;
@@ -84,6 +91,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     app.use(authenticate(tokens, PUBLIC_PATHS));
     app.use(jsonBody(config.server.bodyLimitBytes));
+    if (!listening) {
+      await app.init();
+      logger.info({ store: store.kind, location: store.location, version: pkg.version }, 'steward started in-process (not listening)');
+      return handle(app, logger, store, '', 0);
+    }
     openapi.document = buildOpenApi(app, pkg.version);
     SwaggerModule.setup('docs', app, openapi.document as never, { useGlobalPrefix: false, ui: true, raw: false });
 
@@ -93,28 +105,30 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const bound = (app.getHttpServer() as Server).address() as AddressInfo;
     const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
     logger.info({ url, store: store.kind, location: store.location, tokens: tokens.size, version: pkg.version }, 'steward listening');
-
-    let closing: Promise<void> | undefined;
-    const nest = app;
-    return {
-      app: nest,
-      logger,
-      store,
-      url,
-      port: bound.port,
-      close: () =>
-        (closing ??= (async () => {
-          logger.info('shutting down');
-          await nest.close();
-          await store.close();
-          logger.info('stopped');
-        })()),
-    };
+    return handle(app, logger, store, url, bound.port);
   } catch (e) {
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw e;
   }
+}
+
+function handle(nest: NestExpressApplication, logger: Logger, store: Store, url: string, port: number): Daemon {
+  let closing: Promise<void> | undefined;
+  return {
+    app: nest,
+    logger,
+    store,
+    url,
+    port,
+    close: () =>
+      (closing ??= (async () => {
+        logger.info('shutting down');
+        await nest.close();
+        await store.close();
+        logger.info('stopped');
+      })()),
+  };
 }
 
 async function listen(app: NestExpressApplication, port: number, host: string): Promise<void> {

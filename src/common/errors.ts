@@ -44,6 +44,9 @@ export const ERROR_CATALOGUE = {
   // playbooks
   PLAYBOOK_INVALID: { status: 400, title: 'Playbook is invalid' },
   PLAYBOOK_NOT_FOUND: { status: 404, title: 'No such playbook' },
+  // schedules, findings
+  SCHEDULE_NOT_FOUND: { status: 404, title: 'No such schedule' },
+  FINDING_NOT_FOUND: { status: 404, title: 'No such finding' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

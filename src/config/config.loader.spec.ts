@@ -134,7 +134,7 @@ describe('config loader: bad input, each with its exact message and position', (
       '2:9: server.port: must be >= 0',
       '3:9: server.host: must be a string',
       '5:10: logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"',
-      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, playbooks, runs)',
+      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, playbooks, runs, schedules, notifications)',
     ]);
   });
 
@@ -190,8 +190,12 @@ describe('steward.example.yaml', () => {
       SISENSE_PROD_TOKEN: 'sisense-token',
       WAREHOUSE_PASSWORD: 'pw-warehouse',
       OPENAI_API_KEY: 'sk-test-key',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      STEWARD_WEBHOOK_SECRET: 'webhook-secret-0123456789',
     });
     expect(config.environments['prod-sisense'].kind).toBe('sisense');
+    expect(config.schedules.entries['nightly-wellcheck']).toMatchObject({ playbook: 'sisense-wellcheck', timezone: 'Europe/Berlin' });
+    expect(config.notifications.webhooks[0]).toMatchObject({ name: 'bi-team-slack', format: 'slack', retry: { attempts: 5 } });
     const schema = loadContract<{ properties: Record<string, { properties?: Record<string, unknown> }> }>('config.schema.json');
     for (const [key, sub] of Object.entries(schema.properties)) {
       expect(text).toMatch(new RegExp(`^${key}:`, 'm'));

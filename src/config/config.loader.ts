@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ErrorDetail } from '../common/errors.js';
 import { loadContract } from '../common/paths.js';
+import { yamlLocator, type Locate } from '../common/yaml-locate.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
+import { checkSchedulesConfig } from '../schedule/schedule.checks.js';
 import type { LoadedConfig, PluginSettings, StewardConfig } from './config.types.js';
 
 export const DEFAULT_CONFIG_FILE = 'steward.yaml';
@@ -60,7 +62,7 @@ export function fromText(
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [{ message: 'the configuration must be a YAML mapping (key: value)', line: 1, column: 1 }]);
   }
-  const locate = locator(doc, lineCounter);
+  const locate = yamlLocator(doc, lineCounter);
   const secrets = new Set<string>();
   const errors: ErrorDetail[] = [];
   const resolved = resolveReferences(raw, [], { env, baseDir, secrets, errors, locate });
@@ -81,30 +83,6 @@ export function fromText(
   return { config, file, baseDir, secrets: [...secrets].filter((s) => s.length >= 4) };
 }
 
-type Locate = (path: PathSegment[], keyOf?: boolean) => { line?: number; column?: number };
-
-function locator(doc: Document, lc: LineCounter): Locate {
-  return (path, keyOf = false) => {
-    let node: unknown = doc.contents;
-    let keyNode: unknown;
-    for (const seg of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
-        if (!pair) break;
-        keyNode = pair.key;
-        node = pair.value;
-      } else if (node && typeof node === 'object' && 'items' in node && Array.isArray(node.items)) {
-        keyNode = undefined;
-        node = node.items[Number(seg)];
-      } else break;
-    }
-    const target = (keyOf && keyNode) || node;
-    const range = (target as { range?: [number, number, number] } | undefined)?.range;
-    if (!range) return {};
-    const pos = lc.linePos(range[0]);
-    return { line: pos.line, column: pos.col };
-  };
-}
 
 interface ResolveCtx {
   env: Record<string, string | undefined>;
@@ -167,6 +145,7 @@ function semanticChecks(config: StewardConfig, locate: Locate): ErrorDetail[] {
   if (config.store.connect.maxDelayMs < config.store.connect.initialDelayMs) {
     at(['store', 'connect', 'maxDelayMs'], 'must be at least initialDelayMs');
   }
+  for (const p of checkSchedulesConfig(config)) at(p.path, p.message);
   return errors;
 }
 

@@ -106,6 +106,62 @@ export interface StewardConfig {
   plugins: PluginsConfig;
   playbooks: { dirs: string[] };
   runs: RunsConfig;
+  schedules: SchedulesConfig;
+  notifications: NotificationsConfig;
+}
+
+export type OverlapPolicy = 'skip' | 'queue' | 'cancel-previous';
+export type CatchUpPolicy = 'none' | 'last' | 'all';
+
+/** A schedule declared in steward.yaml (id `config:<name>`): one playbook, run against one or several environment bindings. */
+export interface ScheduleEntryConfig {
+  playbook: string;
+  /** 5 fields (minute first) or 6 (seconds first). */
+  cron: string;
+  /** IANA zone (default UTC). */
+  timezone?: string;
+  inputs?: Record<string, unknown>;
+  /** Playbook role -> environment name; a list runs the playbook once per binding at each fire. */
+  environments?: Record<string, string> | Record<string, string>[];
+  overlap?: OverlapPolicy;
+  catchUp?: CatchUpPolicy;
+  /** Duration text (`6h`): missed fires older than this are not caught up. */
+  catchUpWindow?: string;
+  /** Duration text: each fire is delayed by a stable pseudo-random amount below this. */
+  jitter?: string;
+  enabled?: boolean;
+}
+
+export interface SchedulesConfig {
+  /** Duration text: schedules firing more often than this are refused (default 60s). */
+  minInterval: string;
+  /** Reload schedules when steward.yaml or a playbook file changes on disk. */
+  watch: boolean;
+  entries: Record<string, ScheduleEntryConfig>;
+}
+
+export const NOTIFICATION_EVENTS = ['run.failed', 'findings.new', 'approval.requested', 'approval.expired'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export type FindingSeverity = 'info' | 'warning' | 'error' | 'critical';
+
+export interface WebhookConfig {
+  name: string;
+  url: string;
+  /** json: Steward's own payload; slack: Slack incoming-webhook message; teams: Microsoft Teams (Workflows) Adaptive Card. */
+  format: 'json' | 'slack' | 'teams';
+  /** HMAC-SHA256 key for X-Steward-Signature (write it as ${env:NAME}). */
+  secret?: string;
+  events: NotificationEvent[];
+  /** findings.new: only findings at or above this severity. */
+  minSeverity: FindingSeverity;
+  timeoutMs: number;
+  retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+}
+
+export interface NotificationsConfig {
+  /** Base URL of this daemon as people reach it, for links in messages. */
+  publicUrl?: string;
+  webhooks: WebhookConfig[];
 }
 
 export interface RunsConfig {

@@ -38,4 +38,9 @@ describe('Redactor', () => {
     late.add('late-secret-value');
     expect(late.redact(a)).toEqual({ name: REDACTED, self: '[Circular]' });
   });
+
+  it('a value shared by two branches is redacted in both, not mistaken for a cycle', () => {
+    const shared = { code: 'X', message: 'boom' };
+    expect(new Redactor().redact({ a: shared, b: [shared] })).toEqual({ a: shared, b: [shared] });
+  });
 });

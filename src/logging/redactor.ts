@@ -40,6 +40,14 @@ export class Redactor {
     if (depth > MAX_DEPTH) return '[Truncated]';
     if (seen.has(value)) return '[Circular]';
     seen.add(value);
+    try {
+      return this.walkObject(value, depth, seen);
+    } finally {
+      seen.delete(value); // only ancestors count: a value shared by two branches is not a cycle
+    }
+  }
+
+  private walkObject(value: object, depth: number, seen: WeakSet<object>): unknown {
     if (value instanceof Error) {
       const e = value as Error & { code?: unknown; cause?: unknown };
       const out: Record<string, unknown> = { type: e.name, message: this.redactString(e.message) };

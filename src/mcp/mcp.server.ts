@@ -134,7 +134,7 @@ function failure(error: ToolFailure): CallToolResult {
   return {
     isError: true,
     content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
-    _meta: { 'steward/error': { code: error.code, message: error.message, ...(error.errors ? { errors: error.errors } : {}) } },
+    _meta: { 'steward/error': { code: error.code, message: error.message, ...(error.errors ? { errors: error.errors } : {}), ...(error.detail !== undefined ? { detail: error.detail } : {}) } },
   };
 }
 

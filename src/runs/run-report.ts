@@ -11,12 +11,22 @@ export interface FindingRow {
   message: string;
 }
 
+/** Optional section: the run's findings against its baseline run (src/findings), by fingerprint. */
+export interface ReportFindingsDiff {
+  baselineRunId: string | null;
+  complete: boolean;
+  new: { fingerprint: string; check_id: string; severity: string; asset: string | null; message: string }[];
+  open: { fingerprint: string; check_id: string; severity: string; asset: string | null; message: string }[];
+  resolved: { fingerprint: string; check_id: string; severity: string; asset: string | null; message: string }[];
+}
+
 const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'];
 const ms = (a: Date | null, b: Date | null) => (a && b ? new Date(b).getTime() - new Date(a).getTime() : null);
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** A finished (or running) run as a report: steps, actions done and skipped, approvals, findings, durations. */
-export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[]) {
+export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[], diff?: ReportFindingsDiff) {
+  const brief = (l: ReportFindingsDiff['new']) => l.map((f) => ({ fingerprint: f.fingerprint, check: f.check_id, severity: f.severity, asset: f.asset, message: f.message }));
   const actions = steps.filter((s) => s.kind === 'tool');
   const bySeverity: Record<string, number> = {};
   for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
@@ -46,6 +56,9 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
     findings: [...findings]
       .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.check_id.localeCompare(b.check_id))
       .map((f) => ({ check: f.check_id, severity: f.severity, environment: f.environment, asset: f.asset, message: f.message, fingerprint: f.fingerprint })),
+    ...(diff && {
+      findingsDiff: { baselineRunId: diff.baselineRunId, complete: diff.complete, new: brief(diff.new), open: brief(diff.open), resolved: brief(diff.resolved) },
+    }),
   };
 }
 
@@ -79,6 +92,17 @@ export function reportMarkdown(r: RunReport): string {
     out.push(`### ${sev} (${list.length})`, '');
     for (const f of list) out.push(`- ${cell(f.check)} — ${cell(f.asset ?? '')}: ${cell(f.message)}`);
     out.push('');
+  }
+  const d = r.findingsDiff;
+  if (d) {
+    const against = d.baselineRunId ? `run ${d.baselineRunId}` : 'nothing (no earlier successful run)';
+    out.push(`## Since the previous run: ${d.new.length} new, ${d.open.length} still open, ${d.resolved.length} resolved`, '', `Compared with ${against}.${d.complete ? '' : ' The run did not succeed, so nothing counts as resolved.'}`, '');
+    for (const [title, list] of [['New', d.new], ['Still open', d.open], ['Resolved', d.resolved]] as const) {
+      if (!list.length) continue;
+      out.push(`### ${title} (${list.length})`, '');
+      for (const f of list) out.push(`- ${f.severity}: ${cell(f.check)} — ${cell(f.asset ?? '')}: ${cell(f.message)}`);
+      out.push('');
+    }
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -76,7 +76,7 @@ export class RunRepository {
   async setState(db: Queryable, id: string, state: RunState, reason?: string | null): Promise<void> {
     const terminal = ['succeeded', 'failed', 'cancelled', 'rejected', 'expired'].includes(state);
     await db.query(
-      `UPDATE runs SET state = $2, reason = COALESCE($3, reason), updated_at = now(),
+      `UPDATE runs SET state = $2, reason = $3, updated_at = now(),
          started_at = CASE WHEN $2 = 'running' AND started_at IS NULL THEN now() ELSE started_at END,
          finished_at = CASE WHEN $4 THEN now() ELSE finished_at END
        WHERE id = $1`,

@@ -20,13 +20,18 @@ export interface ToolStepDeps {
 interface ToolError {
   code: string;
   message: string;
+  /** What the tool attached (e.g. a migration's per-asset results); kept on the failed step. */
+  detail?: unknown;
 }
+
+/** Failures a retry cannot fix: bad input, refused access, missing or ambiguous references, policy. */
+const PERMANENT = /^(TOOL_INPUT_|TOOL_ENVIRONMENT_|APPROVAL_|FORBIDDEN|EXPRESSION_ERROR)|(UNAUTHORIZED|FORBIDDEN|NOT_FOUND|AMBIGUOUS|PREREQUISITES|_CONFIG)$/;
 
 /** The error a tool result carries, or undefined for success. */
 function errorOf(r: CallToolResult): ToolError | undefined {
   if (!r.isError) return undefined;
   const meta = (r._meta?.['steward/error'] ?? undefined) as ToolError | undefined;
-  if (meta) return { code: meta.code, message: meta.message };
+  if (meta) return { code: meta.code, message: meta.message, ...(meta.detail !== undefined ? { detail: meta.detail } : {}) };
   const text = (r.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join(' ');
   const m = /^([A-Z_]+): ([\s\S]*)$/.exec(text);
   return m ? { code: m[1], message: m[2] } : { code: 'TOOL_FAILED', message: text };
@@ -116,7 +121,8 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     );
     const pending = r._meta?.['steward/approval'] as { id: string } | undefined;
     if (pending) {
-      await ctx.tx((db) => deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'awaiting_approval', approval_id: pending.id }));
+      // Asking for the approval was not an attempt of the tool itself.
+      await ctx.tx((db) => deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'awaiting_approval', approval_id: pending.id, attempt: attempt - 1 }));
       throw new Park(`step ${key} waits for approval ${pending.id}`);
     }
     const err = errorOf(r);
@@ -130,7 +136,7 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
       return { output, status: 'succeeded', error: null };
     }
     if (ctx.signal.aborted) throw stopFor(ctx.signal);
-    if (attempt < attempts && err.code !== 'TOOL_INPUT_INVALID' && !err.code.startsWith('APPROVAL_')) {
+    if (attempt < attempts && !PERMANENT.test(err.code)) {
       await ctx.emit('step.retry', { stepId: step.id, attempt, delayMs: delay, error: err }, key);
       await sleep(delay, undefined, { signal: ctx.signal }).catch(() => undefined);
       delay = Math.round(delay * (step.retry?.factor ?? 2));

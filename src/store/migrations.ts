@@ -134,6 +134,99 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX findings_fingerprint_idx ON findings (fingerprint);
     `,
   },
+  {
+    id: 3,
+    name: 'schedules, findings history, notifications',
+    sql: `
+      CREATE INDEX runs_schedule_idx ON runs (schedule_id, created_at) WHERE schedule_id IS NOT NULL;
+
+      CREATE TABLE schedules_state (
+        id           text PRIMARY KEY,
+        last_fire_at timestamptz NOT NULL,
+        paused       boolean NOT NULL DEFAULT false,
+        paused_by    text,
+        paused_at    timestamptz,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE schedule_fires (
+        id           bigserial PRIMARY KEY,
+        schedule_id  text NOT NULL,
+        fire_at      timestamptz NOT NULL,
+        kind         text NOT NULL CHECK (kind IN ('cron', 'catch-up', 'manual')),
+        target       text NOT NULL,
+        environments jsonb NOT NULL,
+        status       text NOT NULL CHECK (status IN ('claimed', 'waiting', 'started', 'skipped', 'missed', 'failed')),
+        reason       text,
+        run_id       text,
+        requested_by text NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX schedule_fires_once_idx ON schedule_fires (schedule_id, fire_at, target) WHERE kind <> 'manual' AND status <> 'missed';
+      CREATE INDEX schedule_fires_schedule_idx ON schedule_fires (schedule_id, id);
+      CREATE INDEX schedule_fires_open_idx ON schedule_fires (status) WHERE status IN ('claimed', 'waiting');
+
+      CREATE TABLE finding_state (
+        fingerprint     text PRIMARY KEY,
+        check_id        text NOT NULL,
+        environment     text,
+        asset           text,
+        severity        text NOT NULL,
+        message         text NOT NULL,
+        playbook        text,
+        state           text NOT NULL CHECK (state IN ('open', 'resolved')),
+        first_seen_at   timestamptz NOT NULL,
+        last_seen_at    timestamptz NOT NULL,
+        resolved_at     timestamptz,
+        first_run_id    text NOT NULL,
+        last_run_id     text NOT NULL,
+        resolved_run_id text,
+        times_seen      integer NOT NULL DEFAULT 1,
+        reopened        integer NOT NULL DEFAULT 0,
+        updated_at      timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX finding_state_list_idx ON finding_state (last_seen_at DESC, fingerprint);
+
+      CREATE TABLE finding_history (
+        fingerprint text NOT NULL,
+        run_id      text NOT NULL,
+        change      text NOT NULL CHECK (change IN ('opened', 'reopened', 'resolved')),
+        at          timestamptz NOT NULL,
+        PRIMARY KEY (fingerprint, run_id, change)
+      );
+
+      CREATE TABLE finding_runs (
+        run_id          text PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        baseline_run_id text,
+        complete        boolean NOT NULL,
+        new_fps         jsonb NOT NULL,
+        open_fps        jsonb NOT NULL,
+        resolved_fps    jsonb NOT NULL,
+        processed_at    timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE notification_deliveries (
+        id              text PRIMARY KEY,
+        webhook         text NOT NULL,
+        event           text NOT NULL,
+        run_id          text,
+        subject         text,
+        body            text NOT NULL,
+        status          text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts        integer NOT NULL DEFAULT 0,
+        max_attempts    integer NOT NULL,
+        last_status     integer,
+        last_error      text,
+        next_attempt_at timestamptz,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        updated_at      timestamptz NOT NULL DEFAULT now(),
+        delivered_at    timestamptz
+      );
+      CREATE INDEX notification_deliveries_pending_idx ON notification_deliveries (status, next_attempt_at);
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */

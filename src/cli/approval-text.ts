@@ -1,0 +1,52 @@
+import type { toApprovalView } from '../approvals/approvals.controller.js';
+import { safe } from './io.js';
+
+/** An approval as the API shows it (GET /approvals), in-process or remote alike. */
+export type ApprovalView = Pick<
+  ReturnType<typeof toApprovalView>,
+  'id' | 'status' | 'runId' | 'stepKey' | 'kind' | 'tool' | 'effect' | 'environments' | 'message' | 'requestedBy' | 'requiredApprovals' | 'expiresAt' | 'decisions'
+>;
+
+const where = (a: ApprovalView) => (a.runId ? `${a.runId}${a.stepKey ? `/${a.stepKey}` : ''}` : '(mcp)');
+const what = (a: ApprovalView) =>
+  a.tool
+    ? `${a.tool} (${a.effect ?? '?'})${a.environments && Object.keys(a.environments).length ? ` on ${Object.entries(a.environments).map(([r, e]) => `${r}=${e}`).join(',')}` : ''}`
+    : a.kind;
+
+/** A table of approvals: id, status, run/step, what, requested by, votes, expiry, message. */
+export function formatApprovals(list: readonly ApprovalView[]): string {
+  const rows = list.map((a) => [
+    a.id,
+    a.status,
+    where(a),
+    what(a),
+    a.requestedBy,
+    `${a.decisions.filter((d) => d.decision === 'approve').length}/${a.requiredApprovals}`,
+    a.expiresAt ?? '',
+    a.message ?? '',
+  ].map(safe));
+  const head = ['ID', 'STATUS', 'RUN/STEP', 'WHAT', 'REQUESTED BY', 'VOTES', 'EXPIRES', 'MESSAGE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+}
+
+/**
+ * What to do about a run that parked in-process: the embedded store is locked by whichever process has it open,
+ * so nothing continues the run until a process opens the store again and someone decides.
+ */
+export function inProcessApprovalHelp(runId: string, pending: readonly ApprovalView[], ctx: { requestedBy: string; serverUrl: string; storeKind: string }): string {
+  const ids = pending.map((a) => a.id);
+  const first = ids[0] ?? '<approval-id>';
+  const lines = [
+    `run ${runId} is waiting for approval; it stays awaiting_approval in the store and nothing continues it until a decision is made:`,
+    ...pending.map((a) => `  ${safe(a.id)}  ${safe(a.message ?? what(a))} (expires ${safe(a.expiresAt ?? '?')})`),
+    `Decide through a daemon on this store (this process cannot wait for one: ${ctx.storeKind === 'pglite' ? 'the embedded store admits one process at a time' : 'it would wait unattended'}):`,
+    `  steward serve    # then, with an approver's token:`,
+    `  steward approve ${first} --server ${ctx.serverUrl} --token-file <file> [--comment "..."]`,
+    `or in-process, as someone other than ${safe(ctx.requestedBy)} unless the policy allows self-approval (the run then continues in that process):`,
+    `  steward approve ${first} [--comment "..."]`,
+    `To follow runs through their approvals, start them on a daemon: steward run ... --server ${ctx.serverUrl} --follow`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

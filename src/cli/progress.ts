@@ -1,0 +1,53 @@
+import type { RunEvent, RunEventMap, RunEventType } from '../runs/run.types.js';
+import { safe } from './io.js';
+
+export interface ProgressStyle {
+  /** How to decide an approval from here (shown on `approval.requested`), or undefined for no hint. */
+  approveHint?: (approvalId: string) => string | undefined;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+const clock = (iso: string) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '--:--:--.---' : `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+};
+const ms = (n: number | undefined) => (typeof n === 'number' ? ` (${n} ms)` : '');
+const err = (e: { code: string; message: string } | undefined) => (e ? `${safe(e.code)}: ${safe(e.message)}` : '');
+
+type Describe = { [T in RunEventType]: (d: RunEventMap[T], style: ProgressStyle, e: RunEvent<T>) => string };
+
+const DESCRIBE: Describe = {
+  'run.queued': (d, _s, e) => `queued ${e.runId}: ${safe(d.playbook ?? 'ad-hoc')} by ${safe(d.requestedBy)}${d.dryRun ? ' (dry run)' : ''}`,
+  'run.started': () => 'started',
+  'run.state': (d) => `${d.from} -> ${d.to}${d.reason ? `: ${safe(d.reason)}` : ''}`,
+  'run.finished': (d) => `${d.state}${d.reason ? `: ${safe(d.reason)}` : ''}`,
+  'step.started': (d) => `started${d.tool ? ` ${safe(d.tool)}` : ` (${safe(d.kind)})`}${d.attempt > 1 ? ` attempt ${d.attempt}` : ''}`,
+  'step.progress': (d) => `progress ${d.total ? `${d.progress}/${d.total}` : String(d.progress)}${d.message ? ` ${safe(d.message)}` : ''}`,
+  'step.plan': (d) => `plan ${safe(d.tool)}: ${d.outcome}`,
+  'step.succeeded': (d) => `succeeded${ms(d.durationMs)}`,
+  'step.failed': (d) => `failed ${err(d.error)}${ms(d.durationMs)}${d.continued ? ', continuing' : ''}`,
+  'step.skipped': (d) => `skipped: ${safe(d.reason)}`,
+  'step.retry': (d) => `retry after attempt ${d.attempt} in ${d.delayMs} ms: ${err(d.error)}`,
+  'step.unknown': (d) => `unknown outcome${d.tool ? ` of ${safe(d.tool)}` : ''}: ${safe(d.reason)}`,
+  'approval.requested': (d, s) => {
+    const hint = s.approveHint?.(d.approvalId);
+    return `waiting for approval ${safe(d.approvalId)}${d.message ? `: ${safe(d.message)}` : ''} (expires ${safe(d.expiresAt)})${hint ? `; decide: ${hint}` : ''}`;
+  },
+  'approval.decided': (d) => `approval ${safe(d.approvalId)}: ${safe(d.decision)} by ${safe(d.by)} -> ${safe(d.status)}${d.comment ? ` "${safe(d.comment)}"` : ''}`,
+  'approval.expired': (d) => `approval ${safe(d.approvalId)} expired`,
+  finding: (d) => `finding ${safe(d.severity)} ${safe(d.check)}${d.asset ? ` [${safe(d.asset)}]` : ''}: ${safe(d.message)}`,
+};
+
+/** One line per event: `HH:MM:SS.mmm  <step or run>  <what happened>`. */
+export function formatEvent(e: RunEvent, style: ProgressStyle = {}): string {
+  const describe = DESCRIBE[e.type] as ((d: unknown, s: ProgressStyle, e: RunEvent) => string) | undefined;
+  const what = describe ? describe(e.data, style, e) : `${safe(e.type)} ${safe(e.data)}`;
+  return `${clock(e.at)}  ${safe(e.stepKey ?? 'run').padEnd(10)}  ${what}`;
+}
+
+/** The closing lines of a run: its outcome and outputs. */
+export function formatOutcome(runId: string, state: string, reason?: string | null, outputs?: Record<string, unknown> | null): string {
+  const lines = [`run ${runId} ${state}${reason ? `: ${safe(reason)}` : ''}`];
+  if (outputs && Object.keys(outputs).length) lines.push(`outputs: ${safe(outputs)}`);
+  return `${lines.join('\n')}\n`;
+}
