@@ -33,7 +33,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
   const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy', SisenseSim> = {} as never;
   let d: TestDaemon;
   let srcBefore: string;
-  /** Run ids the "known bugs" tests look at again. */
+  /** Run ids the "fixed after this suite found them" tests look at again. */
   const ran: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -482,7 +482,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(dry.approvals).toEqual([]);
     expect(step(dry.run, 'needs')).toMatchObject({ state: 'succeeded', dryRun: null });
     expect(step(dry.run, 'groups')).toMatchObject({ state: 'succeeded', dryRun: 'would_change', output: null, plan: { summary: 'migrate groups: 2 create, 1 skip' } });
-    // Every write step was asked for its plan and none ran (what the plans of the later steps say: see "known bugs").
+    // Every write step was asked for its plan and none ran (what the plans of the later steps say: see "fixed after this suite found them").
     for (const key of ['users', 'datamodels', 'dashboards']) expect(step(dry.run, key)).toMatchObject({ state: 'succeeded', dryRun: expect.stringMatching(/^(would_change|no_change)$/), output: null, plan: expect.any(Object) });
     ran.dryDashboards = some;
 
@@ -532,8 +532,6 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(writes(src)).toEqual([]);
   });
 
-  // Known bugs, pinned as they behave today so that the suite stays green and a fix turns them red: each test asserts
-  // the wrong behaviour, with the right one in a comment. See the report that came with this file.
   describe('fixed after this suite found them', () => {
     it('a failed step\'s error appears in full in the report\'s actions and in the Markdown (fixed: shared values were "[Circular]")', async () => {
       const r = await report(ran.fault);
@@ -554,26 +552,23 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
       expect(error.code).toBe('MIGRATION_PARTIAL');
       expect(JSON.stringify(error.detail)).toContain('Sales Deep Dive');
     });
-  });
 
-  describe('known bugs (pinned)', () => {
-    it('playbooks/sisense/migrate-dashboards.yaml: with datamodelAction duplicate the dashboards stay on the target\'s own model, not the copy just imported (migrate-everything follows the copy)', async () => {
+    it('migrate-dashboards with datamodelAction duplicate: the dashboards use the copy just imported, as migrate-everything does (fixed: they stayed on the target\'s own model)', async () => {
       const t = dst.copy;
       const id = await start('sisense-migrate-dashboards', { dashboards: ['ECommerce Overview'], datamodelAction: 'duplicate' }, { source: 'src', target: 'dst-copy' });
       const { run } = await drive(id);
       expect(run.state).toBe('succeeded');
       expect(resultsOf(step(run, 'datamodels'))['datamodel:Sample ECommerce']).toMatchObject({ action: 'duplicate', status: 'succeeded', targetTitle: 'Sample ECommerce (copy)' });
-      // Should be: "Sample ECommerce (copy)", as sisense.migration.everything does (its dashboards phase gets the new titles).
-      expect((dashboard(t, 'ECommerce Overview').datasource as { title: string }).title).toBe('Sample ECommerce');
+      expect((dashboard(t, 'ECommerce Overview').datasource as { title: string }).title).toBe('Sample ECommerce (copy)');
+      // The target's own model is left as it was, beside the copy.
+      expect(t.state.datamodels.map((m) => String(m.title)).filter((title) => title.startsWith('Sample ECommerce')).sort()).toEqual(['Sample ECommerce', 'Sample ECommerce (copy)']);
     }, 60000);
 
-    it('playbooks/sisense/migrate-dashboards.yaml: a dry run plans each step against the target as it is, without what the earlier steps would create', async () => {
+    it('a dry run of migrate-dashboards plans each step with what the earlier steps would create (fixed: later steps planned fake failures)', async () => {
       const run = await getJson(`/runs/${ran.dryDashboards}`);
       const outcome = (key: string) => [step(run, key).dryRun, step(run, key).plan.changes.filter((c: Json) => c.action === 'fail').map((c: Json) => c.detail)];
-      // Should be: would_change and no failed change for each (the real run writes all of them).
-      expect(outcome('users')).toEqual(['would_change', ['the target lacks group "Data Team"']]);
-      expect(outcome('datamodels')).toEqual(['no_change', ['the target lacks user dora.data@acme.test, group "EMEA Analysts", group "EMEA Analysts"']]);
-      expect(outcome('dashboards')).toEqual(['no_change', ['the target lacks group "EMEA Analysts", user vic.viewer@acme.test, data model "Retail Sales"', 'the target lacks data model "Retail Sales"']]);
+      for (const key of ['users', 'datamodels', 'dashboards']) expect([key, ...outcome(key)]).toEqual([key, 'would_change', []]);
     });
   });
+
 });

@@ -56,6 +56,16 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
     expect(dst.snapshot()).toBe(before);
   });
 
+  it('users: expect (plan only) counts the groups an earlier step creates; the run ignores it and still refuses', async () => {
+    const before = dst.snapshot();
+    const expect_ = { groups: ['Data Team', 'Finance'] };
+    const plan = await host.invoker.invoke('sisense.migration.users', { expect: expect_ }, { ...roles, mode: 'plan' });
+    expect(plan).toMatchObject({ ok: true, plan: { wouldChange: true, wouldFail: false } });
+    const run = await host.invoker.invoke('sisense.migration.users', { expect: expect_ }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PREREQUISITES' } });
+    expect(dst.snapshot()).toBe(before);
+  });
+
   it('users: matched by email, role and groups remapped by name, existing and inactive users skipped; update brings an existing user in line', async () => {
     expect(await host.invoker.invoke('sisense.migration.groups', {}, roles)).toMatchObject({ ok: true });
     const run = await host.invoker.invoke('sisense.migration.users', { batchSize: 2 }, roles);

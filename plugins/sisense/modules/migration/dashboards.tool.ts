@@ -2,9 +2,41 @@ import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { prepareDashboards, type DashboardsInput } from './dashboards.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
-import { batchSize, concurrency, conflictAction, MIGRATION_OUTPUT, nameMap, refList, type MigrationOutput } from './migration.types.js';
+import { batchSize, concurrency, conflictAction, expectation, MIGRATION_OUTPUT, nameMap, refList, type AssetResult, type Expectation, type MigrationOutput } from './migration.types.js';
+import { emptyOverlay, overlayOf } from './principals.js';
 
-type Input = DashboardsInput & { concurrency?: number };
+type Input = DashboardsInput & {
+  concurrency?: number;
+  /** The `results` of a data model migration of the same run: duplicated models are followed to their new titles. */
+  datamodelResults?: Array<Pick<AssetResult, 'asset'> & Partial<AssetResult>>;
+  expect?: Expectation;
+};
+
+/**
+ * Source model title -> the title it was imported under, for the data models a migration duplicated (or imported
+ * under another title) and that succeeded. `datasources` given explicitly win over these (see prepareDashboards).
+ */
+export function titlesFromResults(results: Input['datamodelResults']): Map<string, string> {
+  const titles = new Map<string, string>();
+  for (const r of results ?? []) {
+    if ((r.kind ?? 'datamodel') !== 'datamodel' || r.status !== 'succeeded' || !r.targetTitle || r.targetTitle === r.asset) continue;
+    titles.set(r.asset, r.targetTitle);
+  }
+  return titles;
+}
+
+const DATAMODEL_RESULTS = {
+  type: 'array',
+  maxItems: 5000,
+  items: {
+    type: 'object',
+    required: ['asset'],
+    properties: { asset: { type: 'string' }, kind: { type: 'string' }, status: { type: 'string' }, targetTitle: { type: 'string' } },
+  },
+  description:
+    'The results of sisense.migration.datamodels earlier in the same run (its output.results): the dashboards use the data models it imported under a new title (action duplicate). ' +
+    'Entries of datasources win over these.',
+};
 
 export const dashboardMigrationInput = {
   action: conflictAction('dashboard (same oid)'),
@@ -21,7 +53,7 @@ export const migrateDashboards = (deps: SisenseDeps) =>
     description:
       'Exports dashboards (with widgets) from the source and bulk-imports them into the target in batches: skip, overwrite or duplicate when the target has the dashboard (same oid). ' +
       'Every imported dashboard gets its owner and shares back (users by email, groups by name) and its folder (the source path, created when missing, or folder). ' +
-      'Data model references can be pointed at other target models (datasources); Jump-to-Dashboard targets are imported first, and duplicated ones re-pointed. ' +
+      'Data model references can be pointed at other target models (datasources, or the results of a data model migration that duplicated them: datamodelResults); Jump-to-Dashboard targets are imported first, and duplicated ones re-pointed. ' +
       'A target lacking an owner, a shared user or group, or a data model is refused before writing (MIGRATION_PREREQUISITES); fails with MIGRATION_PARTIAL when any dashboard failed.',
     inputSchema: {
       type: 'object',
@@ -30,7 +62,9 @@ export const migrateDashboards = (deps: SisenseDeps) =>
         dashboards: refList('Titles (or oids) of source dashboards; omitted: every dashboard; [] migrates none.'),
         ...dashboardMigrationInput,
         folder: { type: 'string', maxLength: 1000, description: 'Target folder path for every dashboard ("Migrated/2026"; "/" the root). Omitted: each dashboard\'s folder path in the source.' },
+        datamodelResults: DATAMODEL_RESULTS,
         concurrency,
+        expect: expectation(['groups', 'users', 'datamodels']),
       },
     },
     outputSchema: MIGRATION_OUTPUT,
@@ -44,6 +78,7 @@ export const migrateDashboards = (deps: SisenseDeps) =>
         input: { dashboards: ['ECommerce Overview'], action: 'overwrite', republish: true, datasources: { 'Sample ECommerce': 'Sample ECommerce' }, folder: 'Migrated', batchSize: 10 },
       },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate dashboards', input.concurrency, (s) => prepareDashboards(s, input)),
-    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDashboards(s, input)),
+    plan: (input, ctx) =>
+      planMigration(deps, ctx, 'migrate dashboards', input.concurrency, (s) => prepareDashboards(s, input, overlayOf(input.expect), titlesFromResults(input.datamodelResults))),
+    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDashboards(s, input, emptyOverlay(), titlesFromResults(input.datamodelResults))),
   });

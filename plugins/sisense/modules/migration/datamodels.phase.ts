@@ -92,7 +92,7 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
         shares: mapShares(shares, map, log),
         ...(rules && { rules: mapRules(rules, map, log) }),
       };
-      item.missing.push(...log.missing);
+      item.missing = [...new Set([...item.missing, ...log.missing])];
       if (log.dropped.length) item.note = `dropped: ${[...new Set(log.dropped)].join(', ')}`;
       const there = dstModels.find((d) => d.title === m.title);
       if (there && input.action === 'skip') return { ...item, action: 'skip', missing: [], note: 'a data model with this title is in the target already', targetId: there.oid };

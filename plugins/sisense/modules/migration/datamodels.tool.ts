@@ -2,9 +2,10 @@ import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { DEPENDENCIES, prepareDatamodels, type DatamodelsInput } from './datamodels.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
-import { concurrency, conflictAction, MIGRATION_OUTPUT, nameMap, refList, type MigrationOutput } from './migration.types.js';
+import { concurrency, conflictAction, expectation, MIGRATION_OUTPUT, nameMap, refList, type Expectation, type MigrationOutput } from './migration.types.js';
+import { overlayOf } from './principals.js';
 
-type Input = DatamodelsInput & { concurrency?: number };
+type Input = DatamodelsInput & { concurrency?: number; expect?: Pick<Expectation, 'groups' | 'users'> };
 
 export const datamodelMigrationInput = {
   action: conflictAction('data model (same title)'),
@@ -32,7 +33,12 @@ export const migrateDatamodels = (deps: SisenseDeps) =>
     inputSchema: {
       type: 'object',
       additionalProperties: false,
-      properties: { datamodels: refList('Titles (or oids) of source data models; omitted: every model; [] migrates none.'), ...datamodelMigrationInput, concurrency },
+      properties: {
+        datamodels: refList('Titles (or oids) of source data models; omitted: every model; [] migrates none.'),
+        ...datamodelMigrationInput,
+        concurrency,
+        expect: expectation(['groups', 'users']),
+      },
     },
     outputSchema: MIGRATION_OUTPUT,
     effect: 'write',
@@ -45,6 +51,6 @@ export const migrateDatamodels = (deps: SisenseDeps) =>
         input: { datamodels: ['Retail Sales'], action: 'overwrite', connections: { 'Warehouse (PostgreSQL)': 'Warehouse (PostgreSQL)' }, dependencies: ['dataSecurity'], build: true },
       },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input)),
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input, overlayOf({ groups: input.expect?.groups, users: input.expect?.users }))),
     handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDatamodels(s, input)),
   });

@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ToolError, type ResolvedEnvironment, type ToolContext } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
@@ -7,20 +8,35 @@ import type { Directory, SisenseDeps, SisenseFolder } from '../../shared/deps.js
 export const DEFAULT_CONCURRENCY = 8;
 
 /**
- * One environment of a migration. Every request passes the migration's limiter (a bound on requests in flight
- * across both environments) and a failed call becomes the plugin's ToolError naming the environment. The source is
+ * The client as a migration uses it: every HTTP request (each page of a listing, each of the reads a directory
+ * makes at once, each attempt's retries included) takes a slot of `limit` for as long as it is in flight. The
+ * underlying client stays its owner's to close.
+ */
+export function limitedClient(client: SisenseClient, limit: LimitFunction): SisenseClient {
+  const limited = Object.create(client) as SisenseClient;
+  // get/post/put/patch/delete and paginate all go through `request` on `this`, so limiting it limits them all.
+  limited.request = (method, path, body, options) => limit(() => client.request(method, path, body, options));
+  return limited;
+}
+
+/**
+ * One environment of a migration. Every request passes the environment's limiter (a bound on requests in flight
+ * against that deployment) and a failed call becomes the plugin's ToolError naming the environment. The source is
  * read-only during a migration, so its reads can be kept (`once`) and shared by a plan and the run that follows.
  */
 export class Side {
   private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly client: SisenseClient;
 
   constructor(
     readonly role: 'source' | 'target',
     readonly env: ResolvedEnvironment,
-    private readonly client: SisenseClient,
+    client: SisenseClient,
     private readonly deps: SisenseDeps,
-    private readonly limit: LimitFunction,
-  ) {}
+    limit: LimitFunction,
+  ) {
+    this.client = limitedClient(client, limit);
+  }
 
   get name(): string {
     return this.env.name;
@@ -67,9 +83,10 @@ export class Side {
     return p;
   }
 
+  /** Maps a failure to the plugin's ToolError; the limiting is per request, in the client (never hold a slot here). */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await this.limit(fn);
+      return await fn();
     } catch (e) {
       throw this.deps.toToolError(e, this.env);
     }
@@ -84,7 +101,7 @@ export interface Session {
   readonly concurrency: number;
 }
 
-/** The migration's bound on requests in flight: the input's, else the plugin setting, else 8. */
+/** The migration's bound on requests in flight against each deployment: the input's, else the plugin setting, else 8. */
 export function concurrencyOf(ctx: ToolContext, input?: number): number {
   const setting = ctx.settings.migrationConcurrency;
   return input ?? (typeof setting === 'number' && setting >= 1 ? setting : DEFAULT_CONCURRENCY);
@@ -96,7 +113,7 @@ export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concur
   if (!source || !target) throw new ToolError('SISENSE_CONFIG', 'a migration needs a source and a target environment');
   if (source.name === target.name) throw new ToolError('SAME_ENVIRONMENT', `source and target are both "${source.name}"`);
   const n = concurrencyOf(ctx, concurrency);
-  const limit = pLimit(n);
+  allowListeners(ctx.signal, 2 * n);
   const sourceClient = deps.clientFor(source, ctx);
   let targetClient: SisenseClient | undefined;
   try {
@@ -104,8 +121,9 @@ export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concur
     return await fn({
       ctx,
       deps,
-      source: new Side('source', source, sourceClient, deps, limit),
-      target: new Side('target', target, targetClient, deps, limit),
+      // One limiter per deployment: the cap (migrationConcurrency) is "against each deployment".
+      source: new Side('source', source, sourceClient, deps, pLimit(n)),
+      target: new Side('target', target, targetClient, deps, pLimit(n)),
       concurrency: n,
     });
   } finally {
@@ -114,13 +132,25 @@ export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concur
   }
 }
 
+/**
+ * Every request in flight listens to the tool call's signal (the transport's abort listener, a retry's backoff), so
+ * a migration keeping `inFlight` requests going adds that many listeners: raise the signal's warning threshold
+ * (Node warns past 10) so that this is not reported as a leak. Never lowers it.
+ */
+export function allowListeners(signal: AbortSignal, inFlight: number): void {
+  const wanted = inFlight + 10;
+  if (getMaxListeners(signal) < wanted) setMaxListeners(wanted, signal);
+}
+
 /** Runs `fn` with one environment (a read-only helper of the migration module, e.g. the dependencies of dashboards). */
 export async function withSide<T>(deps: SisenseDeps, ctx: ToolContext, role: 'source' | 'target', fn: (side: Side) => Promise<T>): Promise<T> {
   const env = ctx.environments[role];
   if (!env) throw new ToolError('SISENSE_CONFIG', `no environment bound to the role "${role}"`);
+  const n = concurrencyOf(ctx);
+  allowListeners(ctx.signal, n);
   const client = deps.clientFor(env, ctx);
   try {
-    return await fn(new Side(role, env, client, deps, pLimit(concurrencyOf(ctx))));
+    return await fn(new Side(role, env, client, deps, pLimit(n)));
   } finally {
     client.close();
   }

@@ -70,8 +70,33 @@ export const concurrency: JsonSchema = {
   type: 'integer',
   minimum: 1,
   maximum: 64,
-  description: 'Most requests in flight at once across both environments (default: the plugin setting migrationConcurrency, else 8).',
+  description: 'Most requests in flight at once against each environment (default: the plugin setting migrationConcurrency, else 8).',
 };
+
+/**
+ * Plan only: what earlier steps of the same run will have created in the target by the time this one runs (a
+ * playbook's dry run plans every step against the target as it is). The tool ignores it when it runs.
+ */
+export interface Expectation {
+  groups?: string[];
+  /** Emails. */
+  users?: string[];
+  /** Data model titles. */
+  datamodels?: string[];
+}
+
+const names = (what: string): JsonSchema => ({ type: 'array', maxItems: 5000, items: { type: 'string', minLength: 1, maxLength: 500 }, description: what });
+
+export const expectation = (kinds: ReadonlyArray<keyof Expectation>): JsonSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(
+    kinds.map((k) => [k, names({ groups: 'Group names', users: 'User emails', datamodels: 'Data model titles' }[k] + ' an earlier step will create in the target.')]),
+  ),
+  description:
+    'Plan only (a dry run, the preview of an approval): what earlier steps of the same run will have created in the target, counted as present so the plan does not fail for lack of it. ' +
+    'Ignored when the tool runs: then the target is read as it is.',
+});
 
 export const nameMap = (description: string): JsonSchema => ({
   type: 'object',

@@ -62,6 +62,13 @@ export interface Overlay {
 
 export const emptyOverlay = (): Overlay => ({ groups: new Set(), users: new Set(), models: new Set() });
 
+/** The overlay a plan-only `expect` input describes (emails lower-cased). */
+export const overlayOf = (expect: { groups?: readonly string[]; users?: readonly string[]; datamodels?: readonly string[] } | undefined): Overlay => ({
+  groups: new Set(expect?.groups ?? []),
+  users: new Set((expect?.users ?? []).map((e) => e.toLowerCase())),
+  models: new Set(expect?.datamodels ?? []),
+});
+
 /**
  * A source principal as the target knows it: `found` (its target id, or none yet when an earlier phase creates it),
  * `missing` in the target, or `unknown` even in the source (a dangling reference, dropped with a note).

@@ -1,10 +1,11 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { planMigration, runMigration } from './migration.run.js';
-import { batchSize, concurrency, MIGRATION_OUTPUT, refList, type MigrationOutput } from './migration.types.js';
+import { batchSize, concurrency, expectation, MIGRATION_OUTPUT, refList, type Expectation, type MigrationOutput } from './migration.types.js';
+import { overlayOf } from './principals.js';
 import { prepareUsers, type UsersInput } from './users.phase.js';
 
-type Input = UsersInput & { concurrency?: number };
+type Input = UsersInput & { concurrency?: number; expect?: Pick<Expectation, 'groups'> };
 
 /** Idempotent with either `existing` mode: a second run finds every user there (and up to date) and skips it. */
 export const migrateUsers = (deps: SisenseDeps) =>
@@ -24,6 +25,7 @@ export const migrateUsers = (deps: SisenseDeps) =>
         includeInactive: { type: 'boolean', default: false, description: 'Also migrate users that are inactive in the source.' },
         batchSize: batchSize(50),
         concurrency,
+        expect: expectation(['groups']),
       },
     },
     outputSchema: MIGRATION_OUTPUT,
@@ -34,6 +36,6 @@ export const migrateUsers = (deps: SisenseDeps) =>
       { title: 'One user, keeping existing ones', input: { users: ['vic.viewer@acme.test'], existing: 'skip', includeInactive: false, batchSize: 50 } },
       { title: 'Every active user, updating existing ones', input: { existing: 'update', includeInactive: false, batchSize: 50 } },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input)),
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input, overlayOf({ groups: input.expect?.groups }))),
     handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareUsers(s, input)),
   });
