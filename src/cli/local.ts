@@ -24,12 +24,18 @@ export function cliPrincipal(role: Role, env: Record<string, string | undefined>
 }
 
 /** Opening the embedded store failed because a daemon (or another command) holds it: say what to do instead. */
-export function storeHint(e: unknown): never {
-  if (e instanceof StewardError && e.code === 'STORE_LOCKED') {
-    throw new CliError(EXIT.FAILURE, `${e.message}.\n  A daemon is probably serving this store: talk to it instead, e.g. --server http://127.0.0.1:8080 --token-file .steward/admin.token`);
-  }
-  throw e;
-}
+export const storeHintFor =
+  (loaded?: LoadedConfig) =>
+  (e: unknown): never => {
+    if (e instanceof StewardError && e.code === 'STORE_LOCKED') {
+      const url = loaded ? serverUrl(loaded) : '<url>';
+      throw new CliError(EXIT.FAILURE, `${e.message}.\n  A daemon is probably serving this store: talk to it instead, e.g. --server ${url} --token-file <file>`);
+    }
+    throw e;
+  };
+
+/** storeHintFor() without the config at hand (the URL is left for the reader to fill in). */
+export const storeHint = (e: unknown): never => storeHintFor()(e);
 
 export interface LocalApp {
   daemon: Daemon;
@@ -47,7 +53,7 @@ export interface LocalApp {
  * nothing is cut off mid-step.
  */
 export async function openLocal(loaded: LoadedConfig, io: CliIo, logLevel: LoggingConfig['level']): Promise<LocalApp> {
-  const daemon = await startDaemon({ loaded: withLogLevel(loaded, logLevel), listen: false, logDestination: cliLogDestination(io, loaded.config.logging.format) }).catch(storeHint);
+  const daemon = await startDaemon({ loaded: withLogLevel(loaded, logLevel), listen: false, logDestination: cliLogDestination(io, loaded.config.logging.format) }).catch(storeHintFor(loaded));
   try {
     const runs = daemon.app.get(RunsService);
     const recovered = (await runs.list({ state: ['queued', 'running'], limit: 1000 })).map((r) => r.id);
@@ -59,14 +65,10 @@ export async function openLocal(loaded: LoadedConfig, io: CliIo, logLevel: Loggi
   }
 }
 
-/**
- * How much work the run queue of this process holds. RunsService keeps its queue private; until it offers this
- * (asked for: `RunsService.whenIdle()`), it is read here, falling back to the store (queued or running runs).
- */
+/** How much work the run queue of this process holds (runs executing or waiting to). */
 async function busy(local: LocalApp): Promise<number> {
-  const size = (local.runs as unknown as { queue?: { size?: { active: number; waiting: number } } }).queue?.size;
-  if (size && typeof size.active === 'number') return size.active + size.waiting;
-  return (await local.runs.list({ state: ['queued', 'running'], limit: 1 })).length;
+  const size = local.runs.queueSize();
+  return size.active + size.waiting;
 }
 
 /**

@@ -151,7 +151,7 @@ export async function followRun(client: RemoteClient, runId: string, opts: Follo
           touch();
           failures = 0;
           for (const m of parser.push(decoder.decode(value, { stream: true }))) {
-            if (m.retry !== undefined) retryHint = m.retry;
+            if (m.retry !== undefined) retryHint = Math.min(m.retry, 60_000);
             if (m.data === undefined) continue;
             let data: unknown;
             try {

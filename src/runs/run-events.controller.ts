@@ -12,6 +12,17 @@ import { RunsService } from './runs.service.js';
 
 const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
 
+const frames = new WeakMap<RunEvent, string>();
+/** One SSE frame per event, built once however many subscribers it goes to. */
+function frame(e: RunEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) {
+    f = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+    frames.set(e, f);
+  }
+  return f;
+}
+
 function openStream(res: Response, heartbeatMs: number, onClose: () => void) {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -26,7 +37,7 @@ function openStream(res: Response, heartbeatMs: number, onClose: () => void) {
     onClose();
   });
   return {
-    send: (e: RunEvent) => res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
+    send: (e: RunEvent) => res.write(frame(e)),
     note: (type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`),
     end: () => res.end(),
   };
@@ -99,7 +110,7 @@ export class RunEventsController {
     const stream = openStream(res, this.config.runs.sseHeartbeatMs, () => unsubscribe());
     const unsubscribe = this.events.subscribe((e) => {
       if (type && !e.type.startsWith(type)) return;
-      stream.send({ ...e });
+      stream.send(e);
     }, runId);
   }
 }

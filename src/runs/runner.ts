@@ -242,6 +242,9 @@ export class Runner {
         const pending: RunEvent[] = [];
         const result = await store.transaction((db) => fn(db, async (type, data, stepKey) => void pending.push(await events.append(db, run.id, type, data, stepKey))));
         events.publish(pending);
+        // Let the event loop breathe between transactions: SSE writes and HTTP requests are served as the run goes,
+        // not after a whole chain of store calls (PGlite resolves in microtasks and would otherwise starve them).
+        if (pending.length) await new Promise<void>((r) => setImmediate(r));
         return result;
       },
     };

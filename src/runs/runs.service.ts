@@ -182,9 +182,20 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
         continue;
       }
       if (run.state !== 'awaiting_approval') this.queue.push(run.id);
-      else await this.resume(run.id);
+      else if (await this.hasSettledApproval(run.id)) await this.resume(run.id); // decided while we were down
+
     }
     if (runs.length) this.logger.info({ runs: runs.length }, 'recovered unfinished runs');
+  }
+
+  /** A waiting run whose approval was decided or expired (e.g. while the daemon was down) can continue. */
+  private async hasSettledApproval(runId: string): Promise<boolean> {
+    const r = await this.store.query(
+      `SELECT 1 FROM approvals a JOIN run_steps s ON s.run_id = a.run_id AND s.approval_id = a.id
+       WHERE a.run_id = $1 AND a.status <> 'pending' AND s.state IN ('awaiting_approval', 'unknown') LIMIT 1`,
+      [runId],
+    );
+    return r.rows.length > 0;
   }
 
   private async markUnknown(run: RunRow, steps: Awaited<ReturnType<RunRepository['steps']>>): Promise<void> {
@@ -210,9 +221,15 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.logger.warn({ run: run.id, steps: steps.map((s) => s.step_key) }, 'interrupted non-idempotent steps need a decision (retry or skip)');
   }
 
+  private readonly inputValidators = new WeakMap<object, ReturnType<typeof compileSchema>>();
+
   private checkInputs(playbook: ParsedPlaybook, given: Record<string, unknown>): Record<string, unknown> {
     const copy = structuredClone(given);
-    const validate = compileSchema(playbook.inputSchema, { useDefaults: true });
+    let validate = this.inputValidators.get(playbook.inputSchema);
+    if (!validate) {
+      validate = compileSchema(playbook.inputSchema, { useDefaults: true });
+      this.inputValidators.set(playbook.inputSchema, validate);
+    }
     if (!validate(copy)) {
       const errors = formatAjvErrors(validate.errors ?? [], undefined, 'inputs');
       throw new StewardError('RUN_INVALID', `inputs for ${playbook.id} are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
@@ -235,8 +252,8 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     return { ...given };
   }
 
-  /** For tests and the CLI: resolves when the run reaches a terminal or waiting state. */
-  catalogueSize(): number {
-    return this.catalogue.tools().length;
+  /** Runs executing and waiting in the queue (the CLI waits for these before it exits). */
+  queueSize(): { active: number; waiting: number } {
+    return this.queue.size;
   }
 }

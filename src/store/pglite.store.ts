@@ -60,7 +60,8 @@ export class PgliteStore implements Store {
     let db: PGlite | undefined;
     try {
       const template = isEmptyDataDir(dir) ? loadTemplate() : undefined;
-      db = new PGlite(dir, { onStderr, ...(template ? { loadDataDir: template } : {}) });
+      // 16 MB of shared buffers instead of 128: they live in WebAssembly memory, and Steward's working set is small.
+      db = new PGlite(dir, { onStderr, postgresqlconf: ['shared_buffers=16MB'], ...(template ? { loadDataDir: template } : {}) });
       await db.waitReady;
     } catch (e) {
       await db?.close().catch(() => undefined);

@@ -2,19 +2,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitForRun } from '../helpers/runs.js';
 import { readSse } from '../helpers/sse.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 
-async function waitFor(d: TestDaemon, id: string, states: string[], timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await request(d.url).get(`/runs/${id}`).set('Authorization', bearer('viewer')).expect(200);
-    if (states.includes(r.body.state)) return r.body;
-    if (Date.now() > until) throw new Error(`run ${id} is ${r.body.state}, expected ${states.join('|')}`);
-    await new Promise((r2) => setTimeout(r2, 25));
-  }
-}
+const waitFor = (d: TestDaemon, id: string, states: string[], timeoutMs?: number) => waitForRun(d, id, states, timeoutMs);
 const start = (d: TestDaemon, body: object) => request(d.url).post('/runs').set('Authorization', bearer('operator')).send(body).expect(202);
 
 describe('runs: expiry, queueing, event volume, global stream', () => {

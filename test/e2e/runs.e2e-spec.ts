@@ -2,20 +2,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitForRun } from '../helpers/runs.js';
 import { readSse } from '../helpers/sse.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 const CONFIG = configYaml(`environments:\n  lab: { kind: demo }\n  lab2: { kind: demo, policy: { approvers: 2 } }\nplaybooks:\n  dirs: [${FIXTURES}]\n`);
 
-async function waitFor(d: TestDaemon, id: string, states: string[], timeoutMs = 10000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await request(d.url).get(`/runs/${id}`).set('Authorization', bearer('viewer')).expect(200);
-    if (states.includes(r.body.state)) return r.body;
-    if (Date.now() > until) throw new Error(`run ${id} is ${r.body.state}, expected ${states.join('|')}`);
-    await new Promise((r2) => setTimeout(r2, 25));
-  }
-}
+const waitFor = (d: TestDaemon, id: string, states: string[], timeoutMs?: number) => waitForRun(d, id, states, timeoutMs);
 
 const start = (d: TestDaemon, body: object, role: 'operator' | 'admin' = 'operator') => request(d.url).post('/runs').set('Authorization', bearer(role)).send(body);
 

@@ -11,7 +11,7 @@ import { type ApprovalView, inProcessApprovalHelp } from '../approval-text.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo } from '../io.js';
 import { cliLogDestination } from '../logging.js';
-import { cliPrincipal, idle, type LocalApp, openLocal, RunWatch, serverUrl, settle, storeHint, type Stop } from '../local.js';
+import { cliPrincipal, idle, type LocalApp, openLocal, RunWatch, serverUrl, settle, storeHintFor, type Stop } from '../local.js';
 import { formatEvent, formatOutcome } from '../progress.js';
 import { type DecideOptions, describeDecision, type Filter } from './approvals.js';
 
@@ -21,7 +21,7 @@ const INVALID_DECISION = new Set(['NOT_FOUND', 'VALIDATION_FAILED']);
 /** Straight from the store: listing must not start the run queue (which would continue unfinished runs). */
 export async function listLocal(loaded: LoadedConfig, f: Filter, io: CliIo, level: LoggingConfig['level']): Promise<ApprovalView[]> {
   const logger = createLogger({ logging: { ...loaded.config.logging, level }, redactor: new Redactor(loaded.secrets), destination: cliLogDestination(io, loaded.config.logging.format) });
-  const store = await openStore(loaded.config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) }).catch(storeHint);
+  const store = await openStore(loaded.config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) }).catch(storeHintFor(loaded));
   try {
     const repo = new ApprovalRepository();
     const rows = await repo.list(store, f);
