@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ParsedPlaybook } from '../playbooks/playbook.types.js';
 import type { Queryable } from '../store/store.types.js';
-import type { RunEvent, RunEventMap, RunEventType, RunRow } from './run.types.js';
+import type { RunEvent, RunEventMap, RunEventType, RunRow, StepRow } from './run.types.js';
 
 /** Runner control flow (a third error family, never shown to a model or an API caller as such). */
 export class Park extends Error {
@@ -39,6 +39,8 @@ export const stopFor = (signal: AbortSignal): Error => (signal.reason === SHUTDO
 /** What a step can see and do while a run executes. */
 export interface RunContext {
   run: RunRow;
+  /** The step rows as stored when this execution began (what earlier executions finished or left waiting). */
+  rows: ReadonlyMap<string, StepRow>;
   playbook: ParsedPlaybook;
   signal: AbortSignal;
   logger: Logger;

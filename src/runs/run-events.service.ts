@@ -37,13 +37,14 @@ export class RunEventsService {
 
   /** Appends within `tx`; returns the event to publish after commit. */
   async append<T extends RunEventType>(tx: Queryable, runId: string, type: T, data: RunEventMap[T], stepKey?: string | null): Promise<RunEvent<T>> {
-    const seq = await tx.query<{ last_event_id: string | number }>('UPDATE runs SET last_event_id = last_event_id + 1 WHERE id = $1 RETURNING last_event_id', [runId]);
-    if (!seq.rows[0]) throw new Error(`run ${runId} does not exist`);
     const clean = this.redactor.redact(data);
+    // One statement: take the run's next sequence number and insert the event with it.
     const row = await tx.query<EventRow>(
-      'INSERT INTO run_events (run_id, seq, type, step_key, data) VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *',
-      [runId, Number(seq.rows[0].last_event_id), type, stepKey ?? null, JSON.stringify(clean)],
+      `WITH next AS (UPDATE runs SET last_event_id = last_event_id + 1 WHERE id = $1 RETURNING last_event_id)
+       INSERT INTO run_events (run_id, seq, type, step_key, data) SELECT $1, last_event_id, $2, $3, $4::jsonb FROM next RETURNING *`,
+      [runId, type, stepKey ?? null, JSON.stringify(clean)],
     );
+    if (!row.rows[0]) throw new Error(`run ${runId} does not exist`);
     return toEvent(row.rows[0]) as RunEvent<T>;
   }
 

@@ -7,7 +7,7 @@ import type { ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from 
 import type { Store } from '../store/store.types.js';
 import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
 import type { RunEventsService } from './run-events.service.js';
-import { isTerminal, type RunEvent, type RunRow, type RunState } from './run.types.js';
+import { isTerminal, type RunEvent, type RunRow, type RunState, type StepRow } from './run.types.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 
 export interface RunnerDeps extends ToolStepDeps {
@@ -27,7 +27,10 @@ export class Runner {
   constructor(private readonly deps: RunnerDeps) {}
 
   async execute(run: RunRow, playbook: ParsedPlaybook, signal: AbortSignal): Promise<RunState> {
-    const ctx = this.context(run, playbook, signal);
+    // A step is looked up before it runs, and an execution ends when a step parks: the rows stored when this
+    // execution begins are all it needs (one query instead of one per step).
+    const rows = new Map((await this.deps.repo.steps(this.deps.store, run.id)).map((r) => [r.step_key, r]));
+    const ctx = this.context(run, playbook, signal, rows);
     const from = run.state;
     await ctx.tx(async (db, append) => {
       await this.deps.repo.setState(db, run.id, 'running');
@@ -88,7 +91,7 @@ export class Runner {
 
   private async step(ctx: RunContext, step: Step, scope: Scope, key: string): Promise<StepScopeEntry> {
     if (ctx.signal.aborted) throw stopFor(ctx.signal);
-    const row = await ctx.tx((db) => this.deps.repo.step(db, ctx.run.id, key));
+    const row = ctx.rows.get(key);
     if (row && DONE.has(row.state) && step.kind !== 'foreach') return { output: row.output ?? null, status: row.state, error: row.error };
     try {
       if (step.if && !step.if.test(scope)) {
@@ -158,7 +161,7 @@ export class Runner {
   }
 
   private async approval(ctx: RunContext, step: ApprovalStep, scope: Scope, key: string): Promise<StepScopeEntry> {
-    const row = await ctx.tx((db) => this.deps.repo.step(db, ctx.run.id, key));
+    const row = ctx.rows.get(key);
     if (ctx.run.dry_run) {
       await ctx.tx(async (db, append) => {
         await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'skipped', dry_run: 'unknown', finished: true });
@@ -225,11 +228,12 @@ export class Runner {
     return { output: results, status: 'succeeded', error: null };
   }
 
-  private context(run: RunRow, playbook: ParsedPlaybook, signal: AbortSignal): RunContext {
+  private context(run: RunRow, playbook: ParsedPlaybook, signal: AbortSignal, rows: ReadonlyMap<string, StepRow>): RunContext {
     const { store, events } = this.deps;
     const logger = this.deps.logger.child({ run: run.id, playbook: playbook.id });
     return {
       run,
+      rows,
       playbook,
       signal,
       logger,

@@ -72,7 +72,7 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
   }
 
   let approvalId: string | undefined;
-  const row = await stepRow(ctx, deps, key);
+  const row = ctx.rows.get(key);
   if (row?.approval_id) {
     const a = await deps.approval(row.approval_id);
     if (a?.kind === 'unknown_step' && a.status === 'approved' && a.outcome === 'skip') {
@@ -150,8 +150,4 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     if (!step.continueOnError) throw new EndRun('failed', `step ${key} failed: ${err.code}: ${err.message}`);
     return { output: null, status: 'failed', error: err };
   }
-}
-
-async function stepRow(ctx: RunContext, deps: ToolStepDeps, key: string) {
-  return ctx.tx((db) => deps.repo.step(db, ctx.run.id, key));
 }
