@@ -5,6 +5,7 @@ import { MinRole, type Principal } from '../auth/roles.js';
 import { validated } from '../http/validate-body.js';
 import { ApprovalService } from './approval.service.js';
 import type { ApprovalRow, Decision, DecisionRow } from './approval.types.js';
+import { iso } from '../common/time.js';
 
 const DECIDE = {
   type: 'object',
@@ -26,7 +27,6 @@ const LIST = {
   },
 } as const;
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) => ({
   id: a.id,

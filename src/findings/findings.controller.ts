@@ -5,6 +5,7 @@ import { StewardError } from '../common/errors.js';
 import { validated } from '../http/validate-body.js';
 import { FindingsService } from './findings.service.js';
 import { SEVERITIES, type FindingStateRow, type RunFinding } from './findings.types.js';
+import { iso } from '../common/time.js';
 
 const SEV = `(${SEVERITIES.join('|')})`;
 const LIST = {
@@ -22,7 +23,6 @@ const LIST = {
   },
 } as const;
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 export const toFindingView = (f: FindingStateRow) => ({
   fingerprint: f.fingerprint,

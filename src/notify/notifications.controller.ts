@@ -6,6 +6,7 @@ import { NOTIFICATION_EVENTS } from '../config/config.types.js';
 import { validated } from '../http/validate-body.js';
 import type { DeliveryRow } from './delivery.repository.js';
 import { NotifyService } from './notify.service.js';
+import { iso } from '../common/time.js';
 
 const LIST = {
   type: 'object',
@@ -19,7 +20,6 @@ const LIST = {
   },
 } as const;
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 const toView = (d: DeliveryRow) => ({
   id: d.id,

@@ -1,4 +1,5 @@
-import { createAjv, formatAjvErrors, pointerToPath, type PathSegment } from '../common/json-schema.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { compileSchema, createAjv, formatAjvErrors, pointerToPath, type PathSegment } from '../common/json-schema.js';
 import type { RawInput } from './playbook.raw.js';
 import type { PlaybookInput } from './playbook.types.js';
 import type { Reporter } from './reporter.js';
@@ -57,4 +58,19 @@ export function checkInputValues(schema: Record<string, unknown>, values: Record
     const at = [...path, ...pointerToPath(e.instancePath), ...extra];
     report.error(at, e.keyword === 'additionalProperties' ? 'undeclared input' : d.message, e.keyword === 'additionalProperties');
   }
+}
+
+const runInputValidators = new WeakMap<object, ValidateFunction>();
+
+/**
+ * The validator of a run's inputs (defaults filled in), compiled once per playbook input schema: run starts and
+ * schedule checks call it on every request, and compiling costs far more than validating.
+ */
+export function runInputValidator(inputSchema: Record<string, unknown>): ValidateFunction {
+  let validate = runInputValidators.get(inputSchema);
+  if (!validate) {
+    validate = compileSchema(inputSchema, { useDefaults: true });
+    runInputValidators.set(inputSchema, validate);
+  }
+  return validate;
 }

@@ -1,5 +1,6 @@
 import type { ApprovalRow, DecisionRow } from '../approvals/approval.types.js';
 import type { RunRow, StepRow } from './run.types.js';
+import { iso } from '../common/time.js';
 
 export interface FindingRow {
   step_key: string;
@@ -22,7 +23,6 @@ export interface ReportFindingsDiff {
 
 const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'];
 const ms = (a: Date | null, b: Date | null) => (a && b ? new Date(b).getTime() - new Date(a).getTime() : null);
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** A finished (or running) run as a report: steps, actions done and skipped, approvals, findings, durations. */
 export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[], diff?: ReportFindingsDiff) {

@@ -92,10 +92,6 @@ export class RunRepository {
     return (await db.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 ORDER BY seq', [runId])).rows;
   }
 
-  async step(db: Queryable, runId: string, key: string): Promise<StepRow | undefined> {
-    return (await db.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 AND step_key = $2', [runId, key])).rows[0];
-  }
-
   /** Creates or updates a step row with the given fields. */
   async upsertStep(
     db: Queryable,

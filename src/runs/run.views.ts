@@ -1,6 +1,6 @@
 import type { RunRow, StepRow } from './run.types.js';
+import { iso } from '../common/time.js';
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** What the API shows of a run (the stored definition stays internal). */
 export const toRunView = (r: RunRow) => ({

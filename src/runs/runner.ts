@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ApprovalService } from '../approvals/approval.service.js';
-import { ExpressionError } from '../playbooks/expression.js';
+import { Expression, ExpressionError } from '../playbooks/expression.js';
+import type { ValueTemplate } from '../playbooks/value-template.js';
 import type { ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
 import type { Store } from '../store/store.types.js';
 import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
@@ -126,7 +127,7 @@ export class Runner {
   }
 
   private async check(ctx: RunContext, step: CheckStep, scope: Scope, key: string): Promise<StepScopeEntry> {
-    const items = step.foreach ? toList(step.foreach.constructor.name === 'Expression' ? (step.foreach as { evaluate(s: Scope): unknown }).evaluate(scope) : (step.foreach as { render(s: Scope): unknown }).render(scope), key) : [undefined];
+    const items = step.foreach ? listOf(step.foreach, scope, key) : [undefined];
     const environment = Object.values(ctx.run.environments).sort().join(',') || null;
     const findings: { check: string; severity: string; asset: string | null; message: string; fingerprint: string; environment: string | null }[] = [];
     let passed = 0;
@@ -196,8 +197,7 @@ export class Runner {
   }
 
   private async foreach(ctx: RunContext, step: ForeachStep, scope: Scope, key: string): Promise<StepScopeEntry> {
-    const source = step.items as { evaluate?: (s: Scope) => unknown; render?: (s: Scope) => unknown };
-    const items = toList(source.evaluate ? source.evaluate(scope) : source.render!(scope), key);
+    const items = listOf(step.items, scope, key);
     const limit = pLimit(step.concurrency);
     const results: Record<string, StepScopeEntry>[] = items.map(() => ({}));
     const stops: unknown[] = [];
@@ -253,6 +253,11 @@ export class Runner {
       },
     };
   }
+}
+
+/** The list a foreach or check iterates: an expression's value, or a literal list whose strings may be templates. */
+function listOf(source: Expression | ValueTemplate, scope: Scope, key: string): unknown[] {
+  return toList(source instanceof Expression ? source.evaluate(scope) : source.render(scope), key);
 }
 
 function toList(v: unknown, key: string): unknown[] {

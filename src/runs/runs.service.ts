@@ -6,7 +6,8 @@ import { APPROVAL_SETTLED, ApprovalService, callDigest } from '../approvals/appr
 import type { ApprovalRow } from '../approvals/approval.types.js';
 import type { Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
-import { compileSchema, formatAjvErrors } from '../common/json-schema.js';
+import { formatAjvErrors } from '../common/json-schema.js';
+import { runInputValidator } from '../playbooks/playbook.inputs.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, STORE } from '../http/tokens.js';
 import { ENGINE_CLIENT } from '../mcp/mcp.module.js';
@@ -221,15 +222,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.logger.warn({ run: run.id, steps: steps.map((s) => s.step_key) }, 'interrupted non-idempotent steps need a decision (retry or skip)');
   }
 
-  private readonly inputValidators = new WeakMap<object, ReturnType<typeof compileSchema>>();
-
   private checkInputs(playbook: ParsedPlaybook, given: Record<string, unknown>): Record<string, unknown> {
     const copy = structuredClone(given);
-    let validate = this.inputValidators.get(playbook.inputSchema);
-    if (!validate) {
-      validate = compileSchema(playbook.inputSchema, { useDefaults: true });
-      this.inputValidators.set(playbook.inputSchema, validate);
-    }
+    const validate = runInputValidator(playbook.inputSchema);
     if (!validate(copy)) {
       const errors = formatAjvErrors(validate.errors ?? [], undefined, 'inputs');
       throw new StewardError('RUN_INVALID', `inputs for ${playbook.id} are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
+import { dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
 import type { ScheduleEntryConfig, StewardConfig } from '../config/config.types.js';
 import type { Diagnostic } from '../playbooks/diagnostics.js';
 import { parseDuration } from '../playbooks/duration.js';
+import { runInputValidator } from '../playbooks/playbook.inputs.js';
 import type { ParsedPlaybook } from '../playbooks/playbook.types.js';
 import { YamlSource } from '../playbooks/yaml-source.js';
 import { compileCron } from './cron-plan.js';
@@ -86,7 +87,7 @@ function againstPlaybook(e: ScheduleEntryConfig, pb: ParsedPlaybook | undefined,
     }
     for (const role of roles.keys()) if (!(role in b)) out.push({ path: at(), message: `role "${role}" of playbook ${pb.id} is not bound to an environment` });
   });
-  const validate = compileSchema(pb.inputSchema, { useDefaults: true });
+  const validate = runInputValidator(pb.inputSchema);
   if (!validate(structuredClone(e.inputs ?? {}))) {
     for (const err of formatAjvErrors(validate.errors ?? [], undefined, 'inputs')) {
       const sub = (err.path ?? '').replace(/^inputs\.?/, '');

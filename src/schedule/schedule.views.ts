@@ -1,7 +1,7 @@
 import type { RunRow } from '../runs/run.types.js';
 import type { FireRow, ScheduleDef, StateRow } from './schedule.types.js';
+import { iso } from '../common/time.js';
 
-const iso = (d: Date | number | null | undefined) => (d === null || d === undefined ? null : new Date(d).toISOString());
 
 export const toFireView = (f: FireRow) => ({
   id: f.id,

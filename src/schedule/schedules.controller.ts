@@ -4,8 +4,8 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { MinRole, type Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
 import { ScheduleService } from './schedule.service.js';
+import { iso } from '../common/time.js';
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 @ApiTags('schedules')
 @ApiBearerAuth()
