@@ -105,7 +105,8 @@ if ! as_postgres "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     die "something else already listens on $HOST:$PORT and does not accept our steward login"
   fi
   log "starting on $HOST:$PORT (log: $LOG)"
-  as_postgres "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null || {
+  # 3>&- : the server must not inherit the saved stdout, or `eval "$(.ci/postgres.sh)"` waits for it to exit.
+  as_postgres "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 3>&- </dev/null || {
     tail -n 30 "$LOG" >&2 || true
     die "postgres did not start"
   }
