@@ -35,6 +35,13 @@ const DESCRIBE: Describe = {
   },
   'approval.decided': (d) => `approval ${safe(d.approvalId)}: ${safe(d.decision)} by ${safe(d.by)} -> ${safe(d.status)}${d.comment ? ` "${safe(d.comment)}"` : ''}`,
   'approval.expired': (d) => `approval ${safe(d.approvalId)} expired`,
+  'agent.model': (d) =>
+    d.phase === 'start'
+      ? `model call ${d.call}${d.purpose ? ` (${d.purpose})` : ''}`
+      : `model call ${d.call} ${d.error ? `failed: ${safe(d.error)}` : `done: ${d.usage?.total ?? 0} tokens, ${d.toolCalls ?? 0} tool call(s)`}${ms(d.latencyMs)}`,
+  'agent.proposed': (d) => `model proposes ${safe(d.tool)}${d.effect && d.effect !== 'read' ? ` (${d.effect})` : ''} ${safe(d.args)}`,
+  'agent.result': (d) => `${safe(d.tool)} ${d.ok ? 'ok' : `failed ${err(d.error)}`}${d.count !== undefined ? `, ${d.count} item(s)` : ''}${d.shared ? '' : ' (not shown to the model)'}`,
+  'agent.answer': (d) => `answer: ${safe(d.text)}`,
   finding: (d) => `finding ${safe(d.severity)} ${safe(d.check)}${d.asset ? ` [${safe(d.asset)}]` : ''}: ${safe(d.message)}`,
 };
 

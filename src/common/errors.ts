@@ -47,6 +47,10 @@ export const ERROR_CATALOGUE = {
   // schedules, findings
   SCHEDULE_NOT_FOUND: { status: 404, title: 'No such schedule' },
   FINDING_NOT_FOUND: { status: 404, title: 'No such finding' },
+  LLM_NOT_CONFIGURED: { status: 409, title: 'No language model is configured' },
+  THREAD_NOT_FOUND: { status: 404, title: 'No such thread' },
+  THREAD_BUSY: { status: 409, title: 'Thread is answering a message' },
+  APPROVAL_EDIT_REFUSED: { status: 400, title: 'Approval edit refused' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

@@ -5,6 +5,7 @@ import { ConfigError, type ErrorDetail } from '../common/errors.js';
 import { loadContract } from '../common/paths.js';
 import { yamlLocator, type Locate } from '../common/yaml-locate.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
+import { llmProblems } from '../agent/llm.checks.js';
 import { checkSchedulesConfig } from '../schedule/schedule.checks.js';
 import type { LoadedConfig, PluginSettings, StewardConfig } from './config.types.js';
 
@@ -146,6 +147,7 @@ function semanticChecks(config: StewardConfig, locate: Locate): ErrorDetail[] {
     at(['store', 'connect', 'maxDelayMs'], 'must be at least initialDelayMs');
   }
   for (const p of checkSchedulesConfig(config)) at(p.path, p.message);
+  for (const p of llmProblems(config.llm)) at(p.path.split('.'), p.message);
   return errors;
 }
 

@@ -66,6 +66,8 @@ export interface EnvironmentConfig {
   policy?: EnvironmentPolicyConfig;
   /** Whether tool results from this environment may be shown to a language model (default false). */
   shareToolResults?: boolean;
+  /** Tools an agent may call in this environment (ids or patterns); default all. */
+  agentTools?: string[];
   /** Plugin-specific options, validated by the plugin serving this kind. */
   options?: Record<string, unknown>;
 }
@@ -81,6 +83,7 @@ export interface LlmConfig {
   shareToolResults?: boolean;
   azure?: { instanceName?: string; deploymentName?: string; apiVersion?: string; endpoint?: string };
   limits?: { maxModelCalls?: number; maxToolCalls?: number; maxTokens?: number };
+  maxResultBytes?: number;
 }
 
 export interface PluginSettings {

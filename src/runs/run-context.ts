@@ -41,7 +41,8 @@ export interface RunContext {
   run: RunRow;
   /** The step rows as stored when this execution began (what earlier executions finished or left waiting). */
   rows: ReadonlyMap<string, StepRow>;
-  playbook: ParsedPlaybook;
+  /** The playbook, or null for an ad-hoc (prompt) run. */
+  playbook: ParsedPlaybook | null;
   signal: AbortSignal;
   logger: Logger;
   /** Appends and publishes one event (its own transaction). */

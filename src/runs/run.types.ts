@@ -68,6 +68,10 @@ export interface RunEventMap {
   'approval.requested': { approvalId: string; stepId: string | null; kind: string; tool?: string | null; message?: string | null; expiresAt: string };
   'approval.decided': { approvalId: string; decision: string; by: string; comment?: string | null; status: string };
   'approval.expired': { approvalId: string };
+  'agent.model': { stepId: string; call: number; phase: 'start' | 'end'; messages?: number; purpose?: 'repair'; latencyMs?: number; usage?: { input: number; output: number; total: number }; toolCalls?: number; invalidToolCalls?: number; error?: string };
+  'agent.proposed': { stepId: string; callId: string; tool: string; effect: string | null; args: unknown };
+  'agent.result': { stepId: string; callId: string; tool: string; ok: boolean; shared: boolean; count?: number; size?: number; error?: { code: string; message: string } };
+  'agent.answer': { stepId: string; text: string };
   'finding': { check: string; severity: string; asset?: string | null; message: string; fingerprint: string };
 }
 export type RunEventType = keyof RunEventMap;

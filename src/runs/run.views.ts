@@ -7,6 +7,7 @@ export const toRunView = (r: RunRow) => ({
   id: r.id,
   kind: r.kind,
   playbook: r.playbook,
+  prompt: r.prompt,
   state: r.state,
   reason: r.reason,
   dryRun: r.dry_run,

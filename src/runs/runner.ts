@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import type { AgentRuntime } from '../agent/agent.runtime.js';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import { Expression, ExpressionError } from '../playbooks/expression.js';
 import type { ValueTemplate } from '../playbooks/value-template.js';
-import type { ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
+import type { AgentStep, ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
 import type { Store } from '../store/store.types.js';
 import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
 import type { RunEventsService } from './run-events.service.js';
@@ -12,6 +13,7 @@ import { isTerminal, type RunEvent, type RunRow, type RunState, type StepRow } f
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 
 export interface RunnerDeps extends ToolStepDeps {
+  agent: AgentRuntime;
   store: Store;
   events: RunEventsService;
   approvals: ApprovalService;
@@ -32,30 +34,40 @@ export class Runner {
     // execution begins are all it needs (one query instead of one per step).
     const rows = new Map((await this.deps.repo.steps(this.deps.store, run.id)).map((r) => [r.step_key, r]));
     const ctx = this.context(run, playbook, signal, rows);
+    return this.lifecycle(ctx, () => this.playbook(ctx, run, playbook));
+  }
+
+  /**
+   * An ad-hoc run: the agent answers the prompt (or a thread's message) with the run's environments and allow-list.
+   * Its outputs are the answer and the model usage.
+   */
+  async executePrompt(run: RunRow, signal: AbortSignal): Promise<RunState> {
+    const ctx = this.context(run, null, signal, new Map());
+    const opts = run.inputs as { tools?: string[]; shareToolResults?: boolean; threadId?: string };
+    return this.lifecycle(ctx, async () => {
+      const r = await this.deps.agent.execute(ctx, {
+        key: 'agent',
+        stepId: 'agent',
+        threadId: opts.threadId ?? run.id,
+        instruction: run.prompt ?? '',
+        environments: Object.values(run.environments),
+        tools: opts.tools,
+        shareToolResults: opts.shareToolResults,
+      });
+      return { answer: r.answer, usage: r.usage };
+    });
+  }
+
+  private async lifecycle(ctx: RunContext, body: () => Promise<Record<string, unknown>>): Promise<RunState> {
+    const { run } = ctx;
     const from = run.state;
     await ctx.tx(async (db, append) => {
       await this.deps.repo.setState(db, run.id, 'running');
       if (from === 'queued') await append('run.started', {});
       else await append('run.state', { from, to: 'running' });
     });
-    const environments = Object.fromEntries(
-      playbook.environments.map((r) => [r.name, { name: run.environments[r.name], kind: r.kind }]),
-    );
-    const scope: Scope = { inputs: run.inputs, environments, run: { id: run.id, playbook: playbook.id, dryRun: run.dry_run }, steps: {} };
     try {
-      await this.steps(ctx, playbook.steps, scope, '');
-      const outputs: Record<string, unknown> = {};
-      for (const [k, t] of Object.entries(playbook.outputs)) {
-        try {
-          outputs[k] = t.render(scope);
-        } catch (e) {
-          if (!(e instanceof ExpressionError)) throw e;
-          // A dry run has no outputs from the steps it only planned.
-          if (!run.dry_run) throw new EndRun('failed', `output ${k}: ${e.message}`);
-          outputs[k] = null;
-        }
-      }
-      return await this.finish(ctx, 'succeeded', undefined, outputs);
+      return await this.finish(ctx, 'succeeded', undefined, await body());
     } catch (e) {
       if (e instanceof Park) {
         await ctx.tx(async (db, append) => {
@@ -69,6 +81,53 @@ export class Runner {
       this.deps.logger.error({ err: e, run: run.id }, 'run failed unexpectedly');
       return this.finish(ctx, 'failed', `internal error: ${(e as Error).message}`);
     }
+  }
+
+  private async playbook(ctx: RunContext, run: RunRow, playbook: ParsedPlaybook): Promise<Record<string, unknown>> {
+    const environments = Object.fromEntries(
+      playbook.environments.map((r) => [r.name, { name: run.environments[r.name], kind: r.kind }]),
+    );
+    const scope: Scope = { inputs: run.inputs, environments, run: { id: run.id, playbook: playbook.id, dryRun: run.dry_run }, steps: {} };
+    await this.steps(ctx, playbook.steps, scope, '');
+    const outputs: Record<string, unknown> = {};
+    for (const [k, t] of Object.entries(playbook.outputs)) {
+      try {
+        outputs[k] = t.render(scope);
+      } catch (e) {
+        if (!(e instanceof ExpressionError)) throw e;
+        // A dry run has no outputs from the steps it only planned.
+        if (!run.dry_run) throw new EndRun('failed', `output ${k}: ${e.message}`);
+        outputs[k] = null;
+      }
+    }
+    return outputs;
+  }
+
+  /**
+   * A playbook agent step: the instruction rendered, the tools and environment roles the step names. Its output is
+   * the validated JSON answer when the step declares an output schema, else `{answer}`. In a dry run the agent does
+   * not run (it would have to act to be useful): the step is skipped with that reason.
+   */
+  private async agentStep(ctx: RunContext, step: AgentStep, scope: Scope, key: string): Promise<StepScopeEntry> {
+    if (ctx.run.dry_run) {
+      await ctx.tx(async (db, append) => {
+        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'agent', state: 'skipped', dry_run: 'unknown', finished: true });
+        await append('step.skipped', { stepId: step.id, reason: 'dry run: agent steps are not run (a model would choose the actions)' }, key);
+      });
+      return { output: null, status: 'skipped', error: null };
+    }
+    const roles = Object.keys(step.env).length ? Object.values(step.env) : Object.keys(ctx.run.environments);
+    const r = await this.deps.agent.execute(ctx, {
+      key,
+      stepId: step.id,
+      threadId: `${ctx.run.id}:${key}`,
+      instruction: step.instruction.renderText(scope),
+      environments: [...new Set(roles.map((role) => ctx.run.environments[role]).filter(Boolean))],
+      tools: step.tools,
+      output: step.output,
+      maxToolCalls: step.maxToolCalls,
+    });
+    return { output: step.output ? r.output : { answer: r.answer }, status: 'succeeded', error: null };
   }
 
   private async finish(ctx: RunContext, state: RunState, reason?: string, outputs?: Record<string, unknown>): Promise<RunState> {
@@ -112,7 +171,7 @@ export class Runner {
         case 'foreach':
           return await this.foreach(ctx, step, scope, key);
         case 'agent':
-          throw new EndRun('failed', `step ${key}: agent steps need the agent runtime, which this build does not have yet`);
+          return await this.agentStep(ctx, step, scope, key);
       }
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
@@ -138,7 +197,7 @@ export class Runner {
           passed++;
           continue;
         }
-        const check = `${ctx.playbook.id}/${a.id}`;
+        const check = `${ctx.playbook?.id ?? 'ad-hoc'}/${a.id}`;
         const asset = a.asset ? a.asset.renderText(s) : null;
         const message = a.message.renderText(s);
         const fingerprint = createHash('sha256').update(JSON.stringify([check, environment, asset ?? message])).digest('hex').slice(0, 32);
@@ -228,9 +287,9 @@ export class Runner {
     return { output: results, status: 'succeeded', error: null };
   }
 
-  private context(run: RunRow, playbook: ParsedPlaybook, signal: AbortSignal, rows: ReadonlyMap<string, StepRow>): RunContext {
+  private context(run: RunRow, playbook: ParsedPlaybook | null, signal: AbortSignal, rows: ReadonlyMap<string, StepRow>): RunContext {
     const { store, events } = this.deps;
-    const logger = this.deps.logger.child({ run: run.id, playbook: playbook.id });
+    const logger = this.deps.logger.child({ run: run.id, playbook: playbook?.id ?? null });
     return {
       run,
       rows,

@@ -4,10 +4,10 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { MinRole, type Principal } from '../auth/roles.js';
 import { validated } from '../http/validate-body.js';
 import { RUN_STATES, type RunState } from './run.types.js';
-import { RunsService, type StartRun } from './runs.service.js';
+import { RunsService, type StartPrompt, type StartRun } from './runs.service.js';
 import { toRunView, toStepView } from './run.views.js';
 
-const START_RUN = {
+const START_PLAYBOOK = {
   type: 'object',
   additionalProperties: false,
   required: ['playbook'],
@@ -18,6 +18,21 @@ const START_RUN = {
     dryRun: { type: 'boolean' },
   },
 } as const;
+
+export const PROMPT_FIELDS = {
+  environments: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 100 }, description: 'Environment names the agent may use.' },
+  tools: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { type: 'string', pattern: '^[a-z*][a-z0-9_.*-]*$' }, description: 'Allow-list: tool ids or patterns (sisense.dashboard.*).' },
+  shareToolResults: { type: 'boolean', description: 'false: no tool result reaches the model, whatever the environments allow.' },
+} as const;
+
+const START_PROMPT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['prompt', 'environments'],
+  properties: { prompt: { type: 'string', minLength: 1, maxLength: 20000 }, ...PROMPT_FIELDS },
+} as const;
+
+const START_RUN = { oneOf: [START_PLAYBOOK, START_PROMPT] } as const;
 
 const LIST_RUNS = {
   type: 'object',
@@ -41,10 +56,11 @@ export class RunsController {
   @Post()
   @HttpCode(202)
   @MinRole('operator')
-  @ApiOperation({ summary: 'Start a run of a playbook: 202 {id}; follow it at /runs/{id}/events.' })
+  @ApiOperation({ summary: 'Start a run: of a playbook {playbook, inputs, environments: {role: name}, dryRun}, or ad hoc {prompt, environments: [names], tools?, shareToolResults?} answered by the agent. 202 {id}; follow it at /runs/{id}/events.' })
   @ApiBody({ schema: START_RUN as object })
   async start(@Body() body: unknown, @CurrentPrincipal() who: Principal) {
-    const run = await this.runs.start(validated<StartRun>(START_RUN, body), who);
+    const isPrompt = !!body && typeof body === 'object' && 'prompt' in body;
+    const run = isPrompt ? await this.runs.startPrompt(validated<StartPrompt>(START_PROMPT, body), who) : await this.runs.start(validated<StartRun>(START_PLAYBOOK, body), who);
     return { id: run.id, state: run.state, links: { self: `/runs/${run.id}`, events: `/runs/${run.id}/events`, report: `/runs/${run.id}/report` } };
   }
 

@@ -24,6 +24,20 @@ import { RunRepository, type RunFilter } from './run.repository.js';
 import { isTerminal, type RunRow } from './run.types.js';
 import { RunQueue } from './run.queue.js';
 import { Runner } from './runner.js';
+import type { AgentRuntime } from '../agent/agent.runtime.js';
+import { allowed, llmProblems } from '../agent/llm.checks.js';
+
+/** An ad-hoc run: the agent answers a prompt with the environments and tools it is given. */
+export interface StartPrompt {
+  prompt: string;
+  /** Environment names the agent may use. */
+  environments: string[];
+  /** Allow-list: tool ids or patterns (sisense.dashboard.*). */
+  tools?: string[];
+  /** false: no tool result reaches the model, whatever the environments allow. */
+  shareToolResults?: boolean;
+  threadId?: string;
+}
 
 export interface StartRun {
   playbook: string;
@@ -57,11 +71,14 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(EventEmitter2) private readonly bus: EventEmitter2,
     @Inject(TOOL_INVOKER) private readonly invoker: ToolInvoker,
   ) {
+    const limits = new EnvLimits(config.environments, config.runs.defaultConcurrency);
     this.runner = new Runner({
+      // LangChain is loaded on the first agent task, not at start (start-up time and memory of daemons without one).
+      agent: { execute: async (ctx, task) => (await this.agentRuntime(engine, limits)).execute(ctx, task) } as AgentRuntime,
       engine,
       catalogue,
       repo: this.repo,
-      limits: new EnvLimits(config.environments, config.runs.defaultConcurrency),
+      limits,
       approval: async (id) => (await approvals.get(id).catch(() => undefined))?.approval,
       store,
       events,
@@ -114,6 +131,55 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     return run;
   }
 
+  /** Starts an agent run; refused up front when no model is configured or an environment or tool is unknown. */
+  async startPrompt(req: StartPrompt, who: Principal): Promise<RunRow> {
+    this.requireLlm();
+    const errors: string[] = [];
+    for (const name of req.environments) if (!this.config.environments[name]) errors.push(`environments: no environment "${name}" is configured`);
+    for (const pattern of req.tools ?? []) {
+      if (!this.catalogue.tools().some((t) => allowed(t.id, [pattern]))) errors.push(`tools: no enabled tool matches "${pattern}"`);
+    }
+    if (errors.length) throw new StewardError('RUN_INVALID', errors.join('; '));
+    const inputs = { ...(req.tools ? { tools: req.tools } : {}), ...(req.shareToolResults !== undefined ? { shareToolResults: req.shareToolResults } : {}), ...(req.threadId ? { threadId: req.threadId } : {}) };
+    const environments = Object.fromEntries(req.environments.map((n) => [n, n]));
+    const { run, event } = await this.store.transaction(async (tx) => {
+      const row = await this.repo.insert(tx, { kind: 'prompt', prompt: req.prompt, inputs, environments, dryRun: false, requestedBy: who.name });
+      const e = await this.events.append(tx, row.id, 'run.queued', { playbook: null, requestedBy: who.name, dryRun: false });
+      return { run: row, event: e };
+    });
+    this.events.publish(event);
+    this.logger.info({ run: run.id, by: who.name, environments: req.environments, thread: req.threadId }, 'agent run queued');
+    this.queue.push(run.id);
+    return run;
+  }
+
+  /** LLM_NOT_CONFIGURED unless `llm:` names a usable provider. */
+  requireLlm(): void {
+    const problems = llmProblems(this.config.llm);
+    if (!this.config.llm?.provider || problems.length) {
+      throw new StewardError('LLM_NOT_CONFIGURED', this.config.llm?.provider
+        ? `the language model settings are incomplete: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`
+        : 'no language model is configured: set llm.provider (openai, azure-openai, databricks or openai-compatible) in steward.yaml; playbooks without agent steps work without one');
+    }
+  }
+
+  private agentRuntimeP?: Promise<AgentRuntime>;
+  private agentRuntime(engine: EngineClient, limits: EnvLimits): Promise<AgentRuntime> {
+    this.agentRuntimeP ??= import('../agent/index.js').then(({ createAgentRuntime }) =>
+      createAgentRuntime({
+        engine,
+        catalogue: this.catalogue,
+        repo: this.repo,
+        limits,
+        approvals: this.approvals,
+        store: this.store,
+        llm: this.config.llm ?? {},
+        environments: this.config.environments,
+      }),
+    );
+    return this.agentRuntimeP;
+  }
+
   async get(id: string): Promise<RunRow> {
     const run = await this.repo.get(this.store, id);
     if (!run) throw new StewardError('RUN_NOT_FOUND', `run ${id} does not exist`);
@@ -159,6 +225,10 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   private async execute(id: string, signal: AbortSignal): Promise<void> {
     const run = await this.repo.get(this.store, id);
     if (!run || isTerminal(run.state)) return;
+    if (run.kind === 'prompt') {
+      await this.runner.executePrompt(run, signal);
+      return;
+    }
     const state = await this.runner.execute(run, await this.definition(id), signal);
     if (isTerminal(state)) this.definitions.delete(id);
   }

@@ -28,7 +28,7 @@ interface ToolError {
 const PERMANENT = /^(TOOL_INPUT_|TOOL_ENVIRONMENT_|APPROVAL_|FORBIDDEN|EXPRESSION_ERROR)|(UNAUTHORIZED|FORBIDDEN|NOT_FOUND|AMBIGUOUS|PREREQUISITES|_CONFIG)$/;
 
 /** The error a tool result carries, or undefined for success. */
-function errorOf(r: CallToolResult): ToolError | undefined {
+export function errorOf(r: CallToolResult): ToolError | undefined {
   if (!r.isError) return undefined;
   const meta = (r._meta?.['steward/error'] ?? undefined) as ToolError | undefined;
   if (meta) return { code: meta.code, message: meta.message, ...(meta.detail !== undefined ? { detail: meta.detail } : {}) };
@@ -37,7 +37,7 @@ function errorOf(r: CallToolResult): ToolError | undefined {
   return m ? { code: m[1], message: m[2] } : { code: 'TOOL_FAILED', message: text };
 }
 
-function outputOf(r: CallToolResult): unknown {
+export function outputOf(r: CallToolResult): unknown {
   if (r.structuredContent !== undefined) return r.structuredContent;
   const text = (r.content ?? []).find((c) => c.type === 'text');
   if (!text || text.type !== 'text') return null;

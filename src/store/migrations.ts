@@ -227,6 +227,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notification_deliveries_pending_idx ON notification_deliveries (status, next_attempt_at);
     `,
   },
+  {
+    id: 4,
+    name: 'agent: threads, checkpoints, edited approvals',
+    sql: `
+      ALTER TABLE approvals ADD COLUMN edited_by text;
+      ALTER TABLE approvals ADD COLUMN original_input jsonb;
+
+      CREATE TABLE agent_threads (
+        id                  text PRIMARY KEY,
+        owner               text NOT NULL,
+        title               text,
+        environments        jsonb NOT NULL,
+        tools               jsonb,
+        share_tool_results  boolean,
+        created_at          timestamptz NOT NULL DEFAULT now(),
+        updated_at          timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX agent_threads_owner_idx ON agent_threads (owner, created_at DESC);
+
+      -- LangGraph checkpoints of one agent conversation (a prompt run, an agent step, or a thread), pruned to the
+      -- latest few: what a resumed run continues from, and a thread's history.
+      CREATE TABLE agent_checkpoints (
+        thread_id   text PRIMARY KEY,
+        data        jsonb NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */

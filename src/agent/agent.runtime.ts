@@ -1,0 +1,430 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { type AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { tool as lcTool, type StructuredToolInterface } from '@langchain/core/tools';
+import { createAgent, createMiddleware } from 'langchain';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ApprovalService } from '../approvals/approval.service.js';
+import type { ApprovalRow } from '../approvals/approval.types.js';
+import type { Store } from '../store/store.types.js';
+import { compileSchema, formatAjvErrors } from '../common/json-schema.js';
+import type { EnvironmentConfig, LlmConfig } from '../config/config.types.js';
+import type { EngineClient } from '../mcp/engine.client.js';
+import { McpToolSurface } from '../mcp/mcp-tools.js';
+import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
+import type { LoadedTool } from '../plugins/plugin.types.js';
+import type { EnvLimits } from '../runs/env-limits.js';
+import { EndRun, Interrupted, Park, stopFor, type RunContext } from '../runs/run-context.js';
+import type { RunRepository } from '../runs/run.repository.js';
+import type { StepRow } from '../runs/run.types.js';
+import { errorOf, outputOf } from '../runs/tool-step.js';
+import type { StoreCheckpointSaver } from './checkpointer.js';
+import { allowed, LLM_DEFAULTS } from './llm.checks.js';
+import { privateView, sharedView, summarize } from './result-view.js';
+
+export interface AgentRuntimeDeps {
+  engine: EngineClient;
+  catalogue: PluginCatalogue;
+  repo: RunRepository;
+  limits: EnvLimits;
+  approvals: Pick<ApprovalService, 'get'>;
+  store: Store;
+  checkpointer: StoreCheckpointSaver;
+  /** The chat model, or a thrown LLM_NOT_CONFIGURED. */
+  model: () => BaseChatModel;
+  llm: LlmConfig;
+  environments: Readonly<Record<string, EnvironmentConfig>>;
+}
+
+/** One agent task: a prompt run, a thread message, or a playbook agent step. */
+export interface AgentTask {
+  /** Step key of the agent itself; its tool calls are `<key>.<callId>`. */
+  key: string;
+  stepId: string;
+  /** The conversation (checkpoints) this task continues. */
+  threadId: string;
+  /** The person's message (prompt, thread message, rendered instruction). */
+  instruction: string;
+  /** Environment names the model may use. */
+  environments: string[];
+  /** Allow-list (ids or patterns) from the request or the step; undefined: every tool the environments allow. */
+  tools?: string[];
+  /** JSON Schema the final answer must satisfy (agent steps): one repair attempt, then the step fails. */
+  output?: Record<string, unknown>;
+  /** Per-run privacy override: false keeps results from the model even where environments would share them. */
+  shareToolResults?: boolean;
+  maxToolCalls?: number;
+}
+
+export interface AgentResult {
+  answer: string;
+  /** The answer parsed and validated against the task's output schema. */
+  output?: unknown;
+  usage: Counters;
+}
+
+interface Counters {
+  modelCalls: number;
+  toolCalls: number;
+  tokens: number;
+}
+
+const DONE = new Set(['succeeded', 'failed', 'skipped']);
+
+/** Finds Steward's control-flow errors through LangChain's and LangGraph's wrappers. */
+function controlFlow(e: unknown): Error | undefined {
+  for (let c = e, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    if (c instanceof Park || c instanceof EndRun || c instanceof Interrupted) return c;
+  }
+  return undefined;
+}
+
+/**
+ * The LangChain agent (`createAgent`) over Steward's MCP tools, behind the same gate as a playbook step.
+ *
+ * - Tools are listed from Steward's MCP server, filtered by the request's or step's allow-list and each
+ *   environment's `agentTools`, and called through the engine's MCP client: the same validation, policy and
+ *   approvals as any other caller.
+ * - Every tool call is a step row `<key>.<callId>` — the ledger that makes resumption safe: a finished call is
+ *   answered from the store, never repeated; a mutating call whose approval is pending parks the run (LangGraph's
+ *   checkpoint in the store keeps the conversation); an approved one runs with the (possibly edited) arguments the
+ *   approver saw; a rejected one goes back to the model as a tool error carrying the approver's comment.
+ * - Results reach the model only where environments (and the run) allow it; otherwise `{tool, ok, count|size}`.
+ * - Model calls, proposed calls and results are run events; limits end the run with the reason.
+ */
+export class AgentRuntime {
+  constructor(private readonly deps: AgentRuntimeDeps) {}
+
+  async execute(ctx: RunContext, task: AgentTask): Promise<AgentResult> {
+    const { deps } = this;
+    const model = deps.model();
+    const limits = {
+      maxModelCalls: deps.llm.limits?.maxModelCalls ?? LLM_DEFAULTS.maxModelCalls,
+      maxToolCalls: task.maxToolCalls ?? deps.llm.limits?.maxToolCalls ?? LLM_DEFAULTS.maxToolCalls,
+      maxTokens: deps.llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens,
+    };
+    const own = await this.row(ctx, task.key);
+    if (own && DONE.has(own.state)) {
+      const o = (own.output ?? {}) as { answer?: string; output?: unknown; usage?: Counters };
+      return { answer: o.answer ?? '', output: o.output, usage: o.usage ?? { modelCalls: 0, toolCalls: 0, tokens: 0 } };
+    }
+    const counters: Counters = { modelCalls: 0, toolCalls: 0, tokens: 0, ...((own?.output as { usage?: Counters } | null)?.usage ?? {}) };
+    const base = { step_id: task.stepId, kind: 'agent' };
+    const saveCounters = (db: Parameters<Parameters<RunContext['tx']>[0]>[0]) =>
+      deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'running', output: { usage: counters } });
+    if (!own) {
+      await ctx.tx(async (db, append) => {
+        await deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'running', started: true, output: { usage: counters }, input: { instruction: task.instruction, tools: task.tools ?? null, environments: task.environments } });
+        await append('step.started', { stepId: task.stepId, kind: 'agent', attempt: 1 }, task.key);
+      });
+    }
+
+    const surface = new McpToolSurface(Object.fromEntries(task.environments.filter((n) => deps.environments[n]).map((n) => [n, deps.environments[n]])));
+    const tools = await this.tools(task, surface);
+    const byWire = new Map(tools.map((t) => [t.wireName, t]));
+    const inflight = new Set<Promise<unknown>>();
+    const started = Date.now();
+
+    const gate = createMiddleware({
+      name: 'StewardGate',
+      wrapModelCall: async (request, handler) => {
+        if (ctx.signal.aborted) throw stopFor(ctx.signal);
+        if (counters.modelCalls >= limits.maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
+        let messages = request.messages;
+        for (let repair = 0; ; repair++) {
+          counters.modelCalls++;
+          const call = counters.modelCalls;
+          await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'start', messages: messages.length }, task.key);
+          const t0 = Date.now();
+          let res: AIMessage;
+          try {
+            res = (await handler({ ...request, messages })) as AIMessage;
+          } catch (e) {
+            const cf = controlFlow(e);
+            if (cf) throw cf;
+            if (ctx.signal.aborted) throw stopFor(ctx.signal);
+            const message = (e as Error).message;
+            await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: Date.now() - t0, error: message }, task.key);
+            throw new EndRun('failed', `agent ${task.key}: the model call failed after retries: ${message}`);
+          }
+          const u = res.usage_metadata;
+          const usage = { input: u?.input_tokens ?? 0, output: u?.output_tokens ?? 0, total: u?.total_tokens ?? (u ? u.input_tokens + u.output_tokens : 0) };
+          counters.tokens += usage.total;
+          const invalid = res.invalid_tool_calls ?? [];
+          await ctx.tx(async (db, append) => {
+            await saveCounters(db);
+            await append('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: Date.now() - t0, usage, toolCalls: res.tool_calls?.length ?? 0, invalidToolCalls: invalid.length }, task.key);
+            for (const tc of res.tool_calls ?? []) {
+              const t = byWire.get(tc.name);
+              await append('agent.proposed', { stepId: task.stepId, callId: tc.id ?? '', tool: t?.id ?? tc.name, effect: t?.effect ?? null, args: tc.args }, task.key);
+            }
+          });
+          if (counters.tokens > limits.maxTokens) throw new EndRun('failed', `agent ${task.key}: the token budget of ${limits.maxTokens} was used up (${counters.tokens} tokens)`);
+          if (invalid.length === 0 || repair >= 1) {
+            if (invalid.length) throw new EndRun('failed', `agent ${task.key}: the model sent tool calls whose arguments are not valid JSON, twice (${invalid.map((i) => i.name).join(', ')})`);
+            return res;
+          }
+          if (counters.modelCalls >= limits.maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
+          // Malformed arguments: ask once more, saying what was wrong (the broken reply is not kept).
+          messages = [
+            ...request.messages,
+            new HumanMessage(`Your last reply called ${invalid.map((i) => `${i.name ?? 'a tool'} (${i.error ?? 'arguments are not valid JSON'})`).join(', ')}. Tool arguments must be one valid JSON object. Call the tool again with valid JSON arguments.`),
+          ];
+        }
+      },
+      wrapToolCall: async (request) => {
+        const p = this.toolCall(ctx, task, request.toolCall as { id?: string; name: string; args: Record<string, unknown> }, byWire, surface, counters, limits.maxToolCalls, saveCounters);
+        inflight.add(p);
+        try {
+          return await p;
+        } finally {
+          inflight.delete(p);
+        }
+      },
+    });
+
+    const agent = createAgent({
+      model,
+      tools: tools.map((t) => t.lc),
+      systemPrompt: this.systemPrompt(task, tools, surface),
+      middleware: [gate],
+      checkpointer: deps.checkpointer,
+    });
+    const config = { configurable: { thread_id: task.threadId }, recursionLimit: 4 * limits.maxModelCalls + 10 };
+    try {
+      const state = (await agent.getState(config as never)) as { next?: readonly string[] };
+      const resuming = (state.next?.length ?? 0) > 0;
+      const result = await agent.invoke(resuming ? null : { messages: [new HumanMessage(task.instruction)] }, config as never);
+      const messages = (result as { messages: BaseMessage[] }).messages;
+      let answer = textOf(messages[messages.length - 1]);
+      let output: unknown;
+      if (task.output) ({ answer, output } = await this.structured(ctx, task, model, messages, answer, counters, limits.maxModelCalls));
+      await ctx.tx(async (db, append) => {
+        await deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'succeeded', output: { answer, ...(task.output ? { output } : {}), usage: counters }, finished: true });
+        await append('agent.answer', { stepId: task.stepId, text: answer }, task.key);
+        await append('step.succeeded', { stepId: task.stepId, durationMs: Date.now() - started }, task.key);
+      });
+      return { answer, output, usage: counters };
+    } catch (e) {
+      // Calls made in parallel with the one that parked finish and record their results before the run parks.
+      await Promise.allSettled([...inflight]);
+      const cf = controlFlow(e);
+      if (cf instanceof EndRun && cf.state !== 'cancelled') {
+        await ctx.tx(async (db, append) => {
+          const error = { code: 'AGENT_STOPPED', message: cf.reason };
+          await deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'failed', error, output: { usage: counters }, finished: true });
+          await append('step.failed', { stepId: task.stepId, error, continued: false, durationMs: Date.now() - started }, task.key);
+        });
+      }
+      if (cf) throw cf;
+      if (ctx.signal.aborted) throw stopFor(ctx.signal);
+      throw e;
+    } finally {
+      deps.checkpointer.evict(task.threadId);
+    }
+  }
+
+  /** The tools this task may use: listed from Steward's MCP server, narrowed by every allow-list that applies. */
+  private async tools(task: AgentTask, surface: McpToolSurface) {
+    const listed = await this.deps.engine.listTools();
+    const out: { id: string; wireName: string; effect: string; tool: LoadedTool; lc: StructuredToolInterface }[] = [];
+    for (const wire of listed) {
+      const t = this.deps.catalogue.byWireName(wire.name);
+      if (!t || !allowed(t.id, task.tools)) continue;
+      const envs = surface.candidates(t);
+      if (t.environments.length > 0 && envs.length === 0) continue; // no environment of a kind it serves
+      if (!envs.every((n) => allowed(t.id, this.deps.environments[n]?.agentTools))) continue;
+      const described = surface.describe(t);
+      const lc = lcTool(async () => 'executed by the Steward gate', {
+        name: t.wireName,
+        description: described.description ?? t.description,
+        schema: described.inputSchema as Record<string, unknown>,
+      }) as StructuredToolInterface;
+      out.push({ id: t.id, wireName: t.wireName, effect: t.effect, tool: t, lc });
+    }
+    return out;
+  }
+
+  private systemPrompt(task: AgentTask, tools: { id: string; effect: string }[], surface: McpToolSurface): string {
+    const envs = task.environments.map((n) => `${n} (${this.deps.environments[n]?.kind ?? 'unknown kind'}${this.deps.environments[n]?.description ? `: ${this.deps.environments[n].description}` : ''})`);
+    void surface;
+    return [
+      'You are Steward, an operator for BI deployments. You act only through the tools given to you.',
+      `Environments you may use: ${envs.join(', ') || 'none'}.`,
+      `You have ${tools.length} tools; ${tools.filter((t) => t.effect !== 'read').length} of them change things (write or destructive).`,
+      'Every call that changes something waits for a person to approve it; if they reject it you receive their comment as the tool error: take it into account and do not repeat the same call.',
+      'Some tool results may be withheld from you for privacy: you then see only whether the call succeeded and how many items or bytes it returned. Do not guess the contents; say what you did and where the person can read the results (the run report).',
+      'Be concise. When you are done, answer the person directly.',
+    ].join('\n');
+  }
+
+  /** One proposed call through the gate, answered from the ledger when it already ran. */
+  private async toolCall(
+    ctx: RunContext,
+    task: AgentTask,
+    call: { id?: string; name: string; args: Record<string, unknown> },
+    byWire: Map<string, { id: string; tool: LoadedTool }>,
+    surface: McpToolSurface,
+    counters: Counters,
+    maxToolCalls: number,
+    saveCounters: (db: Parameters<Parameters<RunContext['tx']>[0]>[0]) => Promise<void>,
+  ): Promise<ToolMessage> {
+    const { deps } = this;
+    const callId = call.id ?? `${call.name}-${counters.toolCalls}`;
+    const reply = (content: string, status: 'success' | 'error' = 'success') => new ToolMessage({ content, tool_call_id: callId, name: call.name, status });
+    const entry = byWire.get(call.name);
+    if (!entry) return reply(`TOOL_NOT_ALLOWED: ${call.name} is not one of your tools`, 'error');
+    const t = entry.tool;
+    const key = `${task.key}.${callId}`;
+    const { input, environments } = surface.split(t, call.args);
+    const outside = Object.values(environments).filter((n) => !task.environments.includes(n));
+    if (outside.length) return reply(`TOOL_ENVIRONMENT_INVALID: environment ${outside.join(', ')} is not available here; use one of ${task.environments.join(', ')}`, 'error');
+    const base = { step_id: `${task.stepId}.${t.name}`, kind: 'tool', tool: t.id, effect: t.effect, idempotent: t.idempotent, environments };
+
+    let row = await this.row(ctx, key);
+    if (row && DONE.has(row.state)) return reply(this.view(task, t, environments, row), row.state === 'failed' ? 'error' : 'success');
+
+    let approvalId: string | undefined;
+    let callInput: Record<string, unknown> = input;
+    let note = '';
+    if (row?.approval_id) {
+      const found = await deps.approvals.get(row.approval_id).catch(() => undefined);
+      const a: ApprovalRow | undefined = found?.approval;
+      if (a?.status === 'pending') throw new Park(`agent call ${key} waits for approval ${a.id}`);
+      if (a?.status === 'expired') throw new EndRun('expired', `approval ${a.id} for agent call ${key} expired`);
+      if (a?.status === 'consumed') throw new EndRun('failed', `approval ${a.id} was already used but call ${key} did not finish; not repeating it`);
+      if (a?.kind === 'unknown_step' && a.status === 'approved' && a.outcome === 'skip') {
+        const error = { code: 'SKIPPED', message: `the call was interrupted by a restart and ${a.id} decided to skip it; its outcome is unknown` };
+        row = await this.settle(ctx, task, key, base, input, 'skipped', null, error);
+        return reply(`${error.code}: ${error.message}`, 'error');
+      }
+      if (a?.status === 'rejected') {
+        const d = found!.decisions.find((x) => x.decision === 'reject');
+        const error = { code: 'APPROVAL_REJECTED', message: `${d?.approver ?? 'an approver'} rejected this call (approval ${a.id})${d?.comment ? ` with the comment: ${d.comment}` : ' without a comment'}` };
+        await this.settle(ctx, task, key, base, input, 'failed', null, error);
+        return reply(`${error.code}: ${error.message}`, 'error');
+      }
+      if (a?.status === 'approved') {
+        approvalId = a.id;
+        if (a.input && JSON.stringify(a.input) !== JSON.stringify(input)) {
+          callInput = a.input as Record<string, unknown>;
+          note = ` The approver changed the arguments before approving; it ran with ${JSON.stringify(callInput)}.`;
+        }
+      }
+    } else if (!row) {
+      if (counters.toolCalls >= maxToolCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${maxToolCalls} tool calls was reached`);
+      counters.toolCalls++;
+    }
+
+    await ctx.tx(async (db, append) => {
+      await saveCounters(db);
+      await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, input: callInput, state: 'running', attempt: (row?.attempt ?? 0) + 1, started: true });
+      await append('step.started', { stepId: base.step_id, kind: 'tool', tool: t.id, attempt: (row?.attempt ?? 0) + 1 }, key);
+    });
+    const r = await deps.limits.run(environments, t.effect, () =>
+      deps.engine
+        .call({ tool: t.id, input: callInput, environments, runId: ctx.run.id, stepId: key, approvalId, signal: ctx.signal })
+        .catch((e: unknown): CallToolResult => {
+          if (ctx.signal.aborted) throw stopFor(ctx.signal);
+          return { isError: true, content: [{ type: 'text', text: `TOOL_FAILED: ${(e as Error).message}` }] };
+        }),
+    );
+    const pending = r._meta?.['steward/approval'] as { id: string } | undefined;
+    if (pending) {
+      await ctx.tx((db) => deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'awaiting_approval', approval_id: pending.id, attempt: row?.attempt ?? 0 }));
+      throw new Park(`agent call ${key} (${t.id}) waits for approval ${pending.id}`);
+    }
+    const err = errorOf(r);
+    const settled = await this.settle(ctx, task, key, base, callInput, err ? 'failed' : 'succeeded', err ? null : outputOf(r), err ?? null);
+    return reply(this.view(task, t, environments, settled) + note, err ? 'error' : 'success');
+  }
+
+  private async settle(
+    ctx: RunContext,
+    task: AgentTask,
+    key: string,
+    base: { step_id: string; kind: string; tool: string; effect: string; environments: Record<string, string> },
+    input: Record<string, unknown>,
+    state: 'succeeded' | 'failed' | 'skipped',
+    output: unknown,
+    error: { code: string; message: string } | null,
+  ): Promise<StepRow> {
+    const shared = this.shares(task, base.environments);
+    await ctx.tx(async (db, append) => {
+      await this.deps.repo.upsertStep(db, ctx.run.id, key, { ...base, input, state, output, error, finished: true });
+      await append('agent.result', { stepId: task.stepId, callId: key.slice(task.key.length + 1), tool: base.tool, ok: state === 'succeeded', ...(error ? { error } : summarize(output)), shared }, key);
+      if (state === 'succeeded') await append('step.succeeded', { stepId: base.step_id, durationMs: 0 }, key);
+      else if (state === 'failed') await append('step.failed', { stepId: base.step_id, error: error!, continued: true, durationMs: 0 }, key);
+      else await append('step.skipped', { stepId: base.step_id, reason: error?.message ?? 'skipped' }, key);
+    });
+    return { state, output, error } as StepRow;
+  }
+
+  /** What the model sees of a finished call. */
+  private view(task: AgentTask, t: LoadedTool, environments: Record<string, string>, row: Pick<StepRow, 'state' | 'output' | 'error'>): string {
+    if (row.state !== 'succeeded') return `${row.error?.code ?? 'FAILED'}: ${row.error?.message ?? row.state}`;
+    return this.shares(task, environments) ? sharedView(t.id, row.output, this.deps.llm.maxResultBytes ?? LLM_DEFAULTS.maxResultBytes) : privateView(t.id, row.output);
+  }
+
+  /** Results are shared only when every environment of the call allows it and the run did not opt out. */
+  private shares(task: AgentTask, environments: Record<string, string>): boolean {
+    if (task.shareToolResults === false) return false;
+    const fallback = this.deps.llm.shareToolResults ?? false;
+    const names = Object.values(environments);
+    if (names.length === 0) return fallback;
+    return names.every((n) => this.deps.environments[n]?.shareToolResults ?? fallback);
+  }
+
+  /** The final answer as JSON valid against the task's schema; one repair attempt. */
+  private async structured(
+    ctx: RunContext,
+    task: AgentTask,
+    model: BaseChatModel,
+    messages: BaseMessage[],
+    answer: string,
+    counters: Counters,
+    maxModelCalls: number,
+  ): Promise<{ answer: string; output: unknown }> {
+    const validate = compileSchema(task.output!);
+    const check = (text: string): { ok: true; value: unknown } | { ok: false; why: string } => {
+      const json = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/, '$1');
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch (e) {
+        return { ok: false, why: `not valid JSON (${(e as Error).message})` };
+      }
+      if (!validate(value)) return { ok: false, why: formatAjvErrors(validate.errors ?? [], undefined, 'answer').map((x) => `${x.path}: ${x.message}`).join('; ') };
+      return { ok: true, value };
+    };
+    const first = check(answer);
+    if (first.ok) return { answer, output: first.value };
+    if (counters.modelCalls >= maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the answer does not match the output schema (${first.why}) and the model call limit leaves no repair attempt`);
+    counters.modelCalls++;
+    await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'start', messages: messages.length + 1, purpose: 'repair' }, task.key);
+    const t0 = Date.now();
+    const repaired = (await model.invoke([
+      ...messages,
+      new HumanMessage(`Your answer must be only a JSON value valid against this JSON Schema:\n${JSON.stringify(task.output)}\nIt was ${first.why}. Reply with the corrected JSON only.`),
+    ], { signal: ctx.signal }).catch((e: unknown) => {
+      throw new EndRun('failed', `agent ${task.key}: the repair call failed: ${(e as Error).message}`);
+    })) as AIMessage;
+    const total = repaired.usage_metadata?.total_tokens ?? 0;
+    counters.tokens += total;
+    await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'end', latencyMs: Date.now() - t0, usage: { input: repaired.usage_metadata?.input_tokens ?? 0, output: repaired.usage_metadata?.output_tokens ?? 0, total }, toolCalls: 0, invalidToolCalls: 0 }, task.key);
+    const text = textOf(repaired);
+    const second = check(text);
+    if (!second.ok) throw new EndRun('failed', `agent ${task.key}: the answer does not match the output schema after one repair attempt: ${second.why}`);
+    return { answer: text, output: second.value };
+  }
+
+  private async row(ctx: RunContext, key: string): Promise<StepRow | undefined> {
+    return (await this.deps.store.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 AND step_key = $2', [ctx.run.id, key])).rows[0];
+  }
+}
+
+export function textOf(m: BaseMessage | undefined): string {
+  if (!m) return '';
+  const c = m.content;
+  if (typeof c === 'string') return c;
+  return c.map((p) => (typeof p === 'string' ? p : p.type === 'text' ? (p as { text: string }).text : '')).join('');
+}

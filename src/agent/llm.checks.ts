@@ -1,0 +1,41 @@
+import type { LlmConfig } from '../config/config.types.js';
+
+/** Provider settings checks, apart from the client so config loading does not load LangChain. */
+export const LLM_DEFAULTS = { timeoutMs: 120_000, maxRetries: 3, maxModelCalls: 25, maxToolCalls: 50, maxTokens: 200_000, maxResultBytes: 16_384 } as const;
+
+/** What is missing for the configured provider (empty: usable). Config check reports these with their YAML paths. */
+export function llmProblems(llm: LlmConfig | undefined): { path: string; message: string }[] {
+  if (!llm?.provider) return [];
+  const out: { path: string; message: string }[] = [];
+  const need = (key: keyof LlmConfig, why: string) => {
+    if (llm[key] === undefined || llm[key] === '') out.push({ path: `llm.${key}`, message: `is required for provider ${llm.provider} (${why})` });
+  };
+  switch (llm.provider) {
+    case 'openai':
+      need('model', 'e.g. gpt-4.1');
+      need('apiKey', 'use ${env:OPENAI_API_KEY}');
+      break;
+    case 'azure-openai':
+      need('apiKey', 'use ${env:AZURE_OPENAI_API_KEY}');
+      if (!llm.azure?.deploymentName) out.push({ path: 'llm.azure.deploymentName', message: 'is required for provider azure-openai' });
+      if (!llm.azure?.instanceName && !llm.azure?.endpoint) out.push({ path: 'llm.azure', message: 'needs instanceName or endpoint' });
+      if (!llm.azure?.apiVersion) out.push({ path: 'llm.azure.apiVersion', message: 'is required for provider azure-openai (e.g. 2024-10-21)' });
+      break;
+    case 'databricks':
+      need('model', 'the serving endpoint name');
+      need('baseUrl', 'the workspace URL, e.g. https://adb-123.azuredatabricks.net');
+      need('apiKey', 'a Databricks token: use ${env:DATABRICKS_TOKEN}');
+      break;
+    case 'openai-compatible':
+      need('model', 'the model the server serves');
+      need('baseUrl', 'e.g. http://127.0.0.1:11434/v1 for Ollama');
+      break;
+  }
+  return out;
+}
+
+/** Matches a canonical tool id against ids and `plugin.*` / `plugin.module.*` patterns. */
+export function allowed(id: string, patterns: readonly string[] | undefined): boolean {
+  if (!patterns) return true;
+  return patterns.some((p) => p === id || p === '*' || (p.endsWith('.*') && id.startsWith(p.slice(0, -1))));
+}

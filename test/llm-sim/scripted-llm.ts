@@ -1,0 +1,115 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A scripted OpenAI-compatible chat-completions server for tests: the real @langchain/openai client (and the openai
+ * SDK under it) talks HTTP to it exactly as to api.openai.com, a vLLM or an Ollama. Each request takes the next
+ * scripted reply; a reply may be computed from the request (to answer with what a tool returned, say). Every request
+ * body is recorded so tests can assert what the model was shown (privacy mode) and which tools it was offered.
+ *
+ * Replies:
+ *   { content }                         a final answer
+ *   { toolCalls: [{ name, args }] }     tool calls (args become the JSON `arguments` string)
+ *   { rawToolCalls: [{ name, arguments }] }  tool calls with arguments sent verbatim (malformed JSON)
+ *   { status: 429 | 500 | ..., retryAfter? }  an HTTP error in OpenAI's error shape
+ * An exhausted script answers 400 (never retried) naming the request, so a test fails with a clear message.
+ */
+export type ScriptedReply =
+  | { content: string; usage?: Usage }
+  | { toolCalls: { name: string; args: unknown; id?: string }[]; content?: string; usage?: Usage }
+  | { rawToolCalls: { name: string; arguments: string; id?: string }[]; usage?: Usage }
+  | { status: number; message?: string; retryAfter?: number };
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: { role: string; content: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }[];
+  tools?: { type: 'function'; function: { name: string; description?: string; parameters?: unknown } }[];
+  [k: string]: unknown;
+}
+
+export type Step = ScriptedReply | ((req: ChatRequest) => ScriptedReply);
+
+export interface ScriptedLlm {
+  /** Base URL to configure as `llm.baseUrl` (ends in /v1). */
+  url: string;
+  requests: { body: ChatRequest; headers: IncomingMessage['headers'] }[];
+  /** Appends replies to the script. */
+  push(...steps: Step[]): void;
+  /** Replies not used yet. */
+  remaining(): number;
+  close(): Promise<void>;
+}
+
+let callSeq = 0;
+
+export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm> {
+  const script = [...steps];
+  const requests: ScriptedLlm['requests'] = [];
+  const server: Server = createServer((req, res) => void handle(req, res));
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return send(404, { error: { message: `no route ${req.method} ${req.url}`, type: 'invalid_request_error' } });
+    let body: ChatRequest;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest;
+    } catch {
+      return send(400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
+    }
+    requests.push({ body, headers: req.headers });
+    const step = script.shift();
+    if (!step) {
+      const last = body.messages[body.messages.length - 1];
+      return send(400, { error: { message: `scripted LLM: script exhausted at request ${requests.length} (last message: ${JSON.stringify(last).slice(0, 300)})`, type: 'invalid_request_error' } });
+    }
+    const reply = typeof step === 'function' ? step(body) : step;
+    if ('status' in reply) {
+      return send(reply.status, { error: { message: reply.message ?? `scripted ${reply.status}`, type: reply.status === 429 ? 'rate_limit_exceeded' : 'server_error' } }, reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {});
+    }
+    const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 20 };
+    const toolCalls =
+      'toolCalls' in reply
+        ? reply.toolCalls.map((t) => ({ id: t.id ?? `call_${++callSeq}`, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.args) } }))
+        : 'rawToolCalls' in reply
+          ? reply.rawToolCalls.map((t) => ({ id: t.id ?? `call_${++callSeq}`, type: 'function', function: { name: t.name, arguments: t.arguments } }))
+          : undefined;
+    send(200, {
+      id: `chatcmpl-${requests.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'content' in reply ? (reply.content ?? null) : null, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+          finish_reason: toolCalls ? 'tool_calls' : 'stop',
+        },
+      ],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    });
+  }
+
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    push: (...s) => void script.push(...s),
+    remaining: () => script.length,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** The tool messages (role "tool") of a request: what the model was shown of each result. */
+export const toolMessages = (req: ChatRequest): { id: string; content: string }[] =>
+  req.messages.filter((m) => m.role === 'tool').map((m) => ({ id: m.tool_call_id ?? '', content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content) }));
