@@ -223,6 +223,26 @@ export class AgentRuntime {
     }
   }
 
+  /** A conversation as people read it: the person's messages, the model's answers and calls, tool outcomes. */
+  async history(threadId: string): Promise<HistoryEntry[]> {
+    try {
+      const tuple = await this.deps.checkpointer.getTuple({ configurable: { thread_id: threadId } });
+      const messages = ((tuple?.checkpoint.channel_values as { messages?: BaseMessage[] } | undefined)?.messages ?? []);
+      return messages.map((m): HistoryEntry => {
+        const type = m.getType();
+        if (type === 'human') return { role: 'user', content: textOf(m) };
+        if (type === 'tool') {
+          const t = m as ToolMessage;
+          return { role: 'tool', toolCallId: t.tool_call_id, tool: t.name ?? null, status: t.status ?? 'success', content: textOf(m) };
+        }
+        const ai = m as AIMessage;
+        return { role: 'assistant', content: textOf(m), ...(ai.tool_calls?.length ? { toolCalls: ai.tool_calls.map((c) => ({ id: c.id ?? '', tool: this.deps.catalogue.byWireName(c.name)?.id ?? c.name, args: c.args })) } : {}) };
+      });
+    } finally {
+      this.deps.checkpointer.evict(threadId);
+    }
+  }
+
   /** The tools this task may use: listed from Steward's MCP server, narrowed by every allow-list that applies. */
   private async tools(task: AgentTask, surface: McpToolSurface) {
     const listed = await this.deps.engine.listTools();
@@ -305,9 +325,9 @@ export class AgentRuntime {
       }
       if (a?.status === 'approved') {
         approvalId = a.id;
-        if (a.input && JSON.stringify(a.input) !== JSON.stringify(input)) {
+        if (a.edited_by) {
           callInput = a.input as Record<string, unknown>;
-          note = ` The approver changed the arguments before approving; it ran with ${JSON.stringify(callInput)}.`;
+          note = ` ${a.edited_by} changed the arguments before approving; the call ran with ${JSON.stringify(callInput)}.`;
         }
       }
     } else if (!row) {
@@ -420,6 +440,15 @@ export class AgentRuntime {
   private async row(ctx: RunContext, key: string): Promise<StepRow | undefined> {
     return (await this.deps.store.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 AND step_key = $2', [ctx.run.id, key])).rows[0];
   }
+}
+
+export interface HistoryEntry {
+  role: 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCalls?: { id: string; tool: string; args: unknown }[];
+  toolCallId?: string;
+  tool?: string | null;
+  status?: string;
 }
 
 export function textOf(m: BaseMessage | undefined): string {

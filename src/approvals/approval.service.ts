@@ -186,7 +186,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * A person's decision. Under a row lock: still pending and not expired, the role, no self-approval unless allowed,
    * one vote per approver, a reason when the policy wants one; enough approvals → approved, one rejection → rejected.
    */
-  async decide(id: string, who: Principal, decision: Decision, comment?: string): Promise<ApprovalRow> {
+  async decide(id: string, who: Principal, decision: Decision, comment?: string, edit?: { input?: Record<string, unknown>; tool?: string }): Promise<ApprovalRow> {
     if (!hasRole(who, 'approver')) throw new StewardError('AUTH_FORBIDDEN', `token "${who.name}" has role ${who.role}; deciding approvals needs approver or higher`);
     const { row, events } = await this.store.transaction(async (tx) => {
       const a = await this.repo.lock(tx, id);
@@ -201,6 +201,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       if ((decision === 'approve' || decision === 'retry') && a.require_reason && !comment?.trim()) {
         throw new StewardError('VALIDATION_FAILED', `approving a ${a.effect} action needs a reason: send a comment`);
       }
+      if (edit) await this.applyEdit(tx, a, who, decision, edit);
       if (!(await this.repo.addDecision(tx, id, who.name, decision, comment ?? null))) {
         throw new StewardError('APPROVAL_ALREADY_DECIDED', `"${who.name}" already decided approval ${id}; a second approval must come from someone else`);
       }
@@ -216,6 +217,29 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     this.logger.info({ approval: id, decision, by: who.name, status: row.status }, 'approval decided');
     if (row.status !== 'pending') this.bus.emit(APPROVAL_SETTLED, row);
     return row;
+  }
+
+  /**
+   * An approver approves with changed arguments: only for a tool call, only the same tool, re-validated against its
+   * schema (defaults filled) before anything is stored; the approval then covers exactly the edited call (its digest),
+   * the original arguments are kept, and no earlier approval of the original arguments counts towards it.
+   */
+  private async applyEdit(tx: Queryable, a: ApprovalRow, who: Principal, decision: Decision, edit: { input?: Record<string, unknown>; tool?: string }): Promise<void> {
+    if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is a ${a.kind} approval; only tool calls have arguments to edit`);
+    if (decision !== 'approve') throw new StewardError('APPROVAL_EDIT_REFUSED', 'arguments can only be changed when approving');
+    if (edit.tool !== undefined && edit.tool !== a.tool && this.invoker.catalogue.get(edit.tool)?.id !== a.tool && this.invoker.catalogue.byWireName(edit.tool)?.id !== a.tool) {
+      throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is for ${a.tool}; switching to ${edit.tool} is refused (reject it and let the run propose another call)`);
+    }
+    if (!edit.input) return;
+    if ((await this.repo.decisions(tx, a.id)).some((d) => d.decision === 'approve')) {
+      throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the original arguments; changing them now would bypass those approvers`);
+    }
+    const prepared = this.invoker.prepare(a.tool, edit.input, a.environments ?? {}); // TOOL_INPUT_INVALID names the path
+    const digest = callDigest(a.tool, prepared.input, a.environments ?? {});
+    await tx.query(
+      `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = NULL WHERE id = $1`,
+      [a.id, JSON.stringify(prepared.input), digest, who.name],
+    );
   }
 
   /** Pending approvals past their expiry become `expired` (and their runs end `expired`). */

@@ -27,6 +27,9 @@ export interface ApprovalRow {
   expires_at: Date;
   decided_at: Date | null;
   consumed_at: Date | null;
+  /** Who changed the arguments before approving (the original stays in original_input). */
+  edited_by?: string | null;
+  original_input?: unknown;
 }
 
 export interface DecisionRow {

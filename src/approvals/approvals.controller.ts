@@ -14,6 +14,8 @@ const DECIDE = {
   properties: {
     decision: { enum: ['approve', 'reject', 'retry', 'skip'] },
     comment: { type: 'string', maxLength: 4000 },
+    input: { type: 'object', description: 'Approve with changed arguments (tool approvals): re-validated against the same tool; the call runs with these.' },
+    tool: { type: 'string', description: 'Optional; must be the approval\'s own tool — switching tools is refused.' },
   },
 } as const;
 
@@ -38,6 +40,8 @@ export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) =>
   tool: a.tool,
   effect: a.effect,
   input: a.input,
+  originalInput: a.original_input ?? null,
+  editedBy: a.edited_by ?? null,
   environments: a.environments,
   plan: a.plan,
   message: a.message,
@@ -81,8 +85,8 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'Decide: approve | reject (retry | skip for an interrupted step), with a comment. Claimed atomically.' })
   @ApiBody({ schema: DECIDE as object })
   async decide(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() who: Principal) {
-    const d = validated<{ decision: Decision; comment?: string }>(DECIDE, body);
-    await this.approvals.decide(id, who, d.decision, d.comment);
+    const d = validated<{ decision: Decision; comment?: string; input?: Record<string, unknown>; tool?: string }>(DECIDE, body);
+    await this.approvals.decide(id, who, d.decision, d.comment, d.input || d.tool ? { input: d.input, tool: d.tool } : undefined);
     const { approval, decisions } = await this.approvals.get(id);
     return toApprovalView(approval, decisions);
   }

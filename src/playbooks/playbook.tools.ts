@@ -47,10 +47,9 @@ function bindRoles(tool: ToolInfo, env: Record<string, string>, path: PathSegmen
   return bound;
 }
 
-/** The reserved agent step: tool ids and patterns must name known tools, env must map to declared roles. */
+/** An agent step: tool ids and patterns must name known tools, env must map to declared roles. */
 export function checkAgentStep(step: RawStep, path: PathSegment[], ctx: ToolCheckContext): Record<string, string> {
   const agent = step.agent!;
-  ctx.report.warning([...path, 'agent'], 'agent steps are reserved: runs refuse them until agent support lands', true);
   const all = ctx.lookup.tools?.();
   agent.tools.forEach((pattern, i) => {
     if (!pattern.endsWith('*')) {

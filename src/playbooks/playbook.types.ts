@@ -91,7 +91,7 @@ export interface ForeachStep extends StepBase {
   steps: Step[];
 }
 
-/** Reserved for the agent issue: validated now, refused by the runner until agents land. */
+/** A model follows the instruction with the allowed tools (src/agent); output: JSON Schema of its final answer. */
 export interface AgentStep extends StepBase {
   kind: 'agent';
   instruction: Template;

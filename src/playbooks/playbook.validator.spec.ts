@@ -14,7 +14,6 @@ const check = (rel: string) => validatePlaybookText(readFileSync(join(FIXTURES, 
 /** One fixture per class of error; every diagnostic exactly as `steward validate` prints it. */
 const EXPECTED: Record<string, string[]> = {
   'agent.yaml': [
-    'agent.yaml:9:5: warning: steps[0].agent: agent steps are reserved: runs refuse them until agent support lands',
     'agent.yaml:10:49: steps[0].agent.instruction: undeclared input "model" (declared: none)',
     'agent.yaml:11:39: steps[0].agent.tools[1]: no tool matches "sisense.cube.*"',
     'agent.yaml:11:55: steps[0].agent.tools[2]: unknown tool "sisense.dashboards.get"',

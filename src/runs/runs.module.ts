@@ -8,6 +8,8 @@ import { RunEventsService } from './run-events.service.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
 import { RunReportController } from './run-report.controller.js';
+import { ThreadsController } from '../threads/threads.controller.js';
+import { ThreadsService } from '../threads/threads.service.js';
 
 /** Run events and approvals: global, because the MCP server's gate (McpModule) is the approval service. */
 @Global()
@@ -21,8 +23,8 @@ export class ApprovalsModule {}
 /** Runs: the REST API, SSE, reports, and the service that queues, executes, resumes and recovers them. */
 @Module({
   imports: [McpModule],
-  providers: [RunsService],
-  controllers: [RunsController, RunEventsController, RunReportController],
+  providers: [RunsService, ThreadsService],
+  controllers: [RunsController, RunEventsController, RunReportController, ThreadsController],
   exports: [RunsService],
 })
 export class RunsModule {}

@@ -12,7 +12,7 @@ import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, STORE } from '../http/tokens.js';
 import { ENGINE_CLIENT } from '../mcp/mcp.module.js';
 import type { EngineClient } from '../mcp/engine.client.js';
-import type { ParsedPlaybook } from '../playbooks/playbook.types.js';
+import type { ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
 import { PlaybooksService } from '../playbooks/playbooks.service.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import { PLUGIN_CATALOGUE, TOOL_INVOKER } from '../plugins/plugins.tokens.js';
@@ -58,6 +58,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly runner: Runner;
   private readonly queue: RunQueue;
   private readonly definitions = new Map<string, ParsedPlaybook>();
+  private readonly limits: EnvLimits;
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -65,13 +66,13 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(PlaybooksService) private readonly playbooks: PlaybooksService,
     @Inject(PLUGIN_CATALOGUE) private readonly catalogue: PluginCatalogue,
-    @Inject(ENGINE_CLIENT) engine: EngineClient,
+    @Inject(ENGINE_CLIENT) private readonly engine: EngineClient,
     @Inject(RunEventsService) private readonly events: RunEventsService,
     @Inject(ApprovalService) private readonly approvals: ApprovalService,
     @Inject(EventEmitter2) private readonly bus: EventEmitter2,
     @Inject(TOOL_INVOKER) private readonly invoker: ToolInvoker,
   ) {
-    const limits = new EnvLimits(config.environments, config.runs.defaultConcurrency);
+    const limits = (this.limits = new EnvLimits(config.environments, config.runs.defaultConcurrency));
     this.runner = new Runner({
       // LangChain is loaded on the first agent task, not at start (start-up time and memory of daemons without one).
       agent: { execute: async (ctx, task) => (await this.agentRuntime(engine, limits)).execute(ctx, task) } as AgentRuntime,
@@ -106,6 +107,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   async start(req: StartRun, who: Principal): Promise<RunRow> {
     const playbook = this.playbooks.get(req.playbook);
+    if (!req.dryRun && hasAgentStep(playbook.steps)) this.requireLlm();
     const inputs = this.checkInputs(playbook, req.inputs ?? {});
     const environments = this.checkEnvironments(playbook, req.environments ?? {});
     const source = JSON.stringify(playbook.definition);
@@ -134,12 +136,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   /** Starts an agent run; refused up front when no model is configured or an environment or tool is unknown. */
   async startPrompt(req: StartPrompt, who: Principal): Promise<RunRow> {
     this.requireLlm();
-    const errors: string[] = [];
-    for (const name of req.environments) if (!this.config.environments[name]) errors.push(`environments: no environment "${name}" is configured`);
-    for (const pattern of req.tools ?? []) {
-      if (!this.catalogue.tools().some((t) => allowed(t.id, [pattern]))) errors.push(`tools: no enabled tool matches "${pattern}"`);
-    }
-    if (errors.length) throw new StewardError('RUN_INVALID', errors.join('; '));
+    this.checkAgentScope(req.environments, req.tools);
     const inputs = { ...(req.tools ? { tools: req.tools } : {}), ...(req.shareToolResults !== undefined ? { shareToolResults: req.shareToolResults } : {}), ...(req.threadId ? { threadId: req.threadId } : {}) };
     const environments = Object.fromEntries(req.environments.map((n) => [n, n]));
     const { run, event } = await this.store.transaction(async (tx) => {
@@ -151,6 +148,21 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.logger.info({ run: run.id, by: who.name, environments: req.environments, thread: req.threadId }, 'agent run queued');
     this.queue.push(run.id);
     return run;
+  }
+
+  /** A thread's conversation from its checkpoints (what the model and the person said, tool outcomes). */
+  async threadHistory(threadId: string) {
+    return (await this.agentRuntime(this.engine, this.limits)).history(threadId);
+  }
+
+  /** Every environment configured, every allow-list entry matching an enabled tool (RUN_INVALID naming each). */
+  checkAgentScope(environments: string[], tools?: string[]): void {
+    const errors: string[] = [];
+    for (const name of environments) if (!this.config.environments[name]) errors.push(`environments: no environment "${name}" is configured`);
+    for (const pattern of tools ?? []) {
+      if (!this.catalogue.tools().some((t) => allowed(t.id, [pattern]))) errors.push(`tools: no enabled tool matches "${pattern}"`);
+    }
+    if (errors.length) throw new StewardError('RUN_INVALID', errors.join('; '));
   }
 
   /** LLM_NOT_CONFIGURED unless `llm:` names a usable provider. */
@@ -321,4 +333,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   queueSize(): { active: number; waiting: number } {
     return this.queue.size;
   }
+}
+
+/** Whether any step (nested in foreach too) is an agent step. */
+function hasAgentStep(steps: readonly Step[]): boolean {
+  return steps.some((s) => s.kind === 'agent' || (s.kind === 'foreach' && hasAgentStep(s.steps)));
 }

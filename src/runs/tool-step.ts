@@ -82,7 +82,11 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
       });
       return { output: null, status: 'skipped', error: null };
     }
-    if (a?.status === 'approved') approvalId = a.id;
+    if (a?.status === 'approved') {
+      approvalId = a.id;
+      // The approver changed the arguments: the approval covers exactly the edited call.
+      if (a.edited_by) base.input = input = a.input as Record<string, unknown>;
+    }
     else if (a?.status === 'rejected') throw new EndRun('rejected', `approval ${a.id} for step ${key} was rejected`);
     else if (a?.status === 'expired') throw new EndRun('expired', `approval ${a.id} for step ${key} expired`);
     else if (a?.status === 'pending') throw new Park(`step ${key} waits for approval ${a.id}`);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -8,8 +9,12 @@ import { startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scr
 const llmYaml = (url: string, extra = '') =>
   `llm:\n  provider: openai-compatible\n  baseUrl: ${url}\n  model: scripted\n  maxRetries: 2\n  timeoutMs: 10000\n${extra}`;
 
+const AGENT_PLAYBOOKS = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-agent');
 const CONFIG = (url: string, llmExtra = '') =>
-  configYaml(`environments:\n  lab: { kind: demo }\n  shared: { kind: demo, shareToolResults: true }\n  readonly: { kind: demo, agentTools: ['demo.util.*'] }\n${llmYaml(url, llmExtra)}`);
+  configYaml(
+    `environments:\n  lab: { kind: demo }\n  sandbox: { kind: demo, policy: { requireFor: [] } }\n  shared: { kind: demo, shareToolResults: true, policy: { requireFor: [] } }\n  readonly: { kind: demo, agentTools: ['demo.util.*'] }\n` +
+      `playbooks:\n  dirs: [${AGENT_PLAYBOOKS}]\n${llmYaml(url, llmExtra)}`,
+  );
 
 const prompt = (d: TestDaemon, body: object, role: 'operator' | 'admin' = 'operator') => request(d.url).post('/runs').set('Authorization', bearer(role)).send(body);
 const approvalsOf = async (d: TestDaemon, runId: string) =>
@@ -101,5 +106,234 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     expect(types).toEqual(expect.arrayContaining(['agent.model', 'agent.proposed', 'agent.result', 'agent.answer', 'run.finished']));
     const end = sse.messages.find((m: any) => m.event === 'agent.model' && m.data.data.phase === 'end');
     expect(end!.data.data).toMatchObject({ usage: { input: 100, output: 20, total: 120 }, latencyMs: expect.any(Number) });
+  });
+
+  it('an approver may change the arguments (re-validated, same tool only); the call runs with them and the model is told', async () => {
+    let seen = '';
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'draft-note', text: 'draft', environment: 'lab' } }] }, (req) => {
+      seen = toolMessages(req).map((m) => m.content).join('\n');
+      return { content: 'ok' };
+    });
+    const res = await prompt(d, { prompt: 'Write a draft', environments: ['lab'] }).expect(202);
+    await waitForRun(d, res.body.id, ['awaiting_approval']);
+    const [a] = await approvalsOf(d, res.body.id);
+    const invalid = await decide(d, a.id, { decision: 'approve', input: { key: 'Not Valid!', text: 'x' } }).expect(400);
+    expect(invalid.body).toMatchObject({ code: 'TOOL_INPUT_INVALID' });
+    expect(invalid.body.detail).toContain('input.key');
+    const other = await decide(d, a.id, { decision: 'approve', tool: 'demo.notes.delete', input: { key: 'draft-note' } }).expect(400);
+    expect(other.body).toMatchObject({ code: 'APPROVAL_EDIT_REFUSED' });
+    const still = await request(d.url).get(`/approvals/${a.id}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(still.body).toMatchObject({ status: 'pending', input: { key: 'draft-note', text: 'draft' }, editedBy: null });
+    const ok = await decide(d, a.id, { decision: 'approve', tool: 'demo.notes.write', input: { key: 'final-note', text: 'final' } }).expect(200);
+    expect(ok.body).toMatchObject({ status: 'approved', input: { key: 'final-note', text: 'final' }, originalInput: { key: 'draft-note', text: 'draft' }, editedBy: 'approver' });
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run.state).toBe('succeeded');
+    const call = run.steps.find((s: any) => s.tool === 'demo.notes.write');
+    expect(call).toMatchObject({ state: 'succeeded', input: { key: 'final-note', text: 'final' }, output: { key: 'final-note' } });
+    expect(seen).toContain('approver changed the arguments');
+    expect(seen).toContain('final-note');
+  });
+
+  it('several mutating calls proposed at once are decided one by one; a rejection does not drop the approved one', async () => {
+    let seen: { id: string; content: string }[] = [];
+    llm.push(
+      {
+        toolCalls: [
+          { name: 'demo__notes__write', args: { key: 'first', text: '1', environment: 'lab' }, id: 'call_first' },
+          { name: 'demo__notes__write', args: { key: 'second', text: '2', environment: 'lab' }, id: 'call_second' },
+        ],
+      },
+      (req) => {
+        seen = toolMessages(req);
+        return { content: 'first written, second refused' };
+      },
+    );
+    const res = await prompt(d, { prompt: 'Write two notes', environments: ['lab'] }).expect(202);
+    await waitForRun(d, res.body.id, ['awaiting_approval']);
+    const pending = await approvalsOf(d, res.body.id);
+    expect(pending.map((a) => a.input.key).sort()).toEqual(['first', 'second']);
+    const first = pending.find((a) => a.input.key === 'first');
+    const second = pending.find((a) => a.input.key === 'second');
+    await decide(d, first.id, { decision: 'approve' }).expect(200);
+    // The approved call runs; the run waits again for the other decision.
+    const between = await waitForRun(d, res.body.id, ['awaiting_approval'], 15000).then(async () => {
+      for (let i = 0; i < 200; i++) {
+        const r = await request(d.url).get(`/runs/${res.body.id}`).set('Authorization', bearer('viewer'));
+        if (r.body.steps.some((s: any) => s.key === 'agent.call_first' && s.state === 'succeeded') && r.body.state === 'awaiting_approval') return r.body;
+        await new Promise((r2) => setTimeout(r2, 25));
+      }
+      throw new Error('the approved call did not run while the other waited');
+    });
+    expect(between.steps.find((s: any) => s.key === 'agent.call_second')).toMatchObject({ state: 'awaiting_approval' });
+    await decide(d, second.id, { decision: 'reject', comment: 'one is enough' }).expect(200);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run.state).toBe('succeeded');
+    expect(run.steps.find((s: any) => s.key === 'agent.call_first')).toMatchObject({ state: 'succeeded', output: { key: 'first' } });
+    expect(run.steps.find((s: any) => s.key === 'agent.call_second')).toMatchObject({ state: 'failed', error: { code: 'APPROVAL_REJECTED' } });
+    expect(seen.find((m) => m.id === 'call_first')?.content).toContain('"ok":true');
+    expect(seen.find((m) => m.id === 'call_second')?.content).toContain('one is enough');
+  });
+
+  it('allow-lists: the request narrows the tools; an environment can too; a call outside them is refused', async () => {
+    const before = llm.requests.length;
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'sneaky', text: 'x', environment: 'lab' } }] }, { content: 'could not' });
+    const res = await prompt(d, { prompt: 'try', environments: ['lab'], tools: ['demo.util.*'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run.state).toBe('succeeded');
+    expect(llm.requests[before].body.tools!.map((t) => t.function.name).sort()).toEqual(['demo__util__echo', 'demo__util__noop', 'demo__util__slow', 'demo__util__stall']);
+    expect(toolMessages(llm.requests[before + 1].body)[0].content).toContain('TOOL_NOT_ALLOWED');
+    expect(run.steps.filter((s: any) => s.tool === 'demo.notes.write')).toHaveLength(0);
+
+    const before2 = llm.requests.length;
+    llm.push({ content: 'nothing to do' });
+    const r2 = await prompt(d, { prompt: 'list', environments: ['readonly'] }).expect(202);
+    await waitForRun(d, r2.body.id, ['succeeded']);
+    expect(llm.requests[before2].body.tools!.map((t) => t.function.name).every((n) => n.startsWith('demo__util__'))).toBe(true);
+
+    const bad = await prompt(d, { prompt: 'x', environments: ['nowhere'], tools: ['nothing.*'] }).expect(400);
+    expect(bad.body.detail).toContain('no environment "nowhere"');
+    expect(bad.body.detail).toContain('no enabled tool matches "nothing.*"');
+  });
+
+  it('malformed tool-call JSON gets one repair round; model 429 and 500 are retried', async () => {
+    const before = llm.requests.length;
+    llm.push(
+      { rawToolCalls: [{ name: 'demo__util__noop', arguments: '{"oops": ' }] },
+      { status: 429, retryAfter: 0, message: 'slow down' },
+      { status: 500, message: 'upstream hiccup' },
+      { content: 'fine now' },
+    );
+    const res = await prompt(d, { prompt: 'noop please', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 30000);
+    expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'fine now' } });
+    expect(llm.requests.length - before).toBe(4);
+    const repair = llm.requests[before + 1].body.messages.at(-1)!;
+    expect(repair.role).toBe('user');
+    expect(String(repair.content)).toContain('valid JSON');
+  });
+
+  it('a model that keeps failing ends the run with the reason', async () => {
+    llm.push({ status: 500 }, { status: 500 }, { status: 500 });
+    const res = await prompt(d, { prompt: 'hello', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 30000);
+    expect(run.state).toBe('failed');
+    expect(run.reason).toMatch(/model call failed after retries/);
+  });
+
+  it('an agent step picks with structured output (one repair), and the next step acts on it through the gate', async () => {
+    llm.push({ content: 'I would pick alpha and beta.' }, { content: '```json\n{"keys": ["alpha", "beta"]}\n```' });
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-agent-pick', environments: { target: 'sandbox' } }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run).toMatchObject({ state: 'succeeded', reason: null, outputs: { picked: ['alpha', 'beta'], written: ['alpha', 'beta'] } });
+    expect(run.steps.find((s: any) => s.key === 'pick')).toMatchObject({ kind: 'agent', state: 'succeeded', output: { output: { keys: ['alpha', 'beta'] } } });
+
+    llm.push({ content: 'not json' }, { content: '{"keys": ["UPPER CASE"]}' });
+    const bad = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-agent-pick', environments: { target: 'sandbox' } }).expect(202);
+    const failed = await waitForRun(d, bad.body.id, ['succeeded', 'failed']);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toMatch(/does not match the output schema after one repair attempt: answer\.keys\/0|answer\.keys\[0\]/);
+    expect(failed.steps.filter((s: any) => s.key.startsWith('write'))).toHaveLength(0);
+  });
+
+  it('threads keep the conversation in the store, belong to their creator, and take one message at a time', async () => {
+    const created = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'], title: 'notes' }).expect(201);
+    const id = created.body.id;
+    llm.push({ content: 'Hello! How can I help?' });
+    const m1 = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'hi' }).expect(202);
+    await waitForRun(d, m1.body.runId, ['succeeded']);
+    const before = llm.requests.length;
+    llm.push({ content: 'You said hi.' });
+    const m2 = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'what did I say?' }).expect(202);
+    await waitForRun(d, m2.body.runId, ['succeeded']);
+    const sent = llm.requests[before].body.messages.map((m) => [m.role, m.content]);
+    expect(sent).toEqual(expect.arrayContaining([['user', 'hi'], ['assistant', 'Hello! How can I help?'], ['user', 'what did I say?']]));
+    const view = await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('operator')).expect(200);
+    expect(view.body).toMatchObject({ id, owner: 'operator', title: 'notes', environments: ['lab'] });
+    expect(view.body.messages.map((m: any) => [m.role, m.content])).toEqual([['user', 'hi'], ['assistant', 'Hello! How can I help?'], ['user', 'what did I say?'], ['assistant', 'You said hi.']]);
+    expect(view.body.runs.map((r: any) => r.id)).toEqual([m1.body.runId, m2.body.runId]);
+    await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('approver')).expect(404);
+    await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('approver')).send({ content: 'hijack' }).expect(404);
+    await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('admin')).expect(200);
+    await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('viewer')).expect(403);
+    // Busy: a message waiting for an approval blocks the next one.
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'thread-note', text: 't', environment: 'lab' } }] }, { content: 'written' });
+    const m3 = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'write a note' }).expect(202);
+    await waitForRun(d, m3.body.runId, ['awaiting_approval']);
+    const busy = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'and another' }).expect(409);
+    expect(busy.body).toMatchObject({ code: 'THREAD_BUSY' });
+    const [a] = await approvalsOf(d, m3.body.runId);
+    await decide(d, a.id, { decision: 'approve' }).expect(200);
+    await waitForRun(d, m3.body.runId, ['succeeded']);
+    const list = await request(d.url).get('/threads').set('Authorization', bearer('operator')).expect(200);
+    expect(list.body.threads.map((t: any) => t.id)).toContain(id);
+  });
+});
+
+describe('agent limits and shared results', () => {
+  let d: TestDaemon;
+  let llm: ScriptedLlm;
+  beforeAll(async () => {
+    llm = await startScriptedLlm();
+    d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\n${llmYaml(llm.url, '  shareToolResults: true\n  maxResultBytes: 600\n  limits: { maxModelCalls: 3, maxToolCalls: 5, maxTokens: 100000 }\n')}`));
+  });
+  afterAll(async () => {
+    await d.close();
+    await llm.close();
+  });
+
+  it('shared results are cut to the byte budget with a note; a run can still opt out', async () => {
+    const before = llm.requests.length;
+    llm.push({ toolCalls: [{ name: 'demo__util__echo', args: { message: 'x'.repeat(5000) } }] }, { content: 'long' });
+    const res = await prompt(d, { prompt: 'echo long', environments: ['lab'] }).expect(202);
+    await waitForRun(d, res.body.id, ['succeeded']);
+    const shown = toolMessages(llm.requests[before + 1].body)[0].content;
+    expect(Buffer.byteLength(shown)).toBeLessThanOrEqual(600);
+    expect(JSON.parse(shown)).toMatchObject({ tool: 'demo.util.echo', ok: true, truncated: expect.stringContaining('string(s) shortened') });
+
+    const before2 = llm.requests.length;
+    llm.push({ toolCalls: [{ name: 'demo__util__echo', args: { message: 'private words' } }] }, { content: 'ok' });
+    const r2 = await prompt(d, { prompt: 'echo', environments: ['lab'], shareToolResults: false }).expect(202);
+    await waitForRun(d, r2.body.id, ['succeeded']);
+    const hidden = toolMessages(llm.requests[before2 + 1].body)[0].content;
+    expect(hidden).not.toContain('private words');
+  });
+
+  it('reaching the model-call limit ends the run failed with the reason', async () => {
+    for (let i = 0; i < 3; i++) llm.push({ toolCalls: [{ name: 'demo__util__noop', args: {} }] });
+    const res = await prompt(d, { prompt: 'loop', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run.state).toBe('failed');
+    expect(run.reason).toContain('limit of 3 model calls');
+    expect(run.steps.find((s: any) => s.key === 'agent')).toMatchObject({ state: 'failed', error: { code: 'AGENT_STOPPED' } });
+  });
+});
+
+describe('agent runs survive a restart', () => {
+  it('a run waiting for an approval continues after the daemon restarts', async () => {
+    const llm = await startScriptedLlm();
+    const yaml = configYaml(`environments:\n  lab: { kind: demo }\n${llmYaml(llm.url)}`);
+    let d = await startTestDaemon(yaml);
+    const dir = d.dir;
+    try {
+      llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'durable', text: 'kept', environment: 'lab' } }] });
+      const res = await prompt(d, { prompt: 'write durable', environments: ['lab'] }).expect(202);
+      await waitForRun(d, res.body.id, ['awaiting_approval']);
+      await d.close();
+      d = await startTestDaemon(yaml, { dir });
+      let seen = '';
+      llm.push((req) => {
+        seen = toolMessages(req).map((m) => m.content).join('\n');
+        return { content: 'done after restart' };
+      });
+      const [a] = await approvalsOf(d, res.body.id);
+      await decide(d, a.id, { decision: 'approve' }).expect(200);
+      const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+      expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'done after restart' } });
+      expect(seen).toContain('"ok":true');
+      expect(run.steps.filter((s: any) => s.tool === 'demo.notes.write')).toHaveLength(1);
+    } finally {
+      await d.close();
+      await llm.close();
+    }
   });
 });
