@@ -9,6 +9,8 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
+import { createAgent, FakeToolCallingModel, HumanMessage } from 'langchain';
+import { StoreCheckpointSaver } from '../../src/agent/checkpointer.js';
 import { StewardError } from '../../src/common/errors.js';
 import { MetaRepository } from '../../src/store/meta.repository.js';
 import { LATEST_MIGRATION_ID, MIGRATIONS } from '../../src/store/migrations.js';
@@ -252,6 +254,46 @@ function contract(leg: Leg): void {
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+
+  describe('agent checkpoints (StoreCheckpointSaver)', () => {
+    let store: Store;
+    beforeAll(async () => {
+      const t = await leg.fresh();
+      store = await openStore(t.config, { baseDir: t.baseDir, logger: silent });
+    }, 60_000);
+    afterAll(() => store?.close());
+
+    // Ten (empty) tool-call slots so the fake's message ids count up: with one slot every answer has id "0" and the
+    // messages reducer would replace the earlier answer.
+    const model = new FakeToolCallingModel({ toolCalls: Array.from({ length: 10 }, () => []) });
+    const agentWith = (saver: StoreCheckpointSaver) => createAgent({ model, tools: [], checkpointer: saver });
+    const thread = { configurable: { thread_id: 'thr_store_1' } };
+
+    it('keeps a conversation across savers (a restart) and continues it', async () => {
+      const first = new StoreCheckpointSaver(store);
+      await agentWith(first).invoke({ messages: [new HumanMessage('one')] }, thread);
+      const second = new StoreCheckpointSaver(store); // nothing in memory: reads the store
+      const state = await agentWith(second).invoke({ messages: [new HumanMessage('two')] }, thread);
+      const texts = state.messages.map((m) => String(m.content));
+      // The fake model answers with every message it was sent, joined: the second answer proves the history was read.
+      expect(texts).toEqual(['one', 'one', 'two', 'one-one-two']);
+      const third = new StoreCheckpointSaver(store);
+      const tuple = await third.getTuple(thread);
+      expect((tuple?.checkpoint.channel_values as { messages: unknown[] }).messages).toHaveLength(4);
+    });
+
+    it('stores only the latest checkpoints of a conversation, and forgets it in memory on evict', async () => {
+      const saver = new StoreCheckpointSaver(store);
+      for (const text of ['a', 'b', 'c']) await agentWith(saver).invoke({ messages: [new HumanMessage(text)] }, { configurable: { thread_id: 'thr_store_2' } });
+      const row = await store.query<{ data: { storage: Record<string, Record<string, unknown>> } }>('SELECT data FROM agent_checkpoints WHERE thread_id = $1', ['thr_store_2']);
+      expect(Object.keys(row.rows[0].data.storage['']).length).toBeLessThanOrEqual(3);
+      saver.evict('thr_store_2');
+      expect(saver.storage['thr_store_2']).toBeUndefined();
+      expect((await saver.getTuple({ configurable: { thread_id: 'thr_store_2' } }))?.checkpoint).toBeDefined();
+      await saver.deleteThread('thr_store_2');
+      expect((await new StoreCheckpointSaver(store).getTuple({ configurable: { thread_id: 'thr_store_2' } }))).toBeUndefined();
     });
   });
 
