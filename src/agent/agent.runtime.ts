@@ -92,6 +92,9 @@ function controlFlow(e: unknown): Error | undefined {
  * - Model calls, proposed calls and results are run events; limits end the run with the reason.
  */
 export class AgentRuntime {
+  /** Identical calls (tool and arguments) a model may make before the next one is refused. */
+  static readonly MAX_REPEATS = 3;
+
   constructor(private readonly deps: AgentRuntimeDeps) {}
 
   async execute(ctx: RunContext, task: AgentTask): Promise<AgentResult> {
@@ -142,8 +145,13 @@ export class AgentRuntime {
             const cf = controlFlow(e);
             if (cf) throw cf;
             if (ctx.signal.aborted) throw stopFor(ctx.signal);
-            const message = (e as Error).message;
-            await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: Date.now() - t0, error: message }, task.key);
+            const elapsed = Date.now() - t0;
+            const timeoutMs = deps.llm.timeoutMs ?? LLM_DEFAULTS.timeoutMs;
+            const attempts = (deps.llm.maxRetries ?? LLM_DEFAULTS.maxRetries) + 1;
+            // Aborted attempts surface as TimeoutError or, through LangChain's signal, a bare connection error.
+            const timedOut = /timeout|timed out/i.test(`${(e as Error).name} ${(e as Error).message}`) || elapsed >= timeoutMs * attempts;
+            const message = timedOut ? `timed out (${attempts} attempt(s) of at most ${timeoutMs} ms each; llm.timeoutMs)` : (e as Error).message;
+            await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: elapsed, error: message }, task.key);
             throw new EndRun('failed', `agent ${task.key}: the model call failed after retries: ${message}`);
           }
           const u = res.usage_metadata;
@@ -331,8 +339,17 @@ export class AgentRuntime {
         }
       }
     } else if (!row) {
+      // Checked and counted before any await: calls proposed together must not all pass the check at once.
       if (counters.toolCalls >= maxToolCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${maxToolCalls} tool calls was reached`);
       counters.toolCalls++;
+      // A model stuck on one call: the same tool with the same arguments again gets a refusal, and a stop after that.
+      const repeats = await this.repeats(ctx, task.key, t.id, input);
+      if (repeats >= AgentRuntime.MAX_REPEATS + 3) throw new EndRun('failed', `agent ${task.key}: the model kept repeating ${t.id} with the same arguments (${repeats} times)`);
+      if (repeats >= AgentRuntime.MAX_REPEATS) {
+        const error = { code: 'REPEATED_CALL', message: `${t.id} was already called ${repeats} times with exactly these arguments; the result is not going to be different. Use what you have, change the arguments, or answer.` };
+        await this.settle(ctx, task, key, base, input, 'skipped', null, error);
+        return reply(`${error.code}: ${error.message}`, 'error');
+      }
     }
 
     await ctx.tx(async (db, append) => {
@@ -435,6 +452,15 @@ export class AgentRuntime {
     const second = check(text);
     if (!second.ok) throw new EndRun('failed', `agent ${task.key}: the answer does not match the output schema after one repair attempt: ${second.why}`);
     return { answer: text, output: second.value };
+  }
+
+  /** How often this agent already called the tool with exactly this input (its call rows). */
+  private async repeats(ctx: RunContext, agentKey: string, tool: string, input: Record<string, unknown>): Promise<number> {
+    const r = await this.deps.store.query<{ n: string }>(
+      `SELECT count(*) AS n FROM run_steps WHERE run_id = $1 AND starts_with(step_key, $2) AND tool = $3 AND input = $4::jsonb`,
+      [ctx.run.id, `${agentKey}.`, tool, JSON.stringify(input)],
+    );
+    return Number(r.rows[0]?.n ?? 0);
   }
 
   private async row(ctx: RunContext, key: string): Promise<StepRow | undefined> {

@@ -163,6 +163,17 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       if (!this.catalogue.tools().some((t) => allowed(t.id, [pattern]))) errors.push(`tools: no enabled tool matches "${pattern}"`);
     }
     if (errors.length) throw new StewardError('RUN_INVALID', errors.join('; '));
+    // The same narrowing the agent applies: the request's allow-list, environments of a kind the tool serves, and
+    // each environment's agentTools.
+    const usable = this.catalogue.tools().filter((t) => {
+      if (!allowed(t.id, tools)) return false;
+      const envs = environments.filter((n) => t.kinds.includes(this.config.environments[n].kind));
+      if (t.environments.length > 0 && envs.length === 0) return false;
+      return envs.every((n) => allowed(t.id, this.config.environments[n].agentTools));
+    });
+    if (usable.length === 0) {
+      throw new StewardError('RUN_INVALID', `no tool is usable with environments ${environments.join(', ')}${tools ? ` and tools ${tools.join(', ')}` : ''} (check the allow-lists, the environments' agentTools and their kinds)`);
+    }
   }
 
   /** LLM_NOT_CONFIGURED unless `llm:` names a usable provider. */

@@ -33,23 +33,30 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     await llm.close();
   });
 
-  it('answers a prompt with a read tool; privacy mode keeps the result from the model but not from the run', async () => {
+  it('answers a read-only question from two tool calls; privacy mode: no result content ever reaches the model server', async () => {
     const before = llm.requests.length;
-    llm.push({ toolCalls: [{ name: 'demo__util__echo', args: { message: 'customer secret list' } }] }, { content: 'Echo worked.' });
-    const res = await prompt(d, { prompt: 'Echo something', environments: ['lab'] }).expect(202);
+    llm.push(
+      { toolCalls: [{ name: 'demo__util__echo', args: { message: 'customer secret list', uppercase: true } }] },
+      { toolCalls: [{ name: 'demo__notes__list', args: { environment: 'lab' } }] },
+      { content: 'Echo worked and there are notes.' },
+    );
+    const res = await prompt(d, { prompt: 'Echo something, then list the notes', environments: ['lab'] }).expect(202);
     const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
-    expect(run).toMatchObject({ kind: 'prompt', state: 'succeeded', reason: null, outputs: { answer: 'Echo worked.', usage: { modelCalls: 2, toolCalls: 1 } } });
+    expect(run).toMatchObject({ kind: 'prompt', state: 'succeeded', reason: null, outputs: { answer: 'Echo worked and there are notes.', usage: { modelCalls: 3, toolCalls: 2 } } });
     const call = run.steps.find((s: any) => s.tool === 'demo.util.echo');
-    expect(call).toMatchObject({ state: 'succeeded', output: expect.objectContaining({ message: 'customer secret list' }) });
-    const second = llm.requests[before + 1].body;
-    const shown = toolMessages(second);
-    expect(shown).toHaveLength(1);
-    expect(shown[0].content).not.toContain('customer secret list');
+    expect(call).toMatchObject({ state: 'succeeded', output: expect.objectContaining({ message: 'CUSTOMER SECRET LIST' }) });
+    expect(run.steps.find((s: any) => s.tool === 'demo.notes.list')).toMatchObject({ state: 'succeeded' });
+    const sent = llm.requests.slice(before);
+    expect(sent).toHaveLength(3);
+    for (const r of sent) expect(JSON.stringify(r.body)).not.toContain('CUSTOMER SECRET LIST');
+    const shown = toolMessages(sent[2].body);
+    expect(shown).toHaveLength(2);
     expect(JSON.parse(shown[0].content)).toMatchObject({ tool: 'demo.util.echo', ok: true, size: expect.any(Number) });
+    expect(JSON.parse(shown[1].content)).toMatchObject({ tool: 'demo.notes.list', ok: true, count: expect.any(Number) });
     // The model was offered the demo tools with the run's environment as the only choice.
-    const offered = llm.requests[before].body.tools!.map((t) => t.function.name);
+    const offered = sent[0].body.tools!.map((t) => t.function.name);
     expect(offered).toEqual(expect.arrayContaining(['demo__util__echo', 'demo__notes__write']));
-    const list = llm.requests[before].body.tools!.find((t) => t.function.name === 'demo__notes__list')!;
+    const list = sent[0].body.tools!.find((t) => t.function.name === 'demo__notes__list')!;
     expect((list.function.parameters as any).properties.environment.enum).toEqual(['lab']);
   });
 
@@ -66,24 +73,60 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     expect(report.text).toMatch(/approve by \*\*approver\*\*/);
   });
 
-  it('a rejection reaches the model as a tool error with the comment; it may try something else', async () => {
+  it('a rejection reaches the model as a tool error with the comment, and its different plan is approved and runs', async () => {
     let seen = '';
     llm.push(
       { toolCalls: [{ name: 'demo__notes__delete', args: { key: 'agent-note', environment: 'lab' } }] },
       (req) => {
         seen = toolMessages(req).map((m) => m.content).join('\n');
-        return { content: 'Understood, I did not delete it.' };
+        return { toolCalls: [{ name: 'demo__notes__write', args: { key: 'agent-note-archived', text: 'archived instead', environment: 'lab' } }] };
       },
+      { content: 'Archived it instead of deleting.' },
     );
     const res = await prompt(d, { prompt: 'Delete the note', environments: ['lab'] }).expect(202);
     await waitForRun(d, res.body.id, ['awaiting_approval']);
     const [a] = await approvalsOf(d, res.body.id);
+    expect(a).toMatchObject({ tool: 'demo.notes.delete', effect: 'destructive' });
     await decide(d, a.id, { decision: 'reject', comment: 'keep it, finance needs it' }).expect(200);
+    await waitForRun(d, res.body.id, ['awaiting_approval']);
+    let b: any;
+    for (let i = 0; i < 200 && !b; i++) {
+      b = (await approvalsOf(d, res.body.id)).find((x) => x.tool === 'demo.notes.write');
+      if (!b) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(b).toMatchObject({ input: { key: 'agent-note-archived' } });
+    await decide(d, b.id, { decision: 'approve' }).expect(200);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'Archived it instead of deleting.' } });
+    expect(seen).toContain('APPROVAL_REJECTED');
+    expect(seen).toContain('approver rejected this call');
+    expect(seen).toContain('keep it, finance needs it');
+    expect(run.steps.filter((s: any) => s.tool === 'demo.notes.delete')).toEqual([expect.objectContaining({ state: 'failed' })]);
+    expect(run.steps.find((s: any) => s.tool === 'demo.notes.write')).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('invalid arguments come back to the model as a tool error and create no approval; a looping model is refused, then stopped', async () => {
+    let seen = '';
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'Bad Key!', text: 1, environment: 'lab' } }] }, (req) => {
+      seen = toolMessages(req).map((m) => m.content).join('\n');
+      return { content: 'my arguments were wrong' };
+    });
+    const res = await prompt(d, { prompt: 'write badly', environments: ['lab'] }).expect(202);
     const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
     expect(run.state).toBe('succeeded');
-    expect(seen).toContain('APPROVAL_REJECTED');
-    expect(seen).toContain('approver');
-    expect(seen).toContain('keep it, finance needs it');
+    expect(seen).toContain('TOOL_INPUT_INVALID');
+    expect(seen).toContain('input.key');
+    const all = await request(d.url).get(`/approvals?runId=${res.body.id}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(all.body.approvals).toHaveLength(0);
+
+    for (let i = 0; i < 7; i++) llm.push({ toolCalls: [{ name: 'demo__util__noop', args: {} }] });
+    const loop = await prompt(d, { prompt: 'loop forever', environments: ['lab'] }).expect(202);
+    const stopped = await waitForRun(d, loop.body.id, ['succeeded', 'failed']);
+    expect(stopped.state).toBe('failed');
+    expect(stopped.reason).toMatch(/kept repeating demo\.util\.noop with the same arguments/);
+    expect(stopped.steps.filter((s: any) => s.tool === 'demo.util.noop' && s.state === 'succeeded')).toHaveLength(3);
+    expect(stopped.steps.filter((s: any) => s.tool === 'demo.util.noop' && s.state === 'skipped').length).toBeGreaterThanOrEqual(1);
+    expect(llm.remaining()).toBe(0);
   });
 
   it('without a configured model, prompt runs answer LLM_NOT_CONFIGURED and playbooks still work', async () => {
@@ -190,6 +233,8 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     await waitForRun(d, r2.body.id, ['succeeded']);
     expect(llm.requests[before2].body.tools!.map((t) => t.function.name).every((n) => n.startsWith('demo__util__'))).toBe(true);
 
+    const none = await prompt(d, { prompt: 'x', environments: ['readonly'], tools: ['demo.notes.*'] }).expect(400);
+    expect(none.body.detail).toMatch(/no tool is usable with environments readonly and tools demo\.notes\.\*/);
     const bad = await prompt(d, { prompt: 'x', environments: ['nowhere'], tools: ['nothing.*'] }).expect(400);
     expect(bad.body.detail).toContain('no environment "nowhere"');
     expect(bad.body.detail).toContain('no enabled tool matches "nothing.*"');
@@ -252,6 +297,9 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     expect(view.body.messages.map((m: any) => [m.role, m.content])).toEqual([['user', 'hi'], ['assistant', 'Hello! How can I help?'], ['user', 'what did I say?'], ['assistant', 'You said hi.']]);
     expect(view.body.runs.map((r: any) => r.id)).toEqual([m1.body.runId, m2.body.runId]);
     await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('approver')).expect(404);
+    const missing = await request(d.url).get('/threads/thr_doesnotexist').set('Authorization', bearer('operator')).expect(404);
+    expect(missing.body).toMatchObject({ code: 'THREAD_NOT_FOUND' });
+    await request(d.url).post('/threads/thr_doesnotexist/messages').set('Authorization', bearer('operator')).send({ content: 'x' }).expect(404);
     await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('approver')).send({ content: 'hijack' }).expect(404);
     await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('admin')).expect(200);
     await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('viewer')).expect(403);
@@ -298,6 +346,20 @@ describe('agent limits and shared results', () => {
     expect(hidden).not.toContain('private words');
   });
 
+  it('the tool-call limit and the token budget end the run with the reason', async () => {
+    llm.push({ toolCalls: Array.from({ length: 6 }, (_, i) => ({ name: 'demo__util__echo', args: { message: `m${i}` } })) });
+    const res = await prompt(d, { prompt: 'many', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run.state).toBe('failed');
+    expect(run.reason).toContain('limit of 5 tool calls');
+
+    llm.push({ content: 'expensive', usage: { prompt_tokens: 90_000, completion_tokens: 20_000 } });
+    const r2 = await prompt(d, { prompt: 'spend', environments: ['lab'] }).expect(202);
+    const spent = await waitForRun(d, r2.body.id, ['succeeded', 'failed']);
+    expect(spent.state).toBe('failed');
+    expect(spent.reason).toContain('token budget of 100000 was used up (110000 tokens)');
+  });
+
   it('reaching the model-call limit ends the run failed with the reason', async () => {
     for (let i = 0; i < 3; i++) llm.push({ toolCalls: [{ name: 'demo__util__noop', args: {} }] });
     const res = await prompt(d, { prompt: 'loop', environments: ['lab'] }).expect(202);
@@ -305,6 +367,24 @@ describe('agent limits and shared results', () => {
     expect(run.state).toBe('failed');
     expect(run.reason).toContain('limit of 3 model calls');
     expect(run.steps.find((s: any) => s.key === 'agent')).toMatchObject({ state: 'failed', error: { code: 'AGENT_STOPPED' } });
+  });
+});
+
+describe('a provider that times out', () => {
+  it('is retried, then the run fails saying so', async () => {
+    const llm = await startScriptedLlm();
+    const d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: slow\n  timeoutMs: 300\n  maxRetries: 1\n`));
+    try {
+      llm.push({ content: 'late', delayMs: 2000 }, { content: 'late again', delayMs: 2000 });
+      const res = await prompt(d, { prompt: 'hello?', environments: ['lab'] }).expect(202);
+      const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 20000);
+      expect(run.state).toBe('failed');
+      expect(run.reason).toMatch(/model call failed after retries: timed out \(2 attempt\(s\) of at most 300 ms each; llm\.timeoutMs\)/);
+      expect(llm.requests).toHaveLength(2);
+    } finally {
+      await d.close();
+      await llm.close();
+    }
   });
 });
 

@@ -12,13 +12,18 @@ import type { AddressInfo } from 'node:net';
  *   { toolCalls: [{ name, args }] }     tool calls (args become the JSON `arguments` string)
  *   { rawToolCalls: [{ name, arguments }] }  tool calls with arguments sent verbatim (malformed JSON)
  *   { status: 429 | 500 | ..., retryAfter? }  an HTTP error in OpenAI's error shape
+ *   ...plus delayMs on any of them to answer late (timeouts)
  * An exhausted script answers 400 (never retried) naming the request, so a test fails with a clear message.
  */
-export type ScriptedReply =
+export type ScriptedReply = (
   | { content: string; usage?: Usage }
   | { toolCalls: { name: string; args: unknown; id?: string }[]; content?: string; usage?: Usage }
   | { rawToolCalls: { name: string; arguments: string; id?: string }[]; usage?: Usage }
-  | { status: number; message?: string; retryAfter?: number };
+  | { status: number; message?: string; retryAfter?: number }
+) & {
+  /** Answer this late (a slow or hanging provider; the client's timeout fires first). */
+  delayMs?: number;
+};
 
 export interface Usage {
   prompt_tokens: number;
@@ -73,6 +78,10 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
       return send(400, { error: { message: `scripted LLM: script exhausted at request ${requests.length} (last message: ${JSON.stringify(last).slice(0, 300)})`, type: 'invalid_request_error' } });
     }
     const reply = typeof step === 'function' ? step(body) : step;
+    if (reply.delayMs) {
+      await new Promise((r) => setTimeout(r, reply.delayMs));
+      if (res.destroyed || req.destroyed) return; // the client gave up (timeout)
+    }
     if ('status' in reply) {
       return send(reply.status, { error: { message: reply.message ?? `scripted ${reply.status}`, type: reply.status === 429 ? 'rate_limit_exceeded' : 'server_error' } }, reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {});
     }
