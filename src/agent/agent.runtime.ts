@@ -357,6 +357,7 @@ export class AgentRuntime {
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, input: callInput, state: 'running', attempt: (row?.attempt ?? 0) + 1, started: true });
       await append('step.started', { stepId: base.step_id, kind: 'tool', tool: t.id, attempt: (row?.attempt ?? 0) + 1 }, key);
     });
+    const callStarted = Date.now();
     const r = await deps.limits.run(environments, t.effect, () =>
       deps.engine
         .call({ tool: t.id, input: callInput, environments, runId: ctx.run.id, stepId: key, approvalId, signal: ctx.signal })
@@ -371,7 +372,7 @@ export class AgentRuntime {
       throw new Park(`agent call ${key} (${t.id}) waits for approval ${pending.id}`);
     }
     const err = errorOf(r);
-    const settled = await this.settle(ctx, task, key, base, callInput, err ? 'failed' : 'succeeded', err ? null : outputOf(r), err ?? null);
+    const settled = await this.settle(ctx, task, key, base, callInput, err ? 'failed' : 'succeeded', err ? null : outputOf(r), err ?? null, Date.now() - callStarted);
     return reply(this.view(task, t, environments, settled) + note, err ? 'error' : 'success');
   }
 
@@ -384,13 +385,14 @@ export class AgentRuntime {
     state: 'succeeded' | 'failed' | 'skipped',
     output: unknown,
     error: { code: string; message: string } | null,
+    durationMs = 0,
   ): Promise<StepRow> {
     const shared = this.shares(task, base.environments);
     await ctx.tx(async (db, append) => {
       await this.deps.repo.upsertStep(db, ctx.run.id, key, { ...base, input, state, output, error, finished: true });
       await append('agent.result', { stepId: task.stepId, callId: key.slice(task.key.length + 1), tool: base.tool, ok: state === 'succeeded', ...(error ? { error } : summarize(output)), shared }, key);
-      if (state === 'succeeded') await append('step.succeeded', { stepId: base.step_id, durationMs: 0 }, key);
-      else if (state === 'failed') await append('step.failed', { stepId: base.step_id, error: error!, continued: true, durationMs: 0 }, key);
+      if (state === 'succeeded') await append('step.succeeded', { stepId: base.step_id, durationMs }, key);
+      else if (state === 'failed') await append('step.failed', { stepId: base.step_id, error: error!, continued: true, durationMs }, key);
       else await append('step.skipped', { stepId: base.step_id, reason: error?.message ?? 'skipped' }, key);
     });
     return { state, output, error } as StepRow;

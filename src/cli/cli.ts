@@ -5,6 +5,7 @@ import { loadConfig } from '../config/config.loader.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerConfig } from './commands/config.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerAsk } from './commands/ask.js';
 import { registerFollow, registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerConfig(program, ctx);
   registerRun(program, ctx);
   registerFollow(program, ctx);
+  registerAsk(program, ctx);
   registerApprovals(program, ctx);
   registerValidate(program, ctx);
   registerRegistry(program, ctx);

@@ -3,7 +3,7 @@ import { StewardError } from '../../common/errors.js';
 import type { LoadedConfig } from '../../config/config.types.js';
 import { PlaybooksService } from '../../playbooks/playbooks.service.js';
 import type { RunEvent } from '../../runs/run.types.js';
-import type { StartRun } from '../../runs/runs.service.js';
+import type { StartPrompt, StartRun } from '../../runs/runs.service.js';
 import { inProcessApprovalHelp } from '../approval-text.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo, safe } from '../io.js';
@@ -15,6 +15,29 @@ const INVALID_RUN = new Set(['RUN_INVALID', 'PLAYBOOK_NOT_FOUND', 'PLAYBOOK_INVA
 
 /** `steward run` without --server: the run executes in this process; the command waits for it to end or park. */
 export async function runLocal(loaded: LoadedConfig, request: StartRun, o: RunOptions, io: CliIo): Promise<number> {
+  return executeLocal(loaded, o, io, async (local, principal) => {
+    try {
+      return (await local.runs.start(request, principal)).id;
+    } catch (e) {
+      throw explainInvalid(e, local, request, loaded.config.environments);
+    }
+  });
+}
+
+/** `steward ask` without --server: the agent answers in this process. */
+export async function askLocal(loaded: LoadedConfig, request: StartPrompt, o: Pick<RunOptions, 'follow' | 'logLevel'>, io: CliIo): Promise<number> {
+  return executeLocal(loaded, o, io, async (local, principal) => {
+    try {
+      return (await local.runs.startPrompt(request, principal)).id;
+    } catch (e) {
+      if (e instanceof StewardError && (INVALID_RUN.has(e.code) || e.code === 'LLM_NOT_CONFIGURED')) throw new CliError(EXIT.INVALID, e.message);
+      throw e;
+    }
+  });
+}
+
+/** Starts a run in this process and waits for it to end or park, printing events with --follow. */
+async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' | 'logLevel'>, io: CliIo, start: (local: LocalApp, principal: ReturnType<typeof cliPrincipal>) => Promise<string>): Promise<number> {
   const local = await openLocal(loaded, io, o.logLevel);
   const principal = cliPrincipal('operator', io.env);
   const watch = new RunWatch(local.events, (e: RunEvent) => {
@@ -22,12 +45,7 @@ export async function runLocal(loaded: LoadedConfig, request: StartRun, o: RunOp
   });
   const abandon = new AbortController();
   try {
-    let runId: string;
-    try {
-      runId = (await local.runs.start(request, principal)).id;
-    } catch (e) {
-      throw explainInvalid(e, local, request, loaded.config.environments);
-    }
+    const runId = await start(local, principal);
     watch.bind(runId);
     let interrupts = 0;
     const interrupt = () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { LoggingConfig } from '../../config/config.types.js';
-import type { StartRun } from '../../runs/runs.service.js';
+import type { StartPrompt, StartRun } from '../../runs/runs.service.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { collectEnvironments, collectInputs } from '../inputs.js';
@@ -79,7 +79,8 @@ export function registerFollow(program: Command, ctx: CliContext): void {
     });
 }
 
-async function runRemote(client: RemoteClient, request: StartRun, o: RunOptions, io: CliIo): Promise<number> {
+/** POST /runs on a daemon (a playbook run or an ad-hoc prompt); with --follow, stream it to its end. */
+export async function runRemote(client: RemoteClient, request: StartRun | StartPrompt, o: Pick<RunOptions, 'follow'>, io: CliIo): Promise<number> {
   const res = await client.post<{ id: string; state: string }>('/runs', request);
   if (!o.follow) {
     io.out(`run ${res.id} ${res.state}\n  follow it: steward follow ${res.id} --server ${client.baseUrl}\n`);
