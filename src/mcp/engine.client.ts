@@ -39,7 +39,22 @@ export class EngineClient {
     return new EngineClient(client, server);
   }
 
-  async listTools(): Promise<Tool[]> {
+  private listed?: Promise<Tool[]>;
+
+  /**
+   * The server's tools. The list is fixed for the server's life (it announces listChanged: false), so it is asked
+   * once: the SDK client compiles a validator for every output schema on each tools/list, which would otherwise cost
+   * an agent run tens of milliseconds.
+   */
+  listTools(): Promise<Tool[]> {
+    this.listed ??= this.fetchTools().catch((e: unknown) => {
+      this.listed = undefined;
+      throw e;
+    });
+    return this.listed;
+  }
+
+  private async fetchTools(): Promise<Tool[]> {
     const out: Tool[] = [];
     let cursor: string | undefined;
     do {
