@@ -17,7 +17,14 @@ import { CliError, type CliIo, defaultIo } from './io.js';
 export type { CliIo } from './io.js';
 
 /** Runs the steward command line; resolves with the exit code. */
+/**
+ * LangChain sends traces (prompts, tool calls, results) to LangSmith when these are set in the environment: that
+ * would carry customer data past privacy mode to a third party. Steward never traces there.
+ */
+export const THIRD_PARTY_TRACING = ['LANGSMITH_TRACING', 'LANGSMITH_TRACING_V2', 'LANGCHAIN_TRACING', 'LANGCHAIN_TRACING_V2'];
+
 export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  for (const name of THIRD_PARTY_TRACING) delete process.env[name];
   let code: number = EXIT.OK;
   const ctx: CliContext = {
     io,

@@ -56,6 +56,14 @@ describe('steward ask', () => {
     expect(f.errText()).toContain('no environment "nowhere" is configured');
   });
 
+  it('clears LangSmith tracing switches so no trace leaves the machine', async () => {
+    process.env.LANGSMITH_TRACING = 'true';
+    process.env.LANGCHAIN_TRACING_V2 = 'true';
+    expect(await cli(['--version'], fakeIo(tmpdir()))).toBe(0);
+    expect(process.env.LANGSMITH_TRACING).toBeUndefined();
+    expect(process.env.LANGCHAIN_TRACING_V2).toBeUndefined();
+  });
+
   it('--server: starts the run on the daemon and follows it to the answer', async () => {
     llm.push({ content: 'Hello from the daemon.' });
     const f = fakeIo(tmpdir(), { STEWARD_TOKEN: TOKENS.operator });
