@@ -17,7 +17,7 @@ import { EndRun, Interrupted, Park, stopFor, type RunContext } from '../runs/run
 import type { RunRepository } from '../runs/run.repository.js';
 import type { StepRow } from '../runs/run.types.js';
 import { errorOf, outputOf } from '../runs/tool-step.js';
-import type { StoreCheckpointSaver } from './checkpointer.js';
+import { StoreCheckpointSaver } from './checkpointer.js';
 import { allowed, LLM_DEFAULTS } from './llm.checks.js';
 import { privateView, sharedView, summarize } from './result-view.js';
 
@@ -70,12 +70,24 @@ interface Counters {
 
 const DONE = new Set(['succeeded', 'failed', 'skipped']);
 
-/** Finds Steward's control-flow errors through LangChain's and LangGraph's wrappers. */
-function controlFlow(e: unknown): Error | undefined {
-  for (let c = e, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
-    if (c instanceof Park || c instanceof EndRun || c instanceof Interrupted) return c;
+/**
+ * Finds Steward's control-flow errors through LangChain's and LangGraph's wrappers: `.cause` chains, and the
+ * AggregateError LangGraph raises when several parallel calls stop at once (a stop beats a shutdown beats a park).
+ */
+function controlFlow(e: unknown, depth = 0): Error | undefined {
+  const found: Error[] = [];
+  for (let c = e, d = depth; c && d < 8; c = (c as { cause?: unknown }).cause, d++) {
+    if (c instanceof Park || c instanceof EndRun || c instanceof Interrupted) {
+      found.push(c);
+      break;
+    }
+    const inner = (c as { errors?: unknown }).errors;
+    if (Array.isArray(inner)) for (const x of inner) {
+      const f = controlFlow(x, d + 1);
+      if (f) found.push(f);
+    }
   }
-  return undefined;
+  return found.find((f) => f instanceof EndRun) ?? found.find((f) => f instanceof Interrupted) ?? found[0];
 }
 
 /**
@@ -199,10 +211,22 @@ export class AgentRuntime {
     });
     const config = { configurable: { thread_id: task.threadId }, recursionLimit: 4 * limits.maxModelCalls + 10 };
     try {
-      const state = (await agent.getState(config as never)) as { next?: readonly string[] };
-      const resuming = (state.next?.length ?? 0) > 0;
-      const result = await agent.invoke(resuming ? null : { messages: [new HumanMessage(task.instruction)] }, config as never);
-      const messages = (result as { messages: BaseMessage[] }).messages;
+      // This task's message carries a stable id: whether it is in the conversation tells a resumption (after a park or
+      // a restart) from a new message, whatever an earlier run of the same thread left pending.
+      const humanId = `human:${ctx.run.id}:${task.key}`;
+      const state = (await agent.getState(config as never)) as { next?: readonly string[]; values?: { messages?: BaseMessage[] } };
+      const history = state.values?.messages ?? [];
+      const mine = history.findIndex((m) => m.id === humanId);
+      let messages: BaseMessage[];
+      if (mine >= 0 && (state.next?.length ?? 0) === 0) {
+        messages = history; // answered before a restart cut the bookkeeping short: finish from the stored answer
+      } else if (mine >= 0) {
+        messages = ((await agent.invoke(null, { ...config, signal: ctx.signal } as never)) as { messages: BaseMessage[] }).messages;
+      } else {
+        // Calls an earlier, ended run left unanswered (cancelled, expired, failed) are closed, never resumed.
+        const input = [...unanswered(history).map((c) => new ToolMessage({ tool_call_id: c.id, name: c.name, status: 'error', content: 'NOT_RUN: the request that proposed this call ended before it ran; it was not executed.' })), new HumanMessage({ id: humanId, content: task.instruction })];
+        messages = ((await agent.invoke({ messages: input }, { ...config, signal: ctx.signal } as never)) as { messages: BaseMessage[] }).messages;
+      }
       let answer = textOf(messages[messages.length - 1]);
       let output: unknown;
       if (task.output) ({ answer, output } = await this.structured(ctx, task, model, messages, answer, counters, limits.maxModelCalls));
@@ -233,22 +257,19 @@ export class AgentRuntime {
 
   /** A conversation as people read it: the person's messages, the model's answers and calls, tool outcomes. */
   async history(threadId: string): Promise<HistoryEntry[]> {
-    try {
-      const tuple = await this.deps.checkpointer.getTuple({ configurable: { thread_id: threadId } });
-      const messages = ((tuple?.checkpoint.channel_values as { messages?: BaseMessage[] } | undefined)?.messages ?? []);
-      return messages.map((m): HistoryEntry => {
-        const type = m.getType();
-        if (type === 'human') return { role: 'user', content: textOf(m) };
-        if (type === 'tool') {
-          const t = m as ToolMessage;
-          return { role: 'tool', toolCallId: t.tool_call_id, tool: t.name ?? null, status: t.status ?? 'success', content: textOf(m) };
-        }
-        const ai = m as AIMessage;
-        return { role: 'assistant', content: textOf(m), ...(ai.tool_calls?.length ? { toolCalls: ai.tool_calls.map((c) => ({ id: c.id ?? '', tool: this.deps.catalogue.byWireName(c.name)?.id ?? c.name, args: c.args })) } : {}) };
-      });
-    } finally {
-      this.deps.checkpointer.evict(threadId);
-    }
+    // A saver of its own: reading must not disturb the shared one while a run of this thread is executing.
+    const tuple = await new StoreCheckpointSaver(this.deps.store).getTuple({ configurable: { thread_id: threadId } });
+    const messages = ((tuple?.checkpoint.channel_values as { messages?: BaseMessage[] } | undefined)?.messages ?? []);
+    return messages.map((m): HistoryEntry => {
+      const type = m.getType();
+      if (type === 'human') return { role: 'user', content: textOf(m) };
+      if (type === 'tool') {
+        const t = m as ToolMessage;
+        return { role: 'tool', toolCallId: t.tool_call_id, tool: t.name ?? null, status: t.status ?? 'success', content: textOf(m) };
+      }
+      const ai = m as AIMessage;
+      return { role: 'assistant', content: textOf(m), ...(ai.tool_calls?.length ? { toolCalls: ai.tool_calls.map((c) => ({ id: c.id ?? '', tool: this.deps.catalogue.byWireName(c.name)?.id ?? c.name, args: c.args })) } : {}) };
+    });
   }
 
   /** The tools this task may use: listed from Steward's MCP server, narrowed by every allow-list that applies. */
@@ -302,13 +323,15 @@ export class AgentRuntime {
     const entry = byWire.get(call.name);
     if (!entry) return reply(`TOOL_NOT_ALLOWED: ${call.name} is not one of your tools`, 'error');
     const t = entry.tool;
-    const key = `${task.key}.${callId}`;
     const { input, environments } = surface.split(t, call.args);
     const outside = Object.values(environments).filter((n) => !task.environments.includes(n));
     if (outside.length) return reply(`TOOL_ENVIRONMENT_INVALID: environment ${outside.join(', ')} is not available here; use one of ${task.environments.join(', ')}`, 'error');
     const base = { step_id: `${task.stepId}.${t.name}`, kind: 'tool', tool: t.id, effect: t.effect, idempotent: t.idempotent, environments };
 
+    // Some servers reuse call ids across turns: a stored row for this id but another tool is another call.
+    let key = `${task.key}.${callId}`;
     let row = await this.row(ctx, key);
+    for (let n = 2; row && row.tool !== t.id; n++) row = await this.row(ctx, (key = `${task.key}.${callId}~${n}`));
     if (row && DONE.has(row.state)) return reply(this.view(task, t, environments, row), row.state === 'failed' ? 'error' : 'success');
 
     let approvalId: string | undefined;
@@ -333,6 +356,8 @@ export class AgentRuntime {
       }
       if (a?.status === 'approved') {
         approvalId = a.id;
+        // A retry after a restart repeats exactly what was in flight (possibly an approver's edit of the model's call).
+        if (a.kind === 'unknown_step') callInput = (row.input ?? input) as Record<string, unknown>;
         if (a.edited_by) {
           callInput = a.input as Record<string, unknown>;
           note = ` ${a.edited_by} changed the arguments before approving; the call ran with ${JSON.stringify(callInput)}.`;
@@ -343,7 +368,7 @@ export class AgentRuntime {
       if (counters.toolCalls >= maxToolCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${maxToolCalls} tool calls was reached`);
       counters.toolCalls++;
       // A model stuck on one call: the same tool with the same arguments again gets a refusal, and a stop after that.
-      const repeats = await this.repeats(ctx, task.key, t.id, input);
+      const repeats = await this.repeats(ctx, task.key, t.id, input, environments);
       if (repeats >= AgentRuntime.MAX_REPEATS + 3) throw new EndRun('failed', `agent ${task.key}: the model kept repeating ${t.id} with the same arguments (${repeats} times)`);
       if (repeats >= AgentRuntime.MAX_REPEATS) {
         const error = { code: 'REPEATED_CALL', message: `${t.id} was already called ${repeats} times with exactly these arguments; the result is not going to be different. Use what you have, change the arguments, or answer.` };
@@ -400,7 +425,11 @@ export class AgentRuntime {
 
   /** What the model sees of a finished call. */
   private view(task: AgentTask, t: LoadedTool, environments: Record<string, string>, row: Pick<StepRow, 'state' | 'output' | 'error'>): string {
-    if (row.state !== 'succeeded') return `${row.error?.code ?? 'FAILED'}: ${row.error?.message ?? row.state}`;
+    if (row.state !== 'succeeded') {
+      // Errors reach the model (it needs them to correct itself) but capped: upstream messages can quote records.
+      const message = row.error?.message ?? row.state;
+      return `${row.error?.code ?? 'FAILED'}: ${message.length > 600 ? `${message.slice(0, 600)}… (cut)` : message}`;
+    }
     return this.shares(task, environments) ? sharedView(t.id, row.output, this.deps.llm.maxResultBytes ?? LLM_DEFAULTS.maxResultBytes) : privateView(t.id, row.output);
   }
 
@@ -450,6 +479,7 @@ export class AgentRuntime {
     const total = repaired.usage_metadata?.total_tokens ?? 0;
     counters.tokens += total;
     await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'end', latencyMs: Date.now() - t0, usage: { input: repaired.usage_metadata?.input_tokens ?? 0, output: repaired.usage_metadata?.output_tokens ?? 0, total }, toolCalls: 0, invalidToolCalls: 0 }, task.key);
+    if (counters.tokens > (this.deps.llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens)) throw new EndRun('failed', `agent ${task.key}: the token budget was used up by the repair call (${counters.tokens} tokens)`);
     const text = textOf(repaired);
     const second = check(text);
     if (!second.ok) throw new EndRun('failed', `agent ${task.key}: the answer does not match the output schema after one repair attempt: ${second.why}`);
@@ -457,10 +487,10 @@ export class AgentRuntime {
   }
 
   /** How often this agent already called the tool with exactly this input (its call rows). */
-  private async repeats(ctx: RunContext, agentKey: string, tool: string, input: Record<string, unknown>): Promise<number> {
+  private async repeats(ctx: RunContext, agentKey: string, tool: string, input: Record<string, unknown>, environments: Record<string, string>): Promise<number> {
     const r = await this.deps.store.query<{ n: string }>(
-      `SELECT count(*) AS n FROM run_steps WHERE run_id = $1 AND starts_with(step_key, $2) AND tool = $3 AND input = $4::jsonb`,
-      [ctx.run.id, `${agentKey}.`, tool, JSON.stringify(input)],
+      `SELECT count(*) AS n FROM run_steps WHERE run_id = $1 AND starts_with(step_key, $2) AND tool = $3 AND input = $4::jsonb AND environments = $5::jsonb`,
+      [ctx.run.id, `${agentKey}.`, tool, JSON.stringify(input), JSON.stringify(environments)],
     );
     return Number(r.rows[0]?.n ?? 0);
   }
@@ -468,6 +498,14 @@ export class AgentRuntime {
   private async row(ctx: RunContext, key: string): Promise<StepRow | undefined> {
     return (await this.deps.store.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 AND step_key = $2', [ctx.run.id, key])).rows[0];
   }
+}
+
+/** Tool calls of the conversation's last model turn that have no result message. */
+function unanswered(history: BaseMessage[]): { id: string; name: string }[] {
+  const lastAi = [...history].reverse().find((m) => m.getType() === 'ai') as AIMessage | undefined;
+  if (!lastAi?.tool_calls?.length) return [];
+  const answered = new Set(history.filter((m) => m.getType() === 'tool').map((m) => (m as ToolMessage).tool_call_id));
+  return lastAi.tool_calls.filter((c) => c.id && !answered.has(c.id)).map((c) => ({ id: c.id!, name: c.name }));
 }
 
 export interface HistoryEntry {

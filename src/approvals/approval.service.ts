@@ -186,8 +186,10 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * A person's decision. Under a row lock: still pending and not expired, the role, no self-approval unless allowed,
    * one vote per approver, a reason when the policy wants one; enough approvals → approved, one rejection → rejected.
    */
-  async decide(id: string, who: Principal, decision: Decision, comment?: string, edit?: { input?: Record<string, unknown>; tool?: string }): Promise<ApprovalRow> {
+  async decide(id: string, who: Principal, decision: Decision, comment?: string, edit?: { input?: Record<string, unknown>; tool?: string; digest?: string }): Promise<ApprovalRow> {
     if (!hasRole(who, 'approver')) throw new StewardError('AUTH_FORBIDDEN', `token "${who.name}" has role ${who.role}; deciding approvals needs approver or higher`);
+    // Edited arguments are validated and planned before the row is locked (a plan may ask the target system).
+    const edited = edit?.input ? await this.prepareEdit(id, edit.input, edit.tool) : undefined;
     const { row, events } = await this.store.transaction(async (tx) => {
       const a = await this.repo.lock(tx, id);
       if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
@@ -201,7 +203,11 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       if ((decision === 'approve' || decision === 'retry') && a.require_reason && !comment?.trim()) {
         throw new StewardError('VALIDATION_FAILED', `approving a ${a.effect} action needs a reason: send a comment`);
       }
-      if (edit) await this.applyEdit(tx, a, who, decision, edit);
+      if (edit?.input || edit?.tool) await this.applyEdit(tx, a, who, decision, edit, edited);
+      else if (decision === 'approve' && a.edited_by && a.edited_by !== who.name && edit?.digest !== a.call_digest) {
+        // Approving an edited call means approving the edit: say which version you reviewed.
+        throw new StewardError('APPROVAL_CHANGED', `${a.edited_by} changed the arguments of approval ${id}; review them (GET /approvals/${id}) and approve with "digest": "${a.call_digest}"`);
+      }
       if (!(await this.repo.addDecision(tx, id, who.name, decision, comment ?? null))) {
         throw new StewardError('APPROVAL_ALREADY_DECIDED', `"${who.name}" already decided approval ${id}; a second approval must come from someone else`);
       }
@@ -224,21 +230,45 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * schema (defaults filled) before anything is stored; the approval then covers exactly the edited call (its digest),
    * the original arguments are kept, and no earlier approval of the original arguments counts towards it.
    */
-  private async applyEdit(tx: Queryable, a: ApprovalRow, who: Principal, decision: Decision, edit: { input?: Record<string, unknown>; tool?: string }): Promise<void> {
+  private async prepareEdit(id: string, input: Record<string, unknown>, tool?: string): Promise<{ input: unknown; digest: string; plan: unknown }> {
+    const a = await this.repo.get(this.store, id);
+    if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
+    if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${id} is a ${a.kind} approval; only tool calls have arguments to edit`);
+    this.refuseToolSwitch(a, tool);
+    const environments = a.environments ?? {};
+    const prepared = this.invoker.prepare(a.tool, input, environments); // TOOL_INPUT_INVALID names the path
+    let plan: unknown = null;
+    if (this.invoker.catalogue.require(a.tool).supportsPlan) {
+      const r = await this.invoker.invoke(a.tool, prepared.input, { environments, mode: 'plan', runId: a.run_id ?? undefined, stepId: a.step_key ?? undefined });
+      plan = r.ok && r.mode === 'plan' ? r.plan : { error: r.ok ? null : r.error };
+    }
+    return { input: prepared.input, digest: callDigest(a.tool, prepared.input, environments), plan };
+  }
+
+  /** An approval is for one tool: naming another (by id or wire name) is refused. */
+  private refuseToolSwitch(a: ApprovalRow, tool: string | undefined): void {
+    if (tool === undefined || tool === a.tool || this.invoker.catalogue.get(tool)?.id === a.tool || this.invoker.catalogue.byWireName(tool)?.id === a.tool) return;
+    throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is for ${a.tool}; switching to ${tool} is refused (reject it and let the run propose another call)`);
+  }
+
+  private async applyEdit(
+    tx: Queryable,
+    a: ApprovalRow,
+    who: Principal,
+    decision: Decision,
+    edit: { input?: Record<string, unknown>; tool?: string },
+    prepared: { input: unknown; digest: string; plan: unknown } | undefined,
+  ): Promise<void> {
     if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is a ${a.kind} approval; only tool calls have arguments to edit`);
     if (decision !== 'approve') throw new StewardError('APPROVAL_EDIT_REFUSED', 'arguments can only be changed when approving');
-    if (edit.tool !== undefined && edit.tool !== a.tool && this.invoker.catalogue.get(edit.tool)?.id !== a.tool && this.invoker.catalogue.byWireName(edit.tool)?.id !== a.tool) {
-      throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is for ${a.tool}; switching to ${edit.tool} is refused (reject it and let the run propose another call)`);
-    }
-    if (!edit.input) return;
+    this.refuseToolSwitch(a, edit.tool);
+    if (!prepared) return;
     if ((await this.repo.decisions(tx, a.id)).some((d) => d.decision === 'approve')) {
-      throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the original arguments; changing them now would bypass those approvers`);
+      throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the arguments shown then; changing them now would bypass those approvers`);
     }
-    const prepared = this.invoker.prepare(a.tool, edit.input, a.environments ?? {}); // TOOL_INPUT_INVALID names the path
-    const digest = callDigest(a.tool, prepared.input, a.environments ?? {});
     await tx.query(
-      `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = NULL WHERE id = $1`,
-      [a.id, JSON.stringify(prepared.input), digest, who.name],
+      `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = $5::jsonb WHERE id = $1`,
+      [a.id, JSON.stringify(prepared.input), prepared.digest, who.name, JSON.stringify(prepared.plan)],
     );
   }
 

@@ -16,6 +16,7 @@ const DECIDE = {
     comment: { type: 'string', maxLength: 4000 },
     input: { type: 'object', description: 'Approve with changed arguments (tool approvals): re-validated against the same tool; the call runs with these.' },
     tool: { type: 'string', description: 'Optional; must be the approval\'s own tool — switching tools is refused.' },
+    digest: { type: 'string', maxLength: 128, description: 'The callDigest you reviewed; required to approve a call whose arguments another approver changed.' },
   },
 } as const;
 
@@ -42,6 +43,7 @@ export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) =>
   input: a.input,
   originalInput: a.original_input ?? null,
   editedBy: a.edited_by ?? null,
+  callDigest: a.call_digest,
   environments: a.environments,
   plan: a.plan,
   message: a.message,
@@ -85,8 +87,8 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'Decide: approve | reject (retry | skip for an interrupted step), with a comment. Claimed atomically.' })
   @ApiBody({ schema: DECIDE as object })
   async decide(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() who: Principal) {
-    const d = validated<{ decision: Decision; comment?: string; input?: Record<string, unknown>; tool?: string }>(DECIDE, body);
-    await this.approvals.decide(id, who, d.decision, d.comment, d.input || d.tool ? { input: d.input, tool: d.tool } : undefined);
+    const d = validated<{ decision: Decision; comment?: string; input?: Record<string, unknown>; tool?: string; digest?: string }>(DECIDE, body);
+    await this.approvals.decide(id, who, d.decision, d.comment, { input: d.input, tool: d.tool, digest: d.digest });
     const { approval, decisions } = await this.approvals.get(id);
     return toApprovalView(approval, decisions);
   }

@@ -51,6 +51,7 @@ export const ERROR_CATALOGUE = {
   THREAD_NOT_FOUND: { status: 404, title: 'No such thread' },
   THREAD_BUSY: { status: 409, title: 'Thread is answering a message' },
   APPROVAL_EDIT_REFUSED: { status: 400, title: 'Approval edit refused' },
+  APPROVAL_CHANGED: { status: 409, title: 'Approval arguments changed' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

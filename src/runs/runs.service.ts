@@ -258,7 +258,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async resume(runId: string): Promise<void> {
     const run = await this.repo.get(this.store, runId);
-    if (run?.state === 'awaiting_approval') this.queue.push(runId);
+    // Also while `running`: the decision may land while the run is still finishing other work before it parks; the
+    // queue then runs it once more after (and an execution that finds nothing to do parks again).
+    if (run?.state === 'awaiting_approval' || run?.state === 'running') this.queue.push(runId);
   }
 
   /**

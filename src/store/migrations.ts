@@ -255,6 +255,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 5,
+    name: 'one active run per agent thread',
+    sql: `
+      -- A thread answers one message at a time, across replicas too: a second active run of a thread cannot exist.
+      CREATE UNIQUE INDEX runs_one_active_per_thread_idx ON runs ((inputs->>'threadId'))
+        WHERE kind = 'prompt' AND inputs ? 'threadId' AND state IN ('queued', 'running', 'awaiting_approval');
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */

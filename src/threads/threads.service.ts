@@ -70,10 +70,16 @@ export class ThreadsService {
     if (t.owner !== who.name) throw new StewardError('AUTH_FORBIDDEN', `thread ${id} belongs to "${t.owner}"; only its owner can continue it`);
     const busy = (await this.runsOf(id)).find((r) => !isTerminal(r.state));
     if (busy) throw new StewardError('THREAD_BUSY', `thread ${id} is still answering (run ${busy.id} is ${busy.state}); wait for it or cancel it`);
-    const run = await this.runs.startPrompt(
-      { prompt: content, environments: t.environments, ...(t.tools ? { tools: t.tools } : {}), ...(t.share_tool_results !== null ? { shareToolResults: t.share_tool_results } : {}), threadId: id },
-      who,
-    );
+    const run = await this.runs
+      .startPrompt(
+        { prompt: content, environments: t.environments, ...(t.tools ? { tools: t.tools } : {}), ...(t.share_tool_results !== null ? { shareToolResults: t.share_tool_results } : {}), threadId: id },
+        who,
+      )
+      .catch((e: unknown) => {
+        // Two messages at once: the store's unique index on a thread's active run lets only one start.
+        if ((e as { code?: string }).code === '23505') throw new StewardError('THREAD_BUSY', `thread ${id} is already answering another message; wait for it or cancel it`);
+        throw e;
+      });
     await this.store.query('UPDATE agent_threads SET updated_at = now() WHERE id = $1', [id]);
     return run;
   }

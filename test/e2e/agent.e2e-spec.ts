@@ -12,7 +12,7 @@ const llmYaml = (url: string, extra = '') =>
 const AGENT_PLAYBOOKS = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-agent');
 const CONFIG = (url: string, llmExtra = '') =>
   configYaml(
-    `environments:\n  lab: { kind: demo }\n  sandbox: { kind: demo, policy: { requireFor: [] } }\n  shared: { kind: demo, shareToolResults: true, policy: { requireFor: [] } }\n  readonly: { kind: demo, agentTools: ['demo.util.*'] }\n` +
+    `environments:\n  lab: { kind: demo }\n  sandbox: { kind: demo, policy: { requireFor: [] } }\n  shared: { kind: demo, shareToolResults: true, policy: { requireFor: [] } }\n  readonly: { kind: demo, agentTools: ['demo.util.*'] }\n  pair: { kind: demo, policy: { approvers: 2 } }\n` +
       `playbooks:\n  dirs: [${AGENT_PLAYBOOKS}]\n${llmYaml(url, llmExtra)}`,
   );
 
@@ -217,6 +217,50 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     expect(seen.find((m) => m.id === 'call_second')?.content).toContain('one is enough');
   });
 
+  it('three mutating calls at once: each parks on its own approval, none crashes the run, all run once approved', async () => {
+    llm.push(
+      { toolCalls: ['t1', 't2', 't3'].map((k) => ({ name: 'demo__notes__write', args: { key: k, text: k, environment: 'lab' }, id: `call_${k}` })) },
+      { content: 'three written' },
+    );
+    const res = await prompt(d, { prompt: 'Write three notes', environments: ['lab'] }).expect(202);
+    await waitForRun(d, res.body.id, ['awaiting_approval']);
+    const pending = await approvalsOf(d, res.body.id);
+    expect(pending).toHaveLength(3);
+    await decide(d, pending[0].id, { decision: 'approve' }).expect(200);
+    for (let i = 0; i < 200; i++) {
+      const r = await request(d.url).get(`/runs/${res.body.id}`).set('Authorization', bearer('viewer'));
+      expect(r.body.state).not.toBe('failed');
+      if (r.body.state === 'awaiting_approval' && r.body.steps.filter((s: any) => s.tool === 'demo.notes.write' && s.state === 'succeeded').length === 1) break;
+      await new Promise((r2) => setTimeout(r2, 25));
+    }
+    for (const a of pending.slice(1)) await decide(d, a.id, { decision: 'approve' }).expect(200);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run).toMatchObject({ state: 'succeeded', reason: null, outputs: { answer: 'three written' } });
+    expect(run.steps.filter((s: any) => s.tool === 'demo.notes.write' && s.state === 'succeeded')).toHaveLength(3);
+  });
+
+  it('with two approvers, approving a call someone else edited needs the digest of the edited version', async () => {
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'pair-note', text: 'draft', environment: 'pair' } }] }, { content: 'ok' });
+    const res = await prompt(d, { prompt: 'write in pair', environments: ['pair'] }).expect(202);
+    await waitForRun(d, res.body.id, ['awaiting_approval']);
+    const [a] = await approvalsOf(d, res.body.id);
+    const edited = await decide(d, a.id, { decision: 'approve', input: { key: 'pair-note', text: 'final' } }).expect(200);
+    expect(edited.body).toMatchObject({ status: 'pending', editedBy: 'approver', plan: { wouldChange: true }, callDigest: expect.any(String) });
+    const stale = await decide(d, a.id, { decision: 'approve' }, 'admin').expect(409);
+    expect(stale.body).toMatchObject({ code: 'APPROVAL_CHANGED' });
+    expect(stale.body.detail).toContain(edited.body.callDigest);
+    await decide(d, a.id, { decision: 'approve', digest: edited.body.callDigest }, 'admin').expect(200);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    expect(run.steps.find((s: any) => s.tool === 'demo.notes.write')).toMatchObject({ state: 'succeeded', input: { key: 'pair-note', text: 'final' } });
+  });
+
+  it('a headerless 429 is retried too', async () => {
+    llm.push({ status: 429, message: 'rate limited' }, { content: 'after the 429' });
+    const res = await prompt(d, { prompt: 'hi', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 30000);
+    expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'after the 429' } });
+  });
+
   it('allow-lists: the request narrows the tools; an environment can too; a call outside them is refused', async () => {
     const before = llm.requests.length;
     llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'sneaky', text: 'x', environment: 'lab' } }] }, { content: 'could not' });
@@ -314,6 +358,37 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     await waitForRun(d, m3.body.runId, ['succeeded']);
     const list = await request(d.url).get('/threads').set('Authorization', bearer('operator')).expect(200);
     expect(list.body.threads.map((t: any) => t.id)).toContain(id);
+  });
+
+  it('a thread message after a cancelled one closes the abandoned call instead of resuming it', async () => {
+    const { body: t } = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'] }).expect(201);
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'abandoned', text: 'x', environment: 'lab' } }] });
+    const m1 = await request(d.url).post(`/threads/${t.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'write abandoned' }).expect(202);
+    await waitForRun(d, m1.body.runId, ['awaiting_approval']);
+    await request(d.url).post(`/runs/${m1.body.runId}/cancel`).set('Authorization', bearer('operator')).expect(200);
+    let sent: any[] = [];
+    llm.push((req) => {
+      sent = req.messages;
+      return { content: 'hi there' };
+    });
+    const m2 = await request(d.url).post(`/threads/${t.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'never mind, just say hi' }).expect(202);
+    const run = await waitForRun(d, m2.body.runId, ['succeeded', 'failed']);
+    expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'hi there' } });
+    expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'user']);
+    expect(String(sent[3].content)).toContain('NOT_RUN');
+    const approvals = await request(d.url).get(`/approvals?runId=${m2.body.runId}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(approvals.body.approvals).toHaveLength(0);
+  });
+
+  it('two messages posted to a thread at once: one starts, the other is told the thread is busy', async () => {
+    const { body: t } = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'] }).expect(201);
+    llm.push({ content: 'one', delayMs: 300 }, { content: 'two', delayMs: 300 });
+    const post = (c: string) => request(d.url).post(`/threads/${t.id}/messages`).set('Authorization', bearer('operator')).send({ content: c });
+    const [a, b] = await Promise.all([post('first'), post('second')]);
+    expect([a.status, b.status].sort()).toEqual([202, 409]);
+    const ok = a.status === 202 ? a : b;
+    await waitForRun(d, ok.body.runId, ['succeeded']);
+    llm.clear(); // the refused message never asked the model
   });
 });
 

@@ -47,6 +47,8 @@ export interface ScriptedLlm {
   push(...steps: Step[]): void;
   /** Replies not used yet. */
   remaining(): number;
+  /** Drops the replies not used yet. */
+  clear(): void;
   close(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
     const reply = typeof step === 'function' ? step(body) : step;
     if (reply.delayMs) {
       await new Promise((r) => setTimeout(r, reply.delayMs));
-      if (res.destroyed || req.destroyed) return; // the client gave up (timeout)
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout)
     }
     if ('status' in reply) {
       return send(reply.status, { error: { message: reply.message ?? `scripted ${reply.status}`, type: reply.status === 429 ? 'rate_limit_exceeded' : 'server_error' } }, reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {});
@@ -115,6 +117,7 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
     requests,
     push: (...s) => void script.push(...s),
     remaining: () => script.length,
+    clear: () => void script.splice(0),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
