@@ -1,26 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { EXIT_HELP } from '../cli/context.js';
-import { safe, type CliIo } from '../cli/io.js';
-import { cliLogDestination } from '../cli/logging.js';
-import { storeHint } from '../cli/local.js';
+import { safe } from '../cli/io.js';
 import { addRemoteOptions, configOption, logLevelOption, remoteFrom, type RemoteOptions } from '../cli/options.js';
-import { packageRoot } from '../common/paths.js';
-import type { LoadedConfig, LoggingConfig } from '../config/config.types.js';
-import { createLogger } from '../logging/logger.js';
-import { Redactor } from '../logging/redactor.js';
-import { parseDuration } from '../playbooks/duration.js';
-import { loadPlaybooks } from '../playbooks/playbook.loader.js';
-import { loadPlugins } from '../plugins/plugin.loader.js';
-import { openStore } from '../store/store.factory.js';
-import { DEFAULT_MIN_INTERVAL_MS } from './schedule.checks.js';
-import { buildSchedules, scheduleDiagnostics } from './schedule.definitions.js';
-import { ScheduleRepository } from './schedule.repository.js';
+import type { LoggingConfig } from '../config/config.types.js';
 import type { ScheduleProblem } from './schedule.types.js';
-import { toScheduleView, type ScheduleView } from './schedule.views.js';
-import { nextFireTimes } from './scheduler.js';
+import type { ScheduleView } from './schedule.views.js';
 
 export interface ScheduleList {
   schedules: ScheduleView[];
@@ -39,7 +24,8 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
     .addHelpText('after', `\nWithout --server the playbooks, steward.yaml and the store are read directly (nothing is fired or started).\n${EXIT_HELP}`)
     .action(async (o: RemoteOptions & { json?: boolean; config?: string; logLevel: LoggingConfig['level'] }) => {
       const remote = remoteFrom(o, ctx.io);
-      const list = remote ? await remote.get<ScheduleList>('/schedules') : await listLocal(ctx.load(o.config), ctx.io, o.logLevel);
+      // The local listing loads plugins, playbooks and the store: imported only when used (steward --version stays fast).
+      const list = remote ? await remote.get<ScheduleList>('/schedules') : await (await import('./schedules.local.js')).listLocal(ctx.load(o.config), ctx.io, o.logLevel);
       ctx.io.out(o.json ? `${JSON.stringify(list, null, 2)}\n` : formatSchedules(list));
       if (list.problems.length) ctx.exit(2);
     });
@@ -57,36 +43,4 @@ export function formatSchedules(list: ScheduleList): string {
   const out = list.schedules.length ? [line(head), ...rows.map(line)] : ['no schedules'];
   for (const p of list.problems) out.push(`${p.kept ? 'kept previous: ' : 'not loaded: '}${safe(p.text ?? `${p.file}:${p.line}:${p.col}: ${p.message}`)}`);
   return `${out.join('\n')}\n`;
-}
-
-async function listLocal(loaded: LoadedConfig, io: CliIo, level: LoggingConfig['level']): Promise<ScheduleList> {
-  const { config, baseDir } = loaded;
-  const logger = createLogger({ logging: { ...config.logging, level }, redactor: new Redactor(loaded.secrets), destination: cliLogDestination(io, config.logging.format) });
-  const catalogue = await loadPlugins({ config: config.plugins, baseDir, logger: logger.child({ component: 'plugins' }) });
-  try {
-    const builtin = join(packageRoot(), 'playbooks');
-    const environments = Object.fromEntries(Object.entries(config.environments).map(([n, e]) => [n, { kind: e.kind }]));
-    const pbs = loadPlaybooks({ paths: [builtin, ...config.playbooks.dirs.map((d) => resolve(baseDir, d))], optional: [builtin], lookup: catalogue, environments, relativeTo: baseDir });
-    const file = loaded.file ? relative(baseDir, loaded.file) : 'steward.yaml';
-    const now = Date.now();
-    const built = buildSchedules({
-      playbooks: pbs.playbooks, entries: config.schedules.entries, config: { file, ...(loaded.file && { text: readFileSync(loaded.file, 'utf8') }) },
-      environments: config.environments, minIntervalMs: parseDuration(config.schedules.minInterval) ?? DEFAULT_MIN_INTERVAL_MS, baseDir, now,
-    });
-    const store = await openStore(config.store, { baseDir, logger: logger.child({ component: 'store' }) }).catch(storeHint);
-    try {
-      const repo = new ScheduleRepository();
-      const ids = built.defs.map((d) => d.id);
-      const [states, fires, runs] = await Promise.all([repo.states(store, ids), repo.lastFires(store, ids), repo.lastRuns(store, ids)]);
-      const byId = new Map(states.map((s) => [s.id, s]));
-      return {
-        schedules: built.defs.map((d) => toScheduleView(d, byId.get(d.id), nextFireTimes(d, byId.get(d.id), now, 3), fires.get(d.id), runs.get(d.id))),
-        problems: [...built.problems, ...scheduleDiagnostics(pbs.diagnostics)],
-      };
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await catalogue.dispose();
-  }
 }
