@@ -170,6 +170,8 @@ export interface NotificationsConfig {
 export interface RunsConfig {
   maxConcurrent: number;
   sseHeartbeatMs: number;
+  /** Run lease on a shared PostgreSQL store (ms). */
+  leaseMs: number;
   defaultConcurrency: { read: number; write: number };
 }
 

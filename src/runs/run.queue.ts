@@ -36,6 +36,17 @@ export class RunQueue {
     this.active.get(runId)?.abort(new Error('run cancelled'));
   }
 
+  /** Stops executing a run without touching its state (another daemon took it over): like a shutdown, for one run. */
+  release(runId: string): void {
+    this.again.delete(runId);
+    this.active.get(runId)?.abort(SHUTDOWN);
+  }
+
+  /** The runs executing now. */
+  executing(): string[] {
+    return [...this.active.keys()];
+  }
+
   get size(): { active: number; waiting: number } {
     return { active: this.active.size, waiting: this.waiting.length };
   }

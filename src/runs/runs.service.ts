@@ -20,7 +20,7 @@ import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import type { Store } from '../store/store.types.js';
 import { EnvLimits } from './env-limits.js';
 import { RunEventsService } from './run-events.service.js';
-import { RunRepository, type RunFilter } from './run.repository.js';
+import { newId, RunRepository, type RunFilter } from './run.repository.js';
 import { isTerminal, type RunRow } from './run.types.js';
 import { RunQueue } from './run.queue.js';
 import { Runner } from './runner.js';
@@ -59,6 +59,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly queue: RunQueue;
   private readonly definitions = new Map<string, ParsedPlaybook>();
   private readonly limits: EnvLimits;
+  /** This daemon, as a run lease owner (PostgreSQL shared by several daemons). */
+  private readonly instance = newId('dmn');
+  private leaseTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -99,10 +102,66 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       if (a.run_id) void this.resume(a.run_id).catch((e: unknown) => this.logger.error({ err: e, run: a.run_id }, 'resume failed'));
     });
     await this.recover();
+    if (this.shared) {
+      // Renew the leases of the runs executing here; take over runs whose daemon stopped renewing.
+      this.leaseTimer = setInterval(() => void this.tendLeases().catch((e: unknown) => this.logger.warn({ err: e }, 'run lease upkeep failed')), Math.max(500, Math.floor(this.config.runs.leaseMs / 3)));
+      this.leaseTimer.unref();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.queue.stop();
+  }
+
+  /** Several daemons may share a PostgreSQL store; the embedded store is one process's (a lock file ensures it). */
+  private get shared(): boolean {
+    return this.store.kind === 'postgres';
+  }
+
+  /**
+   * Claims a run for this daemon: free, already ours, or its lease lapsed (the daemon holding it stopped renewing).
+   * Only the claimant executes or recovers it.
+   */
+  private async claim(id: string): Promise<boolean> {
+    if (!this.shared) return true;
+    const r = await this.store.query(
+      `UPDATE runs SET owner = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND state IN ('queued', 'running', 'awaiting_approval') AND (owner IS NULL OR owner = $2 OR lease_until < now())
+        RETURNING id`,
+      [id, this.instance, this.config.runs.leaseMs],
+    );
+    return r.rows.length > 0;
+  }
+
+  private async releaseLease(id: string): Promise<void> {
+    if (!this.shared) return;
+    await this.store.query('UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2', [id, this.instance]);
+  }
+
+  /** Renews this daemon's leases (a run whose lease was lost stops here: another daemon has it) and adopts orphans. */
+  private async tendLeases(): Promise<void> {
+    const mine = this.queue.executing();
+    if (mine.length) {
+      const kept = await this.store.query<{ id: string }>(
+        `UPDATE runs SET lease_until = now() + make_interval(secs => $3::double precision / 1000) WHERE owner = $1 AND id = ANY($2::text[]) RETURNING id`,
+        [this.instance, mine, this.config.runs.leaseMs],
+      );
+      const renewed = new Set(kept.rows.map((r) => r.id));
+      for (const id of mine) {
+        if (renewed.has(id)) continue;
+        const run = await this.repo.get(this.store, id);
+        if (run && isTerminal(run.state)) continue; // finished meanwhile
+        this.logger.warn({ run: id }, 'lost the lease of a run (this daemon stalled?); another daemon continues it');
+        this.queue.release(id);
+      }
+    }
+    // Queued or running runs nobody holds (their daemon died, or stopped before starting them).
+    const orphans = await this.store.query<RunRow>(
+      `SELECT * FROM runs WHERE state IN ('queued', 'running') AND (owner IS NULL OR lease_until < now()) AND NOT (id = ANY($1::text[])) ORDER BY id LIMIT 100`,
+      [mine],
+    );
+    for (const run of orphans.rows) await this.adopt(run);
   }
 
   async start(req: StartRun, who: Principal): Promise<RunRow> {
@@ -246,14 +305,22 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async execute(id: string, signal: AbortSignal): Promise<void> {
-    const run = await this.repo.get(this.store, id);
-    if (!run || isTerminal(run.state)) return;
-    if (run.kind === 'prompt') {
-      await this.runner.executePrompt(run, signal);
+    if (!(await this.claim(id))) {
+      this.logger.debug({ run: id }, 'run is executing on another daemon');
       return;
     }
-    const state = await this.runner.execute(run, await this.definition(id), signal);
-    if (isTerminal(state)) this.definitions.delete(id);
+    try {
+      const run = await this.repo.get(this.store, id);
+      if (!run || isTerminal(run.state)) return;
+      if (run.kind === 'prompt') {
+        await this.runner.executePrompt(run, signal);
+        return;
+      }
+      const state = await this.runner.execute(run, await this.definition(id), signal);
+      if (isTerminal(state)) this.definitions.delete(id);
+    } finally {
+      await this.releaseLease(id).catch((e: unknown) => this.logger.warn({ err: e, run: id }, 'could not release the run lease'));
+    }
   }
 
   private async resume(runId: string): Promise<void> {
@@ -270,18 +337,30 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private async recover(): Promise<void> {
     const runs = await this.repo.unfinished(this.store);
-    for (const run of runs) {
+    let adopted = 0;
+    for (const run of runs) if (await this.adopt(run)) adopted++;
+    if (adopted) this.logger.info({ runs: adopted }, 'recovered unfinished runs');
+  }
+
+  /**
+   * Takes up an unfinished run nobody executes (after a restart, or from a daemon that died): claimed first, so with
+   * several daemons on one database only one recovers it. A non-idempotent step that was in flight is not repeated.
+   */
+  private async adopt(run: RunRow): Promise<boolean> {
+    if (run.state !== 'awaiting_approval' && !(await this.claim(run.id))) return false; // another daemon executes it
+    let queued = false;
+    try {
       const inFlight = (await this.repo.steps(this.store, run.id)).filter((s) => s.state === 'running' && s.kind === 'tool');
       const risky = inFlight.filter((s) => s.idempotent !== true && s.effect !== 'read');
-      if (risky.length > 0) {
-        await this.markUnknown(run, risky);
-        continue;
-      }
-      if (run.state !== 'awaiting_approval') this.queue.push(run.id);
-      else if (await this.hasSettledApproval(run.id)) await this.resume(run.id); // decided while we were down
-
+      if (risky.length > 0) await this.markUnknown(run, risky);
+      else if (run.state !== 'awaiting_approval') {
+        this.queue.push(run.id); // keeps the lease: execute() claims it as its owner
+        queued = true;
+      } else if (await this.hasSettledApproval(run.id)) await this.resume(run.id); // decided while we were down
+      return true;
+    } finally {
+      if (!queued) await this.releaseLease(run.id).catch(() => undefined);
     }
-    if (runs.length) this.logger.info({ runs: runs.length }, 'recovered unfinished runs');
   }
 
   /** A waiting run whose approval was decided or expired (e.g. while the daemon was down) can continue. */

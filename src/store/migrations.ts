@@ -264,6 +264,15 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE kind = 'prompt' AND inputs ? 'threadId' AND state IN ('queued', 'running', 'awaiting_approval');
     `,
   },
+  {
+    id: 6,
+    name: 'run leases for daemons sharing a database',
+    sql: `
+      ALTER TABLE runs ADD COLUMN owner text;
+      ALTER TABLE runs ADD COLUMN lease_until timestamptz;
+      CREATE INDEX runs_lease_idx ON runs (lease_until) WHERE state IN ('queued', 'running');
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */
