@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freshPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
 import { waitForRun } from '../helpers/runs.js';
 
 /**
@@ -11,35 +12,24 @@ import { waitForRun } from '../helpers/runs.js';
  * starting daemon does not recover runs another one holds, and a run whose daemon stopped renewing is taken over.
  * Runs when STEWARD_TEST_PG_URL names a server (.ci/run sets it).
  */
-const ADMIN_URL = process.env.STEWARD_TEST_PG_URL;
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-replicas');
 
-(ADMIN_URL ? describe : describe.skip)('runs on PostgreSQL shared by several daemons', () => {
-  const db = `steward_lease_${randomBytes(4).toString('hex')}`;
-  let url = '';
+(PG_ADMIN_URL ? describe : describe.skip)('runs on PostgreSQL shared by several daemons', () => {
+  let database: Awaited<ReturnType<typeof freshPgDatabase>>;
   let yaml = '';
   const daemons: TestDaemon[] = [];
   let sql: pg.Client;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
-    const u = new URL(ADMIN_URL!);
-    u.pathname = `/${db}`;
-    url = u.toString();
-    yaml = configYaml(`store:\n  url: "${url}"\nenvironments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\nruns:\n  leaseMs: 1500\n`);
-    sql = new pg.Client({ connectionString: url });
+    database = await freshPgDatabase('steward_lease');
+    yaml = configYaml(`store:\n  url: "${database.url}"\nenvironments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\nruns:\n  leaseMs: 1500\n`);
+    sql = new pg.Client({ connectionString: database.url });
   });
 
   afterAll(async () => {
     for (const d of daemons) await d.close().catch(() => undefined);
     await sql.end().catch(() => undefined);
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   const start = async (d: TestDaemon) =>

@@ -1,36 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import request from 'supertest';
 import { FindingsService } from '../../src/findings/findings.service.js';
 import { installClock } from '../../src/schedule/clock.js';
 import { ManualClock } from '../../src/schedule/manual-clock.js';
 import { ScheduleService } from '../../src/schedule/schedule.service.js';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freshPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
 
 /**
  * Two daemons sharing one PostgreSQL database (replicas), both driven by one injected clock: every fire starts one
  * run, not two. Runs when STEWARD_TEST_PG_URL names a server (like the store suite; .ci/run sets it).
  */
-const ADMIN_URL = process.env.STEWARD_TEST_PG_URL;
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-scheduled');
 
-(ADMIN_URL ? describe : describe.skip)('schedules on PostgreSQL with two replicas', () => {
-  const db = `steward_sched_${randomBytes(4).toString('hex')}`;
+(PG_ADMIN_URL ? describe : describe.skip)('schedules on PostgreSQL with two replicas', () => {
+  let database: Awaited<ReturnType<typeof freshPgDatabase>>;
   const replicas: TestDaemon[] = [];
   const clock = new ManualClock('2026-05-04T09:30:00Z');
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
-    const url = new URL(ADMIN_URL!);
-    url.pathname = `/${db}`;
+    database = await freshPgDatabase('steward_sched');
     installClock(clock);
     const yaml = configYaml(
-      `store:\n  url: "${url.toString()}"\nenvironments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\n` +
+      `store:\n  url: "${database.url}"\nenvironments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\n` +
         `schedules:\n  entries:\n    a: { playbook: plain-echo, cron: "0 * * * *", environments: { target: lab } }\n    b: { playbook: plain-echo, cron: "0 * * * *", environments: { target: lab }, catchUp: all }\n`,
     );
     for (let i = 0; i < 2; i++) replicas.push(await startTestDaemon(yaml));
@@ -39,10 +32,7 @@ const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playb
   afterAll(async () => {
     for (const d of replicas) await d.close();
     installClock(undefined);
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   const settle = async () => {
