@@ -124,8 +124,17 @@ export class AgentRuntime {
     }
     const counters: Counters = { modelCalls: 0, toolCalls: 0, tokens: 0, ...((own?.output as { usage?: Counters } | null)?.usage ?? {}) };
     const base = { step_id: task.stepId, kind: 'agent' };
-    const saveCounters = (db: Parameters<Parameters<RunContext['tx']>[0]>[0]) =>
-      deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'running', output: { usage: counters } });
+    // Counters only grow: parallel calls save them from separate transactions, which may commit in any order.
+    const saveCounters = async (db: Parameters<Parameters<RunContext['tx']>[0]>[0]) => {
+      await db.query(
+        `UPDATE run_steps SET output = jsonb_set(COALESCE(output, '{}'::jsonb), '{usage}', jsonb_build_object(
+           'modelCalls', GREATEST(COALESCE((output->'usage'->>'modelCalls')::bigint, 0), $3::bigint),
+           'toolCalls', GREATEST(COALESCE((output->'usage'->>'toolCalls')::bigint, 0), $4::bigint),
+           'tokens', GREATEST(COALESCE((output->'usage'->>'tokens')::bigint, 0), $5::bigint)))
+         WHERE run_id = $1 AND step_key = $2`,
+        [ctx.run.id, task.key, counters.modelCalls, counters.toolCalls, counters.tokens],
+      );
+    };
     if (!own) {
       await ctx.tx(async (db, append) => {
         await deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'running', started: true, output: { usage: counters }, input: { instruction: task.instruction, tools: task.tools ?? null, environments: task.environments } });
