@@ -3,35 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { bearer, configYaml } from '../helpers/daemon.js';
-import { freePort, spawnDaemon, type ProcessDaemon } from '../helpers/process-daemon.js';
+import { freePort, processApi, runIn, spawnDaemon, until, type ProcessDaemon } from '../helpers/process-daemon.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 const running: ProcessDaemon[] = [];
 
-async function api(d: ProcessDaemon, method: string, path: string, role: 'viewer' | 'operator' | 'approver', body?: unknown) {
-  const res = await fetch(`${d.url}${path}`, {
-    method,
-    headers: { Authorization: bearer(role), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const runIn = (d: ProcessDaemon, id: string, states: string[]) =>
-  until(`run ${id} in ${states}`, async () => {
-    const r = await api(d, 'GET', `/runs/${id}`, 'viewer');
-    return states.includes(r.body.state) ? r.body : undefined;
-  });
+const api = processApi;
 
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'steward-durable-'));
