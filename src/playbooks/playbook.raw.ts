@@ -30,7 +30,7 @@ export interface RawStep {
   as?: string;
   concurrency?: number;
   steps?: RawStep[];
-  agent?: { instruction: string; tools: string[]; env?: Record<string, string>; output?: Record<string, unknown>; maxToolCalls?: number };
+  agent?: { instruction: string; tools: string[]; env?: Record<string, string>; output?: Record<string, unknown>; maxToolCalls?: number; shareToolResults?: boolean };
 }
 
 export interface RawSchedule {

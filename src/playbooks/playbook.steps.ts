@@ -86,6 +86,7 @@ function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
     env,
     ...(agent.output && { output: agent.output }),
     ...(agent.maxToolCalls !== undefined && { maxToolCalls: agent.maxToolCalls }),
+    ...(agent.shareToolResults === false && { shareToolResults: false as const }),
   };
 }
 

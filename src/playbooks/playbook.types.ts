@@ -100,6 +100,8 @@ export interface AgentStep extends StepBase {
   env: Readonly<Record<string, string>>;
   output?: Record<string, unknown>;
   maxToolCalls?: number;
+  /** false: this step's tool results never reach the model, whatever the environments allow. */
+  shareToolResults?: false;
 }
 
 export type Step = ToolStep | CheckStep | ApprovalStep | ForeachStep | AgentStep;

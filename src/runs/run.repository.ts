@@ -18,6 +18,7 @@ export interface NewRun {
   dryRun: boolean;
   requestedBy: string;
   scheduleId?: string;
+  shareToolResults?: boolean;
 }
 
 export interface RunFilter {
@@ -35,9 +36,9 @@ export class RunRepository {
   async insert(db: Queryable, r: NewRun): Promise<RunRow> {
     const id = newId('run');
     const res = await db.query<RunRow>(
-      `INSERT INTO runs (id, kind, playbook, playbook_digest, definition, prompt, inputs, environments, dry_run, state, requested_by, schedule_id)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9, 'queued', $10, $11) RETURNING *`,
-      [id, r.kind, r.playbook ?? null, r.digest ?? null, json(r.definition), r.prompt ?? null, json(r.inputs), json(r.environments), r.dryRun, r.requestedBy, r.scheduleId ?? null],
+      `INSERT INTO runs (id, kind, playbook, playbook_digest, definition, prompt, inputs, environments, dry_run, state, requested_by, schedule_id, share_tool_results)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9, 'queued', $10, $11, $12) RETURNING *`,
+      [id, r.kind, r.playbook ?? null, r.digest ?? null, json(r.definition), r.prompt ?? null, json(r.inputs), json(r.environments), r.dryRun, r.requestedBy, r.scheduleId ?? null, r.shareToolResults ?? null],
     );
     return res.rows[0];
   }

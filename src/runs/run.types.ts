@@ -23,6 +23,8 @@ export interface RunRow {
   requested_by: string;
   schedule_id: string | null;
   outputs: Record<string, unknown> | null;
+  /** false: the run opted out of showing tool results to a model. */
+  share_tool_results?: boolean | null;
   last_event_id: number;
   created_at: Date;
   started_at: Date | null;

@@ -11,6 +11,7 @@ export const toRunView = (r: RunRow) => ({
   state: r.state,
   reason: r.reason,
   dryRun: r.dry_run,
+  shareToolResults: r.share_tool_results ?? null,
   inputs: r.inputs,
   environments: r.environments,
   requestedBy: r.requested_by,

@@ -126,6 +126,7 @@ export class Runner {
       tools: step.tools,
       output: step.output,
       maxToolCalls: step.maxToolCalls,
+      ...((step.shareToolResults === false || ctx.run.share_tool_results === false) && { shareToolResults: false }),
     });
     return { output: step.output ? r.output : { answer: r.answer }, status: 'succeeded', error: null };
   }

@@ -16,6 +16,7 @@ const START_PLAYBOOK = {
     inputs: { type: 'object' },
     environments: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     dryRun: { type: 'boolean' },
+    shareToolResults: { const: false, description: 'false: no tool result of this run reaches a model (agent steps), whatever the environments allow.' },
   },
 } as const;
 

@@ -45,6 +45,8 @@ export interface StartRun {
   environments?: Record<string, string>;
   dryRun?: boolean;
   scheduleId?: string;
+  /** false: no tool result of this run's agent steps reaches the model. */
+  shareToolResults?: boolean;
 }
 
 /**
@@ -181,6 +183,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
         dryRun: req.dryRun === true,
         requestedBy: who.name,
         scheduleId: req.scheduleId,
+        ...(req.shareToolResults === false && { shareToolResults: false }),
       });
       const e = await this.events.append(tx, row.id, 'run.queued', { playbook: playbook.id, requestedBy: who.name, dryRun: row.dry_run });
       return { run: row, event: e };

@@ -273,6 +273,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_lease_idx ON runs (lease_until) WHERE state IN ('queued', 'running');
     `,
   },
+  {
+    id: 7,
+    name: 'per-run privacy opt-out',
+    sql: `
+      -- false: no tool result of this run reaches a language model, whatever its environments allow.
+      ALTER TABLE runs ADD COLUMN share_tool_results boolean;
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */

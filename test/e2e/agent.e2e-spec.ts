@@ -324,6 +324,26 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     expect(failed.steps.filter((s: any) => s.key.startsWith('write'))).toHaveLength(0);
   });
 
+  it('privacy per run and per agent step: results stay from the model even where the environment shares them', async () => {
+    const shownFor = async (body: object) => {
+      let shown = '';
+      llm.push({ toolCalls: [{ name: 'demo__notes__list', args: { environment: 'shared' } }] }, (req) => {
+        shown = toolMessages(req).map((m) => m.content).join('\n');
+        return { content: '{"keys": []}' };
+      });
+      const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send(body).expect(202);
+      expect((await waitForRun(d, res.body.id, ['succeeded', 'failed'])).state).toBe('succeeded');
+      return JSON.parse(shown);
+    };
+    expect(await shownFor({ playbook: 'demo-agent-pick', environments: { target: 'shared' } })).toMatchObject({ tool: 'demo.notes.list', result: expect.any(Object) });
+    const run = await shownFor({ playbook: 'demo-agent-pick', environments: { target: 'shared' }, shareToolResults: false });
+    expect(run).not.toHaveProperty('result');
+    expect(run).toMatchObject({ tool: 'demo.notes.list', ok: true, count: expect.any(Number) });
+    const step = await shownFor({ playbook: 'demo-agent-pick-private', environments: { target: 'shared' } });
+    expect(step).not.toHaveProperty('result');
+    await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-agent-pick', environments: { target: 'shared' }, shareToolResults: true }).expect(400);
+  });
+
   it('threads keep the conversation in the store, belong to their creator, and take one message at a time', async () => {
     const created = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'], title: 'notes' }).expect(201);
     const id = created.body.id;

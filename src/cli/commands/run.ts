@@ -14,6 +14,7 @@ export interface RunOptions extends RemoteOptions {
   inputsFile?: string;
   env?: [string, string][];
   dryRun?: boolean;
+  share?: boolean;
   follow?: boolean;
   config?: string;
   logLevel: LoggingConfig['level'];
@@ -46,6 +47,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--inputs-file <file>', 'inputs from a JSON or YAML file (--input overrides)')
     .option('-e, --env <role=name>', 'bind an environment role to a configured environment (repeatable)', assignment('--env'))
     .option('--dry-run', 'read tools run, mutating tools only report their plan; nothing is changed')
+    .option('--no-share', "agent steps: never show tool results to the model, whatever the environments allow")
     .option('-f, --follow', 'print the run\'s events as they happen (one line each)')
     .addOption(configOption())
     .addOption(logLevelOption());
@@ -57,6 +59,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         inputs: collectInputs(o.input ?? [], o.inputsFile, ctx.io.cwd),
         environments: collectEnvironments(o.env ?? []),
         ...(o.dryRun && { dryRun: true }),
+        ...(o.share === false && { shareToolResults: false }),
       };
       const remote = remoteFrom(o, ctx.io);
       // In-process needs the whole daemon; loaded only then, so --server and --help stay light.
