@@ -79,7 +79,10 @@ export class RunRepository {
     await db.query(
       `UPDATE runs SET state = $2, reason = $3, updated_at = now(),
          started_at = CASE WHEN $2 = 'running' AND started_at IS NULL THEN now() ELSE started_at END,
-         finished_at = CASE WHEN $4 THEN now() ELSE finished_at END
+         finished_at = CASE WHEN $4 THEN now() ELSE finished_at END,
+         -- A run that ended is nobody's any more (its lease, on a shared PostgreSQL store, ends with it).
+         owner = CASE WHEN $4 THEN NULL ELSE owner END,
+         lease_until = CASE WHEN $4 THEN NULL ELSE lease_until END
        WHERE id = $1`,
       [id, state, reason ?? null, terminal],
     );

@@ -153,8 +153,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       for (const id of mine) {
         if (renewed.has(id)) continue;
         const run = await this.repo.get(this.store, id);
-        if (run && isTerminal(run.state)) continue; // finished meanwhile
-        this.logger.warn({ run: id }, 'lost the lease of a run (this daemon stalled?); another daemon continues it');
+        // Ended meanwhile (e.g. cancelled through another daemon), or taken over after this daemon stalled: stop here.
+        if (run && isTerminal(run.state)) this.logger.info({ run: id, state: run.state }, 'run ended elsewhere; stopping its execution here');
+        else this.logger.warn({ run: id }, 'lost the lease of a run (this daemon stalled?); another daemon continues it');
         this.queue.release(id);
       }
     }
