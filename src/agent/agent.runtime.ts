@@ -18,7 +18,7 @@ import type { RunRepository } from '../runs/run.repository.js';
 import type { StepRow } from '../runs/run.types.js';
 import { errorOf, outputOf } from '../runs/tool-step.js';
 import { StoreCheckpointSaver } from './checkpointer.js';
-import { allowed, LLM_DEFAULTS } from './llm.checks.js';
+import { agentMayUse, LLM_DEFAULTS } from './llm.checks.js';
 import { privateView, sharedView, summarize } from './result-view.js';
 
 export interface AgentRuntimeDeps {
@@ -152,9 +152,9 @@ export class AgentRuntime {
       name: 'StewardGate',
       wrapModelCall: async (request, handler) => {
         if (ctx.signal.aborted) throw stopFor(ctx.signal);
-        if (counters.modelCalls >= limits.maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
         let messages = request.messages;
         for (let repair = 0; ; repair++) {
+          if (counters.modelCalls >= limits.maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
           counters.modelCalls++;
           const call = counters.modelCalls;
           await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'start', messages: messages.length }, task.key);
@@ -175,8 +175,7 @@ export class AgentRuntime {
             await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: elapsed, error: message }, task.key);
             throw new EndRun('failed', `agent ${task.key}: the model call failed after retries: ${message}`);
           }
-          const u = res.usage_metadata;
-          const usage = { input: u?.input_tokens ?? 0, output: u?.output_tokens ?? 0, total: u?.total_tokens ?? (u ? u.input_tokens + u.output_tokens : 0) };
+          const usage = usageOf(res);
           counters.tokens += usage.total;
           const invalid = res.invalid_tool_calls ?? [];
           await ctx.tx(async (db, append) => {
@@ -192,7 +191,6 @@ export class AgentRuntime {
             if (invalid.length) throw new EndRun('failed', `agent ${task.key}: the model sent tool calls whose arguments are not valid JSON, twice (${invalid.map((i) => i.name).join(', ')})`);
             return res;
           }
-          if (counters.modelCalls >= limits.maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
           // Malformed arguments: ask once more, saying what was wrong (the broken reply is not kept).
           messages = [
             ...request.messages,
@@ -214,7 +212,7 @@ export class AgentRuntime {
     const agent = createAgent({
       model,
       tools: tools.map((t) => t.lc),
-      systemPrompt: this.systemPrompt(task, tools, surface),
+      systemPrompt: this.systemPrompt(task, tools),
       middleware: [gate],
       checkpointer: deps.checkpointer,
     });
@@ -287,10 +285,7 @@ export class AgentRuntime {
     const out: { id: string; wireName: string; effect: string; tool: LoadedTool; lc: StructuredToolInterface }[] = [];
     for (const wire of listed) {
       const t = this.deps.catalogue.byWireName(wire.name);
-      if (!t || !allowed(t.id, task.tools)) continue;
-      const envs = surface.candidates(t);
-      if (t.environments.length > 0 && envs.length === 0) continue; // no environment of a kind it serves
-      if (!envs.every((n) => allowed(t.id, this.deps.environments[n]?.agentTools))) continue;
+      if (!t || !agentMayUse(t, task.environments, this.deps.environments, task.tools)) continue;
       const described = surface.describe(t);
       const lc = lcTool(async () => 'executed by the Steward gate', {
         name: t.wireName,
@@ -302,9 +297,8 @@ export class AgentRuntime {
     return out;
   }
 
-  private systemPrompt(task: AgentTask, tools: { id: string; effect: string }[], surface: McpToolSurface): string {
+  private systemPrompt(task: AgentTask, tools: { id: string; effect: string }[]): string {
     const envs = task.environments.map((n) => `${n} (${this.deps.environments[n]?.kind ?? 'unknown kind'}${this.deps.environments[n]?.description ? `: ${this.deps.environments[n].description}` : ''})`);
-    void surface;
     return [
       'You are Steward, an operator for BI deployments. You act only through the tools given to you.',
       `Environments you may use: ${envs.join(', ') || 'none'}.`,
@@ -354,7 +348,7 @@ export class AgentRuntime {
       if (a?.status === 'consumed') throw new EndRun('failed', `approval ${a.id} was already used but call ${key} did not finish; not repeating it`);
       if (a?.kind === 'unknown_step' && a.status === 'approved' && a.outcome === 'skip') {
         const error = { code: 'SKIPPED', message: `the call was interrupted by a restart and ${a.id} decided to skip it; its outcome is unknown` };
-        row = await this.settle(ctx, task, key, base, input, 'skipped', null, error);
+        await this.settle(ctx, task, key, base, input, 'skipped', null, error);
         return reply(`${error.code}: ${error.message}`, 'error');
       }
       if (a?.status === 'rejected') {
@@ -485,9 +479,9 @@ export class AgentRuntime {
     ], { signal: ctx.signal }).catch((e: unknown) => {
       throw new EndRun('failed', `agent ${task.key}: the repair call failed: ${(e as Error).message}`);
     })) as AIMessage;
-    const total = repaired.usage_metadata?.total_tokens ?? 0;
-    counters.tokens += total;
-    await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'end', latencyMs: Date.now() - t0, usage: { input: repaired.usage_metadata?.input_tokens ?? 0, output: repaired.usage_metadata?.output_tokens ?? 0, total }, toolCalls: 0, invalidToolCalls: 0 }, task.key);
+    const usage = usageOf(repaired);
+    counters.tokens += usage.total;
+    await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'end', latencyMs: Date.now() - t0, usage, toolCalls: 0, invalidToolCalls: 0 }, task.key);
     if (counters.tokens > (this.deps.llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens)) throw new EndRun('failed', `agent ${task.key}: the token budget was used up by the repair call (${counters.tokens} tokens)`);
     const text = textOf(repaired);
     const second = check(text);
@@ -507,6 +501,12 @@ export class AgentRuntime {
   private async row(ctx: RunContext, key: string): Promise<StepRow | undefined> {
     return (await this.deps.store.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 AND step_key = $2', [ctx.run.id, key])).rows[0];
   }
+}
+
+/** Token usage of one model reply (zeros when the provider reports none). */
+function usageOf(m: AIMessage): { input: number; output: number; total: number } {
+  const u = m.usage_metadata;
+  return { input: u?.input_tokens ?? 0, output: u?.output_tokens ?? 0, total: u?.total_tokens ?? (u ? u.input_tokens + u.output_tokens : 0) };
 }
 
 /** Tool calls of the conversation's last model turn that have no result message. */

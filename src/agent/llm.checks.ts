@@ -1,4 +1,5 @@
-import type { LlmConfig } from '../config/config.types.js';
+import type { EnvironmentConfig, LlmConfig } from '../config/config.types.js';
+import type { LoadedTool } from '../plugins/plugin.types.js';
 
 /** Provider settings checks, apart from the client so config loading does not load LangChain. */
 export const LLM_DEFAULTS = { timeoutMs: 120_000, maxRetries: 3, maxModelCalls: 25, maxToolCalls: 50, maxTokens: 200_000, maxResultBytes: 16_384 } as const;
@@ -38,4 +39,15 @@ export function llmProblems(llm: LlmConfig | undefined): { path: string; message
 export function allowed(id: string, patterns: readonly string[] | undefined): boolean {
   if (!patterns) return true;
   return patterns.some((p) => p === id || p === '*' || (p.endsWith('.*') && id.startsWith(p.slice(0, -1))));
+}
+
+/**
+ * Whether an agent given these environments and allow-list may use the tool: the allow-list names it, an environment
+ * of a kind it serves is among them (unless it takes none), and each such environment's agentTools allows it.
+ */
+export function agentMayUse(tool: LoadedTool, names: readonly string[], environments: Readonly<Record<string, EnvironmentConfig>>, patterns: readonly string[] | undefined): boolean {
+  if (!allowed(tool.id, patterns)) return false;
+  const envs = names.filter((n) => environments[n] && tool.kinds.includes(environments[n].kind));
+  if (tool.environments.length > 0 && envs.length === 0) return false;
+  return envs.every((n) => allowed(tool.id, environments[n].agentTools));
 }

@@ -25,7 +25,7 @@ import { isTerminal, type RunRow } from './run.types.js';
 import { RunQueue } from './run.queue.js';
 import { Runner } from './runner.js';
 import type { AgentRuntime } from '../agent/agent.runtime.js';
-import { allowed, llmProblems } from '../agent/llm.checks.js';
+import { agentMayUse, allowed, llmProblems } from '../agent/llm.checks.js';
 
 /** An ad-hoc run: the agent answers a prompt with the environments and tools it is given. */
 export interface StartPrompt {
@@ -80,7 +80,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     const limits = (this.limits = new EnvLimits(config.environments, config.runs.defaultConcurrency));
     this.runner = new Runner({
       // LangChain is loaded on the first agent task, not at start (start-up time and memory of daemons without one).
-      agent: { execute: async (ctx, task) => (await this.agentRuntime(engine, limits)).execute(ctx, task) } as AgentRuntime,
+      agent: { execute: async (ctx, task) => (await this.agentRuntime()).execute(ctx, task) } as AgentRuntime,
       engine,
       catalogue,
       repo: this.repo,
@@ -215,7 +215,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** A thread's conversation from its checkpoints (what the model and the person said, tool outcomes). */
   async threadHistory(threadId: string) {
-    return (await this.agentRuntime(this.engine, this.limits)).history(threadId);
+    return (await this.agentRuntime()).history(threadId);
   }
 
   /** Every environment configured, every allow-list entry matching an enabled tool (RUN_INVALID naming each). */
@@ -226,15 +226,8 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       if (!this.catalogue.tools().some((t) => allowed(t.id, [pattern]))) errors.push(`tools: no enabled tool matches "${pattern}"`);
     }
     if (errors.length) throw new StewardError('RUN_INVALID', errors.join('; '));
-    // The same narrowing the agent applies: the request's allow-list, environments of a kind the tool serves, and
-    // each environment's agentTools.
-    const usable = this.catalogue.tools().filter((t) => {
-      if (!allowed(t.id, tools)) return false;
-      const envs = environments.filter((n) => t.kinds.includes(this.config.environments[n].kind));
-      if (t.environments.length > 0 && envs.length === 0) return false;
-      return envs.every((n) => allowed(t.id, this.config.environments[n].agentTools));
-    });
-    if (usable.length === 0) {
+    // The same narrowing the agent applies (agentMayUse).
+    if (!this.catalogue.tools().some((t) => agentMayUse(t, environments, this.config.environments, tools))) {
       throw new StewardError('RUN_INVALID', `no tool is usable with environments ${environments.join(', ')}${tools ? ` and tools ${tools.join(', ')}` : ''} (check the allow-lists, the environments' agentTools and their kinds)`);
     }
   }
@@ -250,13 +243,13 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private agentRuntimeP?: Promise<AgentRuntime>;
-  private agentRuntime(engine: EngineClient, limits: EnvLimits): Promise<AgentRuntime> {
+  private agentRuntime(): Promise<AgentRuntime> {
     this.agentRuntimeP ??= import('../agent/index.js').then(({ createAgentRuntime }) =>
       createAgentRuntime({
-        engine,
+        engine: this.engine,
         catalogue: this.catalogue,
         repo: this.repo,
-        limits,
+        limits: this.limits,
         approvals: this.approvals,
         store: this.store,
         llm: this.config.llm ?? {},
