@@ -43,7 +43,7 @@ export class Runner {
    */
   async executePrompt(run: RunRow, signal: AbortSignal): Promise<RunState> {
     const ctx = this.context(run, null, signal, new Map());
-    const opts = run.inputs as { tools?: string[]; shareToolResults?: boolean; threadId?: string };
+    const opts = run.inputs as { tools?: string[]; threadId?: string };
     return this.lifecycle(ctx, async () => {
       const r = await this.deps.agent.execute(ctx, {
         key: 'agent',
@@ -52,7 +52,7 @@ export class Runner {
         instruction: run.prompt ?? '',
         environments: Object.values(run.environments),
         tools: opts.tools,
-        shareToolResults: opts.shareToolResults,
+        ...(run.share_tool_results === false && { shareToolResults: false }),
       });
       return { answer: r.answer, usage: r.usage };
     });

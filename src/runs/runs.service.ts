@@ -200,10 +200,13 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   async startPrompt(req: StartPrompt, who: Principal): Promise<RunRow> {
     this.requireLlm();
     this.checkAgentScope(req.environments, req.tools);
-    const inputs = { ...(req.tools ? { tools: req.tools } : {}), ...(req.shareToolResults !== undefined ? { shareToolResults: req.shareToolResults } : {}), ...(req.threadId ? { threadId: req.threadId } : {}) };
+    const inputs = { ...(req.tools ? { tools: req.tools } : {}), ...(req.threadId ? { threadId: req.threadId } : {}) };
     const environments = Object.fromEntries(req.environments.map((n) => [n, n]));
     const { run, event } = await this.store.transaction(async (tx) => {
-      const row = await this.repo.insert(tx, { kind: 'prompt', prompt: req.prompt, inputs, environments, dryRun: false, requestedBy: who.name });
+      const row = await this.repo.insert(tx, {
+        kind: 'prompt', prompt: req.prompt, inputs, environments, dryRun: false, requestedBy: who.name,
+        ...(req.shareToolResults === false && { shareToolResults: false }),
+      });
       const e = await this.events.append(tx, row.id, 'run.queued', { playbook: null, requestedBy: who.name, dryRun: false });
       return { run: row, event: e };
     });
