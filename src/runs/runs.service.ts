@@ -128,7 +128,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   private async claim(id: string): Promise<boolean> {
     if (!this.shared) return true;
     const r = await this.store.query(
-      `UPDATE runs SET owner = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000)
+      `UPDATE runs SET owner = $2, lease_until = ${LEASE_UNTIL}
         WHERE id = $1 AND state IN ('queued', 'running', 'awaiting_approval') AND (owner IS NULL OR owner = $2 OR lease_until < now())
         RETURNING id`,
       [id, this.instance, this.config.runs.leaseMs],
@@ -146,7 +146,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     const mine = this.queue.executing();
     if (mine.length) {
       const kept = await this.store.query<{ id: string }>(
-        `UPDATE runs SET lease_until = now() + make_interval(secs => $3::double precision / 1000) WHERE owner = $1 AND id = ANY($2::text[]) RETURNING id`,
+        `UPDATE runs SET lease_until = ${LEASE_UNTIL} WHERE owner = $1 AND id = ANY($2::text[]) RETURNING id`,
         [this.instance, mine, this.config.runs.leaseMs],
       );
       const renewed = new Set(kept.rows.map((r) => r.id));
@@ -426,6 +426,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.queue.size;
   }
 }
+
+/** A lease's end, `runs.leaseMs` ($3) from now. */
+const LEASE_UNTIL = 'now() + make_interval(secs => $3::double precision / 1000)';
 
 /** Whether any step (nested in foreach too) is an agent step. */
 function hasAgentStep(steps: readonly Step[]): boolean {
