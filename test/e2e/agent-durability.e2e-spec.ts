@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { configYaml } from '../helpers/daemon.js';
-import { freePort, processApi as api, runIn, spawnDaemon, until, type ProcessDaemon } from '../helpers/process-daemon.js';
+import { freePort, processApi as api, runIn, spawnDaemon, type ProcessDaemon } from '../helpers/process-daemon.js';
+import { until } from '../helpers/wait.js';
 import { startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const running: ProcessDaemon[] = [];
@@ -37,7 +38,7 @@ describe('durability: an agent run, the real binary killed mid-call', () => {
     await until('the stall to be in flight', async () => {
       const r = await api(d, 'GET', `/runs/${body.id}`, 'viewer');
       return r.body.steps.find((s: any) => s.tool === 'demo.util.stall' && s.state === 'running') ? true : undefined;
-    });
+    }, 15000, 50);
     d.child.kill('SIGKILL');
     await d.exited;
 

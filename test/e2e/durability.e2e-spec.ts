@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { bearer, configYaml } from '../helpers/daemon.js';
-import { freePort, processApi, runIn, spawnDaemon, until, type ProcessDaemon } from '../helpers/process-daemon.js';
+import { freePort, processApi, runIn, spawnDaemon, type ProcessDaemon } from '../helpers/process-daemon.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 const running: ProcessDaemon[] = [];
@@ -55,7 +56,7 @@ describe('durability: the real binary killed mid-run', () => {
     await until('the stall to be in flight', async () => {
       const r = await api(d, 'GET', `/runs/${body.id}`, 'viewer');
       return r.body.steps.find((s: any) => s.key === 'stall' && s.state === 'running') ? true : undefined;
-    });
+    }, 15000, 50);
     d.child.kill('SIGKILL');
     await d.exited;
 
@@ -83,7 +84,7 @@ describe('durability: the real binary killed mid-run', () => {
     await until('warmup in flight', async () => {
       const r = await api(d, 'GET', `/runs/${body.id}`, 'viewer');
       return r.body.steps.find((s: any) => s.key === 'warmup' && s.state === 'running') ? true : undefined;
-    });
+    }, 15000, 50);
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
 

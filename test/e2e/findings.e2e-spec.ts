@@ -6,21 +6,12 @@ import { installClock } from '../../src/schedule/clock.js';
 import { ManualClock } from '../../src/schedule/manual-clock.js';
 import { ScheduleService } from '../../src/schedule/schedule.service.js';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-scheduled');
 const SCHEDULE = 'playbook:notes-governance';
 
 const get = (d: TestDaemon, path: string) => request(d.url).get(path).set('Authorization', bearer('viewer'));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const runIn = (d: TestDaemon, id: string, states: string[]) =>
   until(`run ${id} in ${states.join('|')}`, async () => {

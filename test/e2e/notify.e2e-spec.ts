@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/schedule/manual-clock.js';
 import { ScheduleService } from '../../src/schedule/schedule.service.js';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/process-daemon.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-scheduled');
 const SECRET = 'webhook-secret-0123456789abcdef';
@@ -55,16 +56,6 @@ class Receiver {
 }
 
 const get = (d: TestDaemon, path: string) => request(d.url).get(path).set('Authorization', bearer('viewer'));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('webhook notifications against a local receiver', () => {
   const rx = new Receiver();

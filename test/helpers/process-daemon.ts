@@ -1,4 +1,5 @@
 import { bearer } from './daemon.js';
+import { until } from './wait.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -53,20 +54,14 @@ export async function processApi(d: ProcessDaemon, method: string, path: string,
   return { status: res.status, body: (await res.json()) as any };
 }
 
-/** Polls fn until it returns something other than undefined. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** The run once it is in one of `states`. */
 export const runIn = (d: ProcessDaemon, id: string, states: string[]) =>
-  until(`run ${id} in ${states}`, async () => {
-    const r = await processApi(d, 'GET', `/runs/${id}`, 'viewer');
-    return states.includes(r.body.state) ? r.body : undefined;
-  });
+  until(
+    `run ${id} in ${states}`,
+    async () => {
+      const r = await processApi(d, 'GET', `/runs/${id}`, 'viewer');
+      return states.includes(r.body.state) ? r.body : undefined;
+    },
+    15000,
+    50,
+  );
