@@ -233,21 +233,24 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
   private async prepareEdit(id: string, input: Record<string, unknown>, tool?: string): Promise<{ input: unknown; digest: string; plan: unknown }> {
     const a = await this.repo.get(this.store, id);
     if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
-    if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${id} is a ${a.kind} approval; only tool calls have arguments to edit`);
-    this.refuseToolSwitch(a, tool);
+    const toolId = this.editableTool(a, tool);
     const environments = a.environments ?? {};
-    const prepared = this.invoker.prepare(a.tool, input, environments); // TOOL_INPUT_INVALID names the path
+    const prepared = this.invoker.prepare(toolId, input, environments); // TOOL_INPUT_INVALID names the path
     let plan: unknown = null;
-    if (this.invoker.catalogue.require(a.tool).supportsPlan) {
-      const r = await this.invoker.invoke(a.tool, prepared.input, { environments, mode: 'plan', runId: a.run_id ?? undefined, stepId: a.step_key ?? undefined });
+    if (this.invoker.catalogue.require(toolId).supportsPlan) {
+      const r = await this.invoker.invoke(toolId, prepared.input, { environments, mode: 'plan', runId: a.run_id ?? undefined, stepId: a.step_key ?? undefined });
       plan = r.ok && r.mode === 'plan' ? r.plan : { error: r.ok ? null : r.error };
     }
-    return { input: prepared.input, digest: callDigest(a.tool, prepared.input, environments), plan };
+    return { input: prepared.input, digest: callDigest(toolId, prepared.input, environments), plan };
   }
 
-  /** An approval is for one tool: naming another (by id or wire name) is refused. */
-  private refuseToolSwitch(a: ApprovalRow, tool: string | undefined): void {
-    if (tool === undefined || tool === a.tool || this.invoker.catalogue.get(tool)?.id === a.tool || this.invoker.catalogue.byWireName(tool)?.id === a.tool) return;
+  /**
+   * The tool whose arguments an edit may change: only a tool call's, and only that tool (naming another, by id or
+   * wire name, is refused). Checked before validation and again under the row lock.
+   */
+  private editableTool(a: ApprovalRow, tool: string | undefined): string {
+    if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is a ${a.kind} approval; only tool calls have arguments to edit`);
+    if (tool === undefined || tool === a.tool || this.invoker.catalogue.get(tool)?.id === a.tool || this.invoker.catalogue.byWireName(tool)?.id === a.tool) return a.tool;
     throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is for ${a.tool}; switching to ${tool} is refused (reject it and let the run propose another call)`);
   }
 
@@ -259,9 +262,8 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     edit: { input?: Record<string, unknown>; tool?: string },
     prepared: { input: unknown; digest: string; plan: unknown } | undefined,
   ): Promise<void> {
-    if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is a ${a.kind} approval; only tool calls have arguments to edit`);
+    this.editableTool(a, edit.tool);
     if (decision !== 'approve') throw new StewardError('APPROVAL_EDIT_REFUSED', 'arguments can only be changed when approving');
-    this.refuseToolSwitch(a, edit.tool);
     if (!prepared) return;
     if ((await this.repo.decisions(tx, a.id)).some((d) => d.decision === 'approve')) {
       throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the arguments shown then; changing them now would bypass those approvers`);
