@@ -1,29 +1,37 @@
-import { asArray } from '../../shared/errors.js';
-import { chunks, type Side } from './migration.session.js';
+import { exportDashboards as exportInDocumentedForm, type DashboardDoc } from '../../shared/dashboard.export.js';
+import type { Side } from './migration.session.js';
 
-/** An exported dashboard (with its widgets) as `GET /api/v1/dashboards/export` answers it. */
-export type DashboardDoc = Record<string, unknown> & { oid: string; title: string };
+export type { DashboardDoc } from '../../shared/dashboard.export.js';
 
 type Datasource = Record<string, unknown> & { title: string };
 
 const OID = /\b[0-9a-f]{24}\b/g;
 
-/** The exports of these dashboards, `size` to a request; the source's exports are kept for the rest of the migration. */
+/**
+ * The exports of these dashboards (shared/dashboard.export.ts: the documented comma-separated form, `size` to a
+ * request); the source's exports and export failures are kept for the rest of the migration. Dashboards that could
+ * not be exported are absent from the map; `exportFailures(side)` gives their reasons.
+ */
 export async function exportDashboards(side: Side, oids: readonly string[], size: number): Promise<Map<string, DashboardDoc>> {
   const cache = await side.once('dashboard-exports', async () => new Map<string, DashboardDoc>());
+  const failures = await exportFailures(side);
   const need = oids.filter((o) => !cache.has(o));
-  await Promise.all(
-    chunks(need, size).map(async (batch) => {
-      const docs = asArray<DashboardDoc>(await side.get('/api/v1/dashboards/export', { dashboardIds: batch, adminAccess: true }), 'exported dashboards');
-      for (const d of docs) if (typeof d?.oid === 'string') cache.set(d.oid, d);
-    }),
-  );
+  if (need.length) {
+    const { docs, failed } = await exportInDocumentedForm(side, need, { batchSize: size });
+    for (const [oid, doc] of docs) cache.set(oid, doc);
+    for (const [oid, reason] of failed) failures.set(oid, reason);
+  }
   const out = new Map<string, DashboardDoc>();
   for (const o of oids) {
     const doc = cache.get(o);
     if (doc) out.set(o, structuredClone(doc));
   }
   return out;
+}
+
+/** Why dashboards this side was asked to export could not be (by oid). */
+export function exportFailures(side: Side): Promise<Map<string, string>> {
+  return side.once('dashboard-export-failures', async () => new Map<string, string>());
 }
 
 /** Every datasource object in a document: the dashboard's, its widgets', its filters' and any JAQL item's. */
