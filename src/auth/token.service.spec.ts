@@ -24,6 +24,10 @@ describe('TokenService', () => {
     expect(svc.authenticate(`Bearer ${hashed}`)).toEqual({ name: 'ops', role: 'admin' });
   });
 
+  it('takes the Bearer scheme in any case (RFC 9110: schemes are case-insensitive)', () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) expect(svc.authenticate(`${scheme} ${literal}`)).toEqual({ name: 'dash', role: 'viewer' });
+  });
+
   it('says what is wrong without echoing the token', () => {
     const missing = failure(() => svc.authenticate(undefined));
     expect([missing.code, missing.status]).toEqual(['AUTH_MISSING_TOKEN', 401]);

@@ -9,7 +9,8 @@ interface TokenEntry {
   digest: Buffer;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+/** The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` and `Bearer` all name it. */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})$/i;
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="steward"' };
 
 export const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

@@ -25,7 +25,9 @@ export function createLogger(setup: LoggerSetup): Logger {
     level: logging.level,
     base: { service: 'steward' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    serializers: { err: (e: unknown) => redactor.redact(e instanceof Error ? e : new Error(String(e))) },
+    // formatters.log runs first and already turns an Error into a redacted plain {type, message, stack, code}: keep
+    // that as it is (wrapping it in new Error(String(e)) made every logged error "[object Object]").
+    serializers: { err: (e: unknown) => serializeError(e, redactor) },
     formatters: { log: (obj) => redactor.redact(obj) },
     hooks: {
       logMethod(args, method) {
@@ -38,4 +40,10 @@ export function createLogger(setup: LoggerSetup): Logger {
     setup.destination ??
     (pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : pino.destination({ sync: true }));
   return pino(options, destination);
+}
+
+/** An error (or whatever was thrown) as a redacted {type, message, stack, code, cause} for the log line. */
+function serializeError(e: unknown, redactor: Redactor): unknown {
+  if (e !== null && typeof e === 'object') return redactor.redact(e);
+  return { type: 'Error', message: redactor.redactString(String(e)) };
 }

@@ -5,7 +5,7 @@
  */
 export const REDACTED = '[REDACTED]';
 const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|token|access[-_]?token|refresh[-_]?token|password|passwd|secret|client[-_]?secret)$/i;
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)([^@/?#\s]+)@/gi;
 const MAX_DEPTH = 12;
 
@@ -48,7 +48,7 @@ export class Redactor {
   }
 
   private walkObject(value: object, depth: number, seen: WeakSet<object>): unknown {
-    if (value instanceof Error) {
+    if (isErrorLike(value)) {
       const e = value as Error & { code?: unknown; cause?: unknown };
       const out: Record<string, unknown> = { type: e.name, message: this.redactString(e.message) };
       if (e.stack) out.stack = this.redactString(e.stack);
@@ -72,4 +72,11 @@ export class Redactor {
       ? new RegExp(list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
       : undefined;
   }
+}
+
+/** Errors from another realm (jest's vm, a worker) fail `instanceof Error`; their message and stack are not enumerable. */
+function isErrorLike(v: object): v is Error {
+  if (v instanceof Error) return true;
+  const e = v as { message?: unknown; stack?: unknown };
+  return typeof e.message === 'string' && typeof e.stack === 'string' && !Object.prototype.propertyIsEnumerable.call(v, 'message');
 }
