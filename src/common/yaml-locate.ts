@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Document, type LineCounter } from 'yaml';
 import type { PathSegment } from './json-schema.js';
 
 export type Locate = (path: PathSegment[], keyOf?: boolean) => { line?: number; column?: number };
@@ -22,4 +22,16 @@ export function yamlLocator(doc: Document, lc: LineCounter): Locate {
     const pos = lc.linePos(target.range[0]);
     return { line: pos.line, column: pos.col };
   };
+}
+
+/** Offset of the document's first alias (where an alias bomb starts; reported with "Excessive alias count"), else of the document. */
+export function firstAliasOffset(doc: Document): number {
+  let at = doc.range?.[0] ?? 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) at = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  return at;
 }

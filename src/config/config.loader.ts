@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ErrorDetail } from '../common/errors.js';
 import { loadContract } from '../common/paths.js';
-import { yamlLocator, type Locate } from '../common/yaml-locate.js';
+import { firstAliasOffset, yamlLocator, type Locate } from '../common/yaml-locate.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
 import { llmProblems } from '../agent/llm.checks.js';
 import { checkSchedulesConfig } from '../schedule/schedule.checks.js';
@@ -14,6 +14,10 @@ const REFERENCE = /\$\{([a-z]+):([^}]*)\}/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEYS = /^(token|password|apiKey|secret|authorization|key)$/i;
 const MIN_LITERAL_TOKEN = 16;
+/** Largest steward.yaml (and ${file:} reference) read: real ones are a few KB; a bigger file is refused unparsed. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Most YAML aliases expanded in steward.yaml: past this it is an alias bomb ("billion laughs"), reported, not expanded. */
+const MAX_ALIAS_COUNT = 100;
 
 export interface ConfigSource {
   /** Path given by --config (explicit: a missing file is an error). */
@@ -37,7 +41,11 @@ export function loadConfig(src: ConfigSource): LoadedConfig {
     if (explicit) throw new ConfigError(file, [{ message: `config file ${file} does not exist` }]);
     return fromText(undefined, '', src.cwd, src.env);
   }
-  if (statSync(file).isDirectory()) throw new ConfigError(file, [{ message: `config path ${file} is a directory` }]);
+  const stat = statSync(file);
+  if (stat.isDirectory()) throw new ConfigError(file, [{ message: `config path ${file} is a directory` }]);
+  if (stat.size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, [{ message: `config file is ${stat.size} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes; it was not parsed` }]);
+  }
   return fromText(file, readFileSync(file, 'utf8'), dirname(file), src.env);
 }
 
@@ -59,7 +67,14 @@ export function fromText(
       }),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    const pos = lineCounter.linePos(firstAliasOffset(doc));
+    const message = `YAML: ${(e as Error).message ?? String(e)} (at most ${MAX_ALIAS_COUNT} aliases are expanded)`;
+    throw new ConfigError(file, [{ message, line: pos.line, column: pos.col }]);
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [{ message: 'the configuration must be a YAML mapping (key: value)', line: 1, column: 1 }]);
   }
@@ -83,7 +98,6 @@ export function fromText(
   collectExternalServerSecrets(config, secrets);
   return { config, file, baseDir, secrets: [...secrets].filter((s) => s.length >= 4) };
 }
-
 
 interface ResolveCtx {
   env: Record<string, string | undefined>;
@@ -114,6 +128,8 @@ function resolveReferences(value: unknown, path: PathSegment[], ctx: ResolveCtx)
     if (scheme === 'file') {
       const p = isAbsolute(arg) ? arg : resolve(ctx.baseDir, arg);
       try {
+        const size = statSync(p).size;
+        if (size > MAX_CONFIG_BYTES) return fail(`file ${p} referenced by \${file:} is ${size} bytes, over the limit of ${MAX_CONFIG_BYTES}`);
         const v = readFileSync(p, 'utf8').replace(/\r?\n$/, '');
         if (v === '') return fail(`file ${p} referenced by \${file:} is empty`);
         ctx.secrets.add(v);

@@ -107,7 +107,7 @@ export interface StewardConfig {
   environments: Record<string, EnvironmentConfig>;
   llm: LlmConfig;
   plugins: PluginsConfig;
-  playbooks: { dirs: string[] };
+  playbooks: { dirs: string[]; /** Largest playbook file read (bytes). */ maxFileBytes: number };
   runs: RunsConfig;
   schedules: SchedulesConfig;
   notifications: NotificationsConfig;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeLookup } from '../../test/fixtures/playbooks/fake-tools.js';
 import { formatDiagnostic } from './diagnostics.js';
@@ -41,5 +42,28 @@ describe('loadPlaybooks', () => {
   it('names files outside the base by their absolute path', () => {
     const r = loadPlaybooks({ paths: [join(FIXTURES, 'bad/unknown-tool.yaml')], lookup: fakeLookup(), relativeTo: join(FIXTURES, 'good') });
     expect(r.diagnostics[0]!.file).toBe(join(FIXTURES, 'bad/unknown-tool.yaml'));
+  });
+});
+
+describe('loadPlaybooks: hostile files', () => {
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+  const good = readFileSync(join(FIXTURES, 'good/widget-governance.yaml'), 'utf8');
+
+  it('an alias bomb is a diagnostic with file:line:col and the other files still load', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-bomb-'));
+    writeFileSync(join(dir, 'bomb.yaml'), `apiVersion: steward/v1\nkind: Playbook\n${bomb}\n`);
+    writeFileSync(join(dir, 'ok.yaml'), good);
+    const r = loadPlaybooks({ paths: [dir], lookup: fakeLookup(), relativeTo: dir });
+    expect(r.playbooks.map((p) => p.id)).toEqual(['widget-governance']);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual(['bomb.yaml:4:8: YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 aliases are expanded)']);
+  });
+
+  it('a file over maxFileBytes is a diagnostic and is not parsed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-big-'));
+    writeFileSync(join(dir, 'big.yaml'), `${good}\n# ${'x'.repeat(4096)}\n`);
+    writeFileSync(join(dir, 'ok.yml'), good.replace('widget-governance', 'small-one'));
+    const r = loadPlaybooks({ paths: [dir], lookup: fakeLookup(), relativeTo: dir, maxFileBytes: 4096 });
+    expect(r.playbooks.map((p) => p.id)).toEqual(['small-one']);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/^big\.yaml:1:1: file is \d+ bytes, over the limit of 4096 bytes \(playbooks\.maxFileBytes\); it was not parsed$/)]);
   });
 });

@@ -16,7 +16,21 @@ export interface LoadOptions {
   relativeTo?: string;
   /** Paths that may be absent without an error (the built-in playbooks directory). */
   optional?: readonly string[];
+  /** Larger files are reported and left out unread (default DEFAULT_MAX_PLAYBOOK_BYTES; `playbooks.maxFileBytes`). */
+  maxFileBytes?: number;
 }
+
+/** 1 MiB: the largest shipped playbook is a few KB; a file past this is a mistake or an attack, not a playbook. */
+export const DEFAULT_MAX_PLAYBOOK_BYTES = 1024 * 1024;
+
+/** The diagnostic for text over the limit (files, and YAML posted to /playbooks/validate or POST /runs). */
+export const tooLarge = (file: string, bytes: number, limit: number): Diagnostic => ({
+  file,
+  line: 1,
+  col: 1,
+  message: `file is ${bytes} bytes, over the limit of ${limit} bytes (playbooks.maxFileBytes); it was not parsed`,
+  severity: 'error',
+});
 
 export interface LoadResult {
   /** The valid playbooks, sorted by id. */
@@ -47,8 +61,14 @@ export function loadPlaybooks(opts: LoadOptions): LoadResult {
   const results: (ValidationResult & { file: string })[] = [];
   for (const abs of files) {
     const file = display(abs);
+    const limit = opts.maxFileBytes ?? DEFAULT_MAX_PLAYBOOK_BYTES;
     let text: string;
     try {
+      const size = statSync(abs).size;
+      if (size > limit) {
+        diagnostics.push(tooLarge(file, size, limit));
+        continue;
+      }
       text = readFileSync(abs, 'utf8');
     } catch (e) {
       diagnostics.push({ file, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, severity: 'error' });

@@ -50,6 +50,7 @@ export class PlaybooksModule {
               lookup,
               environments,
               baseDir,
+              maxFileBytes: config.playbooks.maxFileBytes,
             };
           },
         },

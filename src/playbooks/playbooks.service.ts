@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { StewardError } from '../common/errors.js';
 import { LOGGER } from '../http/tokens.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { loadPlaybooks, type LoadOptions } from './playbook.loader.js';
+import { DEFAULT_MAX_PLAYBOOK_BYTES, loadPlaybooks, tooLarge, type LoadOptions } from './playbook.loader.js';
 import type { ParsedPlaybook } from './playbook.types.js';
 import { validatePlaybookText } from './playbook.validator.js';
 import { PLAYBOOKS_OPTIONS } from './playbooks.tokens.js';
@@ -56,6 +56,9 @@ export class PlaybooksService {
 
   /** Validates YAML text as the loader would (without the cross-file duplicate check). */
   validate(yaml: string, file = 'playbook.yaml'): { valid: boolean; diagnostics: Diagnostic[]; playbook?: ParsedPlaybook } {
+    const limit = this.options.maxFileBytes ?? DEFAULT_MAX_PLAYBOOK_BYTES;
+    const bytes = Buffer.byteLength(yaml, 'utf8');
+    if (bytes > limit) return { valid: false, diagnostics: [tooLarge(file, bytes, limit)] };
     const r = validatePlaybookText(yaml, file, { lookup: this.options.lookup, environments: this.options.environments });
     const diagnostics = sortDiagnostics(r.diagnostics);
     return { valid: !hasErrors(diagnostics), diagnostics, ...(r.playbook && { playbook: r.playbook }) };

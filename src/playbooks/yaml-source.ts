@@ -1,5 +1,12 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { firstAliasOffset } from '../common/yaml-locate.js';
 import type { PathSegment } from '../common/json-schema.js';
+
+/**
+ * Most aliases (`*name`) one document may expand. A few are normal; a "billion laughs" file of a few hundred bytes
+ * expands to gigabytes, which the yaml library refuses past this count (the refusal is a diagnostic, not a crash).
+ */
+export const MAX_ALIAS_COUNT = 100;
 
 export interface Position {
   line: number;
@@ -14,6 +21,7 @@ export class YamlSource {
     private readonly lines: LineCounter,
     /** YAML syntax errors, each with its position. */
     readonly syntaxErrors: { message: string; pos: Position }[],
+    private readonly json: unknown,
   ) {}
 
   static parse(text: string): YamlSource {
@@ -26,12 +34,21 @@ export class YamlSource {
       const second = real[1]!.range?.[0] ?? 0;
       errors.push({ message: 'a playbook file holds one YAML document; found another', pos: lines.linePos(second) });
     }
-    return new YamlSource(text, list[0], lines, errors);
+    let json: unknown;
+    if (errors.length === 0 && list[0]) {
+      try {
+        json = list[0].toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? undefined;
+      } catch (e) {
+        // "Excessive alias count" (an alias bomb) and the like: a diagnostic at the first alias, never a throw.
+        errors.push({ message: `YAML: ${firstLine(e)} (at most ${MAX_ALIAS_COUNT} aliases are expanded)`, pos: lines.linePos(firstAliasOffset(list[0])) });
+      }
+    }
+    return new YamlSource(text, list[0], lines, errors, json);
   }
 
-  /** The document as plain JSON (undefined for an empty file). */
+  /** The document as plain JSON (undefined for an empty file, or one with syntax errors). */
   toJSON(): unknown {
-    return this.doc?.toJS({ maxAliasCount: 100 }) ?? undefined;
+    return this.json;
   }
 
   /** Position of the value at path (of its key with keyOf), or of the deepest node that exists on the way. */
@@ -74,3 +91,5 @@ export class YamlSource {
     return { node, key };
   }
 }
+
+const firstLine = (e: unknown): string => (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e) ? String((e as Error).message) : String(e)).split('\n')[0]!;
