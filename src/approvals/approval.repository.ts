@@ -5,16 +5,38 @@ const json = (v: unknown): string | null => (v === undefined || v === null ? nul
 
 /** All SQL about approvals and their decisions. */
 export class ApprovalRepository {
-  async insert(db: Queryable, a: NewApprovalRow & { policy: ApprovalPolicy }): Promise<ApprovalRow> {
+  /**
+   * A new pending approval; undefined when the same requester's exact call is already pending outside a run (one such
+   * approval at a time: a unique index, so two repeats at once cannot both insert). A lapsed one expires first.
+   */
+  async insert(db: Queryable, a: NewApprovalRow & { policy: ApprovalPolicy }): Promise<ApprovalRow | undefined> {
+    const outside = !a.runId && a.digest !== null;
+    if (outside) {
+      await db.query(
+        `UPDATE approvals SET status = 'expired', decided_at = now() WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'pending' AND expires_at <= now()`,
+        [a.requestedBy, a.digest],
+      );
+    }
     const r = await db.query<ApprovalRow>(
       `INSERT INTO approvals (id, run_id, step_key, kind, tool, effect, input, environments, call_digest, plan, message, requested_by,
                               required_approvals, require_reason, allow_self_approval, status, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14, $15, 'pending', $16) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14, $15, 'pending', $16)
+       ${outside ? `ON CONFLICT (requested_by, call_digest) WHERE run_id IS NULL AND status = 'pending' AND call_digest IS NOT NULL DO NOTHING` : ''}
+       RETURNING *`,
       [
         a.id, a.runId ?? null, a.stepKey ?? null, a.kind, a.tool ?? null, a.effect ?? null, json(a.input), json(a.environments), a.digest,
         json(a.plan), a.message ?? null, a.requestedBy, a.policy.approvers,
         a.effect ? a.policy.requireReasonFor.includes(a.effect) : false, a.policy.allowSelfApproval, a.expiresAt,
       ],
+    );
+    return r.rows[0];
+  }
+
+  /** The requester's pending, unexpired approval of exactly this call outside any run. */
+  async pendingCall(db: Queryable, requestedBy: string, digest: string): Promise<ApprovalRow | undefined> {
+    const r = await db.query<ApprovalRow>(
+      `SELECT * FROM approvals WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'pending' AND expires_at > now() ORDER BY created_at, id LIMIT 1`,
+      [requestedBy, digest],
     );
     return r.rows[0];
   }
@@ -49,16 +71,29 @@ export class ApprovalRepository {
     return r.rowCount === 1;
   }
 
-  async setStatus(db: Queryable, id: string, status: ApprovalStatus, outcome: string | null): Promise<ApprovalRow> {
+  /**
+   * Records a decision's effect, only while the approval is pending and before its expiry — one statement, so a
+   * decision and the expiry cannot both win. Once approved, the approval's time to be used starts afresh (as long as
+   * the time it had to be decided). undefined: no longer pending, or expired.
+   */
+  async decideStatus(db: Queryable, id: string, status: ApprovalStatus, outcome: string | null): Promise<ApprovalRow | undefined> {
     const r = await db.query<ApprovalRow>(
-      `UPDATE approvals SET status = $2, outcome = COALESCE($3, outcome), decided_at = CASE WHEN $2 <> 'pending' THEN now() ELSE decided_at END
-       WHERE id = $1 RETURNING *`,
+      `UPDATE approvals SET status = $2, outcome = COALESCE($3, outcome),
+              decided_at = CASE WHEN $2 <> 'pending' THEN now() ELSE decided_at END,
+              expires_at = CASE WHEN $2 = 'approved' THEN now() + (expires_at - created_at) ELSE expires_at END
+       WHERE id = $1 AND status = 'pending' AND expires_at > now() RETURNING *`,
       [id, status, outcome],
     );
     return r.rows[0];
   }
 
+  /** Pending approvals past their expiry; and approved ones an outside caller never used in time (a run's do not lapse). */
   async expireDue(db: Queryable): Promise<ApprovalRow[]> {
-    return (await db.query<ApprovalRow>(`UPDATE approvals SET status = 'expired', decided_at = now() WHERE status = 'pending' AND expires_at <= now() RETURNING *`)).rows;
+    return (
+      await db.query<ApprovalRow>(
+        `UPDATE approvals SET status = 'expired', decided_at = CASE WHEN status = 'pending' THEN now() ELSE decided_at END
+         WHERE expires_at <= now() AND (status = 'pending' OR (status = 'approved' AND run_id IS NULL)) RETURNING *`,
+      )
+    ).rows;
   }
 }

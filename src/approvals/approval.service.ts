@@ -4,7 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { hasRole, type Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
-import { CONFIG, type StewardConfig } from '../config/config.types.js';
+import { CONFIG, type EnvironmentPolicyConfig, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, STORE } from '../http/tokens.js';
 import type { GateDecision, GateRequest, ToolGate } from '../mcp/tool-gate.js';
 import { parseDuration } from '../playbooks/duration.js';
@@ -15,6 +15,7 @@ import { RunEventsService } from '../runs/run-events.service.js';
 import type { RunEvent } from '../runs/run.types.js';
 import type { Queryable, Store } from '../store/store.types.js';
 import { ApprovalRepository } from './approval.repository.js';
+import { planFailure } from './plan-failure.js';
 import { combinePolicies, DEFAULT_POLICY, type ApprovalKind, type ApprovalPolicy, type ApprovalRow, type Decision, type PolicySpec } from './approval.types.js';
 
 /** Bus topic: an approval left `pending` (decided or expired); the runner resumes the run. */
@@ -74,36 +75,80 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  /** The environment's policy (steward.yaml) combined with the playbook's. */
-  async policyFor(environments: Record<string, string>, runId?: string): Promise<ApprovalPolicy> {
-    const envSpecs = Object.values(environments).map((name) => this.envPolicy(name));
-    const strictestEnv = envSpecs.length ? envSpecs.reduce(mergeEnv) : undefined;
-    return combinePolicies(strictestEnv, runId ? await this.runPolicy(runId) : undefined);
+  /**
+   * The policy for one call, from steward.yaml: the strictest of the policies of the environments it names and of its
+   * plugin (`plugins.<id>.policy`; `plugins.mcp` for external MCP servers); a call that names no environment and whose
+   * plugin sets none follows `approvals.defaultPolicy`. The playbook's policy can then only tighten it.
+   */
+  async policyFor(environments: Readonly<Record<string, string>>, runId?: string, plugin?: string): Promise<ApprovalPolicy> {
+    const specs = Object.values(environments).map((name) => toSpec(this.config.environments[name]?.policy));
+    const pluginPolicy = plugin ? (this.config.plugins[plugin] as { policy?: EnvironmentPolicyConfig } | string[] | undefined) : undefined;
+    if (pluginPolicy && !Array.isArray(pluginPolicy) && pluginPolicy.policy) specs.push(toSpec(pluginPolicy.policy));
+    if (!specs.length && this.config.approvals?.defaultPolicy) specs.push(toSpec(this.config.approvals.defaultPolicy));
+    const strictest = specs.length ? specs.reduce(mergeEnv) : undefined;
+    return combinePolicies(strictest, runId ? await this.runPolicy(runId) : undefined);
   }
 
   // ---- ToolGate -------------------------------------------------------------------------------------------------
 
   async check(req: GateRequest): Promise<GateDecision> {
     if (req.mode === 'plan') return { action: 'run' };
-    const policy = await this.policyFor(req.environments, req.caller.runId);
+    if (req.caller.channel !== 'engine' && (req.caller.runId || req.caller.stepId)) {
+      return { action: 'deny', code: 'RUN_IDENTITY_REFUSED', message: 'only Steward\'s own engine calls tools as part of a run' };
+    }
+    const policy = await this.policyFor(req.environments, req.caller.runId, req.tool.plugin);
     if (!policy.requireFor.includes(req.tool.effect)) return { action: 'run' };
     const digest = callDigest(req.tool.id, req.input, req.environments);
-    if (req.approvalId) return this.release(req, digest);
+    const binding: Binding = { requestedBy: await this.requester(req), runId: req.caller.runId ?? null, stepKey: req.caller.stepId ?? null };
+    if (req.approvalId) return this.release(req, digest, binding);
+    // Outside a run, the exact repeat of a call stands for its approval (clients that cannot send _meta).
+    if (!binding.runId) {
+      const repeat = await this.repeatOf(digest, binding.requestedBy);
+      if (repeat) return repeat;
+    }
     const plan = req.tool.supportsPlan ? await this.planOf(req) : null;
     const approval = await this.create({
       kind: 'tool',
-      runId: req.caller.runId ?? null,
-      stepKey: req.caller.stepId ?? null,
+      runId: binding.runId,
+      stepKey: binding.stepKey,
       tool: req.tool.id,
       effect: req.tool.effect,
       input: req.input,
       environments: req.environments,
       plan,
-      requestedBy: await this.requester(req),
+      requestedBy: binding.requestedBy,
       policy,
       message: `${req.tool.title} (${req.tool.effect}) on ${Object.entries(req.environments).map(([r, e]) => `${r}=${e}`).join(', ') || 'no environment'}`,
     }, digest);
-    return { action: 'pending', approvalId: approval.id, message: `${req.tool.id} is a ${req.tool.effect} tool; ${policy.approvers} approver(s) must approve it first.` };
+    const failed = planFailure(plan);
+    return {
+      action: 'pending',
+      approvalId: approval.id,
+      message: failed
+        ? `${req.tool.id}: its dry run says it would fail (${failed}); the approval shows why and cannot be approved.`
+        : `${req.tool.id} is a ${req.tool.effect} tool; ${policy.approvers} approver(s) must approve it first.`,
+    };
+  }
+
+  /**
+   * An outside caller's repeat of exactly the same call (tool, arguments, environments): their approved, unused
+   * approval is released (approved → consumed in one statement), or their pending one is named again.
+   */
+  private async repeatOf(digest: string, requestedBy: string): Promise<GateDecision | undefined> {
+    const claimed = await this.store.query<ApprovalRow>(
+      `UPDATE approvals SET status = 'consumed', consumed_at = now()
+       WHERE id = (SELECT id FROM approvals WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'approved' AND expires_at > now()
+                   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         AND status = 'approved' AND expires_at > now() RETURNING *`,
+      [requestedBy, digest],
+    );
+    if (claimed.rows[0]) {
+      this.logger.info({ approval: claimed.rows[0].id, by: requestedBy }, 'approval released to the repeated call');
+      return { action: 'run', approvalId: claimed.rows[0].id };
+    }
+    const waiting = await this.repo.pendingCall(this.store, requestedBy, digest);
+    if (waiting) return { action: 'pending', approvalId: waiting.id, message: 'The same call is already waiting for a decision.' };
+    return undefined;
   }
 
   /** Who asks: the person who started the run (engine calls), or the outside MCP client's token. */
@@ -117,20 +162,35 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     await this.store.query('UPDATE approvals SET outcome = $2 WHERE id = $1', [approvalId, ok ? 'succeeded' : 'failed']);
   }
 
-  /** Releases an approved call once: approved → consumed, only for the exact call that was approved. */
-  private async release(req: GateRequest, digest: string): Promise<GateDecision> {
+  /**
+   * Releases an approved call once: approved → consumed, in one statement that also checks everything the approval
+   * binds: the exact call, its requester, and the run and step it was asked for (none, for an outside caller). A run's
+   * approval does not lapse once given (the run resumes with it; it is cancelled if the run ends otherwise); an outside
+   * caller's must be used before it expires.
+   */
+  private async release(req: GateRequest, digest: string, b: Binding): Promise<GateDecision> {
     const id = req.approvalId!;
     const claimed = await this.store.query<ApprovalRow>(
-      `UPDATE approvals SET status = 'consumed', consumed_at = now() WHERE id = $1 AND status = 'approved' AND call_digest = $2 AND expires_at > now() RETURNING *`,
-      [id, digest],
+      `UPDATE approvals SET status = 'consumed', consumed_at = now()
+       WHERE id = $1 AND status = 'approved' AND call_digest = $2 AND requested_by = $3
+         AND run_id IS NOT DISTINCT FROM $4::text AND step_key IS NOT DISTINCT FROM $5::text
+         AND (run_id IS NOT NULL OR expires_at > now())
+       RETURNING *`,
+      [id, digest, b.requestedBy, b.runId, b.stepKey],
     );
     if (claimed.rows[0]) return { action: 'run', approvalId: id };
     const a = await this.repo.get(this.store, id);
     if (!a) return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
-    if (a.call_digest !== digest) return { action: 'deny', code: 'APPROVAL_MISMATCH', message: `approval ${id} was given for a different call (tool, input or environment differ)` };
-    if (req.caller.channel === 'mcp' && a.requested_by !== req.caller.principal.name) {
-      return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
+    if (a.requested_by !== b.requestedBy) {
+      this.logger.warn({ approval: id, requestedBy: a.requested_by, presentedBy: req.caller.principal.name, channel: req.caller.channel, run: b.runId }, 'approval presented by someone other than its requester; refused');
+      return { action: 'deny', code: 'APPROVAL_NOT_YOURS', message: `approval ${id} was requested by "${a.requested_by}"; it is released only to its requester (ask for your own approval)` };
     }
+    if (a.run_id !== b.runId || a.step_key !== b.stepKey) {
+      this.logger.warn({ approval: id, run: a.run_id, step: a.step_key, presentedRun: b.runId, presentedStep: b.stepKey }, 'approval presented outside its run and step; refused');
+      const where = a.run_id ? `step ${a.step_key} of run ${a.run_id}; it is released only to that step` : 'a call outside any run; a run cannot use it';
+      return { action: 'deny', code: 'APPROVAL_NOT_YOURS', message: `approval ${id} belongs to ${where}` };
+    }
+    if (a.call_digest !== digest) return { action: 'deny', code: 'APPROVAL_MISMATCH', message: `approval ${id} was given for a different call (tool, input or environment differ)` };
     switch (a.status) {
       case 'pending':
         return { action: 'pending', approvalId: id, message: 'It is still waiting for a decision.' };
@@ -152,10 +212,14 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
 
   // ---- records --------------------------------------------------------------------------------------------------
 
-  /** Persists a pending approval (and, for a run, its `approval.requested` event in the same transaction). */
+  /**
+   * Persists a pending approval (and, for a run, its `approval.requested` event in the same transaction). Outside a
+   * run, a call already pending for the same requester is not asked twice: that approval is returned.
+   */
   async create(a: NewApproval, digest: string | null = null, tx?: Queryable): Promise<ApprovalRow> {
     const work = async (db: Queryable) => {
       const row = await this.repo.insert(db, { ...a, id: newId('apr'), digest, expiresAt: new Date(Date.now() + a.policy.expiresAfterMs) });
+      if (!row) return { row: (await this.repo.pendingCall(db, a.requestedBy, digest!))!, events: [] as RunEvent[], repeated: true };
       const events: RunEvent[] = [];
       if (row.run_id) {
         events.push(
@@ -164,10 +228,11 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
           }, row.step_key),
         );
       }
-      return { row, events };
+      return { row, events, repeated: false };
     };
-    const { row, events } = tx ? await work(tx) : await this.store.transaction(work);
+    const { row, events, repeated } = tx ? await work(tx) : await this.store.transaction(work);
     this.events.publish(events);
+    if (repeated) return row;
     this.logger.info({ approval: row.id, run: row.run_id, tool: row.tool, requestedBy: row.requested_by }, 'approval requested');
     return row;
   }
@@ -193,8 +258,8 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     const { row, events } = await this.store.transaction(async (tx) => {
       const a = await this.repo.lock(tx, id);
       if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
+      if (a.status === 'expired') throw expiredError(a);
       if (a.status !== 'pending') throw new StewardError('APPROVAL_NOT_PENDING', `approval ${id} is ${a.status}; only pending approvals can be decided`);
-      if (new Date(a.expires_at).getTime() <= Date.now()) throw new StewardError('APPROVAL_EXPIRED', `approval ${id} expired at ${new Date(a.expires_at).toISOString()}`);
       const allowed: Decision[] = a.kind === 'unknown_step' ? ['retry', 'skip', 'reject'] : ['approve', 'reject'];
       if (!allowed.includes(decision)) throw new StewardError('VALIDATION_FAILED', `decision must be one of ${allowed.join(', ')} for a ${a.kind} approval`);
       if (a.requested_by === who.name && !a.allow_self_approval) {
@@ -203,18 +268,24 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       if ((decision === 'approve' || decision === 'retry') && a.require_reason && !comment?.trim()) {
         throw new StewardError('VALIDATION_FAILED', `approving a ${a.effect} action needs a reason: send a comment`);
       }
-      if (edit?.input || edit?.tool) await this.applyEdit(tx, a, who, decision, edit, edited);
+      const editing = !!(edit?.input || edit?.tool);
+      if (editing) await this.applyEdit(tx, a, who, decision, edit, edited);
       else if (decision === 'approve' && a.edited_by && a.edited_by !== who.name && edit?.digest !== a.call_digest) {
         // Approving an edited call means approving the edit: say which version you reviewed.
         throw new StewardError('APPROVAL_CHANGED', `${a.edited_by} changed the arguments of approval ${id}; review them (GET /approvals/${id}) and approve with "digest": "${a.call_digest}"`);
       }
+      // A call whose dry run says it would fail is not approved (the plan shown is the edited call's after an edit).
+      const failed = decision === 'approve' ? planFailure(edited ? edited.plan : a.plan) : undefined;
+      if (failed) throw new StewardError('APPROVAL_PLAN_FAILED', `approval ${id} cannot be approved: its dry run says the call would fail (${failed}); reject it, fix the cause and ask again`);
       if (!(await this.repo.addDecision(tx, id, who.name, decision, comment ?? null))) {
         throw new StewardError('APPROVAL_ALREADY_DECIDED', `"${who.name}" already decided approval ${id}; a second approval must come from someone else`);
       }
       const approvals = (await this.repo.decisions(tx, id)).filter((d) => d.decision === 'approve').length;
       const status = decision === 'reject' ? 'rejected' : decision === 'approve' && approvals < a.required_approvals ? 'pending' : 'approved';
       const outcome = decision === 'retry' || decision === 'skip' ? decision : null;
-      const updated = await this.repo.setStatus(tx, id, status, outcome);
+      // The expiry is checked in the statement that records the outcome: approved in time, or refused as expired.
+      const updated = await this.repo.decideStatus(tx, id, status, outcome);
+      if (!updated) throw expiredError(a);
       const evs: RunEvent[] = [];
       if (a.run_id) evs.push(await this.events.append(tx, a.run_id, 'approval.decided', { approvalId: id, decision, by: who.name, comment: comment ?? null, status }, a.step_key));
       return { row: updated, events: evs };
@@ -295,11 +366,21 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     await tx.query(`UPDATE approvals SET status = 'cancelled', decided_at = now() WHERE run_id = $1 AND status IN ('pending', 'approved')`, [runId]);
   }
 
-  private envPolicy(name: string): PolicySpec {
-    const raw = (this.config.environments[name]?.policy ?? {}) as Record<string, unknown>;
-    const ms = typeof raw.expiresAfter === 'string' ? parseDuration(raw.expiresAfter) : undefined;
-    return { ...(raw as PolicySpec), ...(ms !== undefined ? { expiresAfterMs: ms } : {}) };
-  }
+}
+
+interface Binding {
+  requestedBy: string;
+  runId: string | null;
+  stepKey: string | null;
+}
+
+const expiredError = (a: ApprovalRow) => new StewardError('APPROVAL_EXPIRED', `approval ${a.id} expired at ${new Date(a.expires_at).toISOString()}; it can no longer be decided`);
+
+/** A policy as written in steward.yaml (expiresAfter as a duration) in the form the merge takes. */
+function toSpec(raw: EnvironmentPolicyConfig | undefined): PolicySpec {
+  const { expiresAfter, ...rest } = raw ?? {};
+  const ms = typeof expiresAfter === 'string' ? parseDuration(expiresAfter) : undefined;
+  return { ...rest, ...(ms !== undefined ? { expiresAfterMs: ms } : {}) };
 }
 
 /** Several environments in one call: the strictest of their policies. */

@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   THREAD_BUSY: { status: 409, title: 'Thread is answering a message' },
   APPROVAL_EDIT_REFUSED: { status: 400, title: 'Approval edit refused' },
   APPROVAL_CHANGED: { status: 409, title: 'Approval arguments changed' },
+  APPROVAL_PLAN_FAILED: { status: 409, title: "The approval's dry run says the call would fail" },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

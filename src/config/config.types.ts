@@ -91,6 +91,8 @@ export interface PluginSettings {
   modules?: string[];
   tools?: string[];
   settings?: Record<string, unknown>;
+  /** Approval policy for this plugin's tools, combined (strictest) with the environments' (src/approvals). */
+  policy?: EnvironmentPolicyConfig;
 }
 
 export interface PluginsConfig {
@@ -107,6 +109,8 @@ export interface StewardConfig {
   environments: Record<string, EnvironmentConfig>;
   llm: LlmConfig;
   plugins: PluginsConfig;
+  /** `defaultPolicy`: for calls that name no environment and whose plugin sets no policy. */
+  approvals?: { defaultPolicy?: EnvironmentPolicyConfig };
   playbooks: { dirs: string[]; /** Largest playbook file read (bytes). */ maxFileBytes: number };
   runs: RunsConfig;
   schedules: SchedulesConfig;

@@ -73,7 +73,11 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
     const meta = (request.params._meta ?? {}) as Record<string, unknown>;
     const mode = meta[META.mode] === 'plan' ? 'plan' : 'execute';
     const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined);
-    const who: Caller = { ...caller, runId: str(meta[META.runId]), stepId: str(meta[META.stepId]) };
+    // Run identity comes only from Steward's own engine: an outside client cannot attach a call to a run.
+    if (caller.channel !== 'engine' && (meta[META.runId] !== undefined || meta[META.stepId] !== undefined)) {
+      return failure({ code: 'RUN_IDENTITY_REFUSED', message: `_meta "${META.runId}" and "${META.stepId}" are set by Steward's own engine only; an outside client cannot call tools as part of a run` });
+    }
+    const who: Caller = caller.channel === 'engine' ? { ...caller, runId: str(meta[META.runId]), stepId: str(meta[META.stepId]) } : { ...caller };
 
     if (tool.effect !== 'read' && mode === 'execute' && !hasRole(who.principal, 'operator')) {
       return failure({ code: 'FORBIDDEN', message: `token "${who.principal.name}" has role ${who.principal.role}; calling ${tool.effect} tools needs operator or higher` });
@@ -146,8 +150,8 @@ function pending(tool: LoadedTool, approvalId: string, message: string, url: str
         type: 'text',
         text:
           `APPROVAL_PENDING: ${tool.id} did not run. ${message} Approval ${approvalId} is waiting for a person: ` +
-          `POST ${url} {"decision":"approve"} (approver role). Once approved, call this tool again with the same arguments and ` +
-          `_meta {"${META.approvalId}": "${approvalId}"}.`,
+          `POST ${url} {"decision":"approve"} (approver role). Once approved, call this tool again with exactly the same arguments ` +
+          `(optionally with _meta {"${META.approvalId}": "${approvalId}"}); it then runs once. Repeating it before the decision names the same approval.`,
       },
     ],
     _meta: { 'steward/approval': { id: approvalId, status: 'pending', url } },

@@ -281,6 +281,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN share_tool_results boolean;
     `,
   },
+  {
+    id: 8,
+    name: 'one pending approval per outside call',
+    sql: `
+      -- An outside MCP client repeating a call while it waits gets the same pending approval: one per requester and
+      -- exact call (tool, arguments, environments). Repeats stored before this migration are cancelled, oldest kept.
+      UPDATE approvals SET status = 'cancelled', decided_at = now()
+        WHERE run_id IS NULL AND status = 'pending' AND call_digest IS NOT NULL AND id NOT IN (
+          SELECT DISTINCT ON (requested_by, call_digest) id FROM approvals
+          WHERE run_id IS NULL AND status = 'pending' AND call_digest IS NOT NULL
+          ORDER BY requested_by, call_digest, created_at, id);
+      CREATE UNIQUE INDEX approvals_one_pending_call_idx ON approvals (requested_by, call_digest)
+        WHERE run_id IS NULL AND status = 'pending' AND call_digest IS NOT NULL;
+      CREATE INDEX approvals_outside_call_idx ON approvals (requested_by, call_digest) WHERE run_id IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */
