@@ -15,7 +15,7 @@ import { StewardError } from './common/errors.js';
 import { readPackageJson } from './common/paths.js';
 import type { LoadedConfig, TokenConfig } from './config/config.types.js';
 import { hostAndOriginCheck } from './http/host-origin.middleware.js';
-import { authenticate, jsonBody, requestId } from './http/http.middleware.js';
+import { authenticate, jsonBody, requestId, saneUrl } from './http/http.middleware.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { Redactor } from './logging/redactor.js';
@@ -78,6 +78,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     app.use(requestId(logger.child({ component: 'http' })));
+    app.use(saneUrl());
     app.use(hostAndOriginCheck(config.server));
     if (config.server.allowedOrigins.length > 0) {
       app.use(

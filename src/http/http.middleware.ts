@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type RequestHandler, type Response } from 'express';
-import { StewardError } from '../common/errors.js';
+import { type ErrorDetail, StewardError } from '../common/errors.js';
 import type { Logger } from 'pino';
 import type { AuthedRequest } from '../auth/auth.guard.js';
 import type { TokenService } from '../auth/token.service.js';
+import { badText, jsonProblem } from './json-guard.js';
 import { sendProblem, toStewardError } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,7 +48,47 @@ export function jsonBody(limitBytes: number): RequestHandler {
         req.path,
       );
     }
-    parse(req, res, (err?: unknown) => (err ? sendProblem(res, toStewardError(err), r.requestId, req.path) : next()));
+    parse(req, res, (err?: unknown) => {
+      if (err) return sendProblem(res, toStewardError(err), r.requestId, req.path);
+      const problem = jsonProblem(req.body as unknown);
+      if (!problem) return next();
+      if (req.path === '/mcp') return rpcInvalidParams(res, req.body as unknown, problem);
+      sendProblem(res, new StewardError('VALIDATION_FAILED', `invalid body: ${problem.path}: ${problem.message}`, { errors: [problem] }), r.requestId, req.path);
+    });
+  };
+}
+
+/**
+ * /mcp speaks JSON-RPC: a message with an argument no tool could take (U+0000, a lone surrogate, absurd nesting) is
+ * answered as the protocol's "Invalid params" (-32602) for that request id, before any session or tool sees it.
+ */
+function rpcInvalidParams(res: Response, body: unknown, problem: ErrorDetail): void {
+  const id = body && typeof body === 'object' && !Array.isArray(body) ? ((body as { id?: unknown }).id ?? null) : null;
+  const path = problem.path === '(body)' ? 'message' : problem.path;
+  res.status(200).json({ jsonrpc: '2.0', id, error: { code: -32602, message: `Invalid params: ${path} ${problem.message}` } });
+}
+
+/**
+ * The URL's path and query, decoded, must be text the daemon can store and compare: U+0000, a lone surrogate or a
+ * broken %-escape is a 400 here (else it reached the database as `run_\0abc` and came back as a 500).
+ */
+export function saneUrl(): RequestHandler {
+  return (req, res, next) => {
+    const r = req as AuthedRequest;
+    const raw = req.originalUrl ?? req.url;
+    const q = raw.indexOf('?');
+    const parts = [raw.slice(0, q < 0 ? undefined : q), ...(q < 0 ? [] : raw.slice(q + 1).split('&').flatMap((kv) => kv.split('=')))];
+    for (const part of parts) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(part.replace(/\+/g, ' '));
+      } catch {
+        return sendProblem(res, new StewardError('VALIDATION_FAILED', 'the URL has a malformed %-escape (not UTF-8)'), r.requestId);
+      }
+      const bad = badText(decoded);
+      if (bad) return sendProblem(res, new StewardError('VALIDATION_FAILED', `the URL ${bad}`), r.requestId);
+    }
+    next();
   };
 }
 

@@ -38,6 +38,12 @@ export function toStewardError(err: unknown): StewardError {
   if (e && e.type === 'entity.too.large') return new StewardError('BODY_TOO_LARGE', `request body exceeds the limit of ${e.limit} bytes`);
   if (e && e.type === 'entity.parse.failed') return new StewardError('INVALID_JSON', `request body is not valid JSON: ${e.message ?? ''}`.trim());
   if (e && (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')) return new StewardError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
+  // body-parser's inflate failure: createError(400, zlibError) with no `type`
+  const z = err as { code?: unknown };
+  if (e && e.status === 400 && typeof z.code === 'string' && z.code.startsWith('Z_')) {
+    const why = e.message && e.message !== 'Bad Request' ? `${e.message} (${z.code})` : z.code;
+    return new StewardError('VALIDATION_FAILED', `request body is not the compressed data its Content-Encoding header announces: ${why}`);
+  }
   if (e && e.type === 'request.aborted') return new StewardError('VALIDATION_FAILED', 'request aborted by the client');
   return new StewardError('INTERNAL', 'an internal error occurred; see the daemon log for this requestId', { cause: err });
 }

@@ -1,0 +1,121 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import request from 'supertest';
+import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
+
+const DEMO = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
+/** A "billion laughs" YAML: nine levels of nine aliases each, a few hundred bytes that expand to 9^9 strings. */
+const BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+
+describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
+  let d: TestDaemon;
+  let playbooks: string;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-robust-'));
+    playbooks = join(dir, 'pb');
+    mkdirSync(playbooks);
+    writeFileSync(join(playbooks, 'bomb.yaml'), `apiVersion: steward/v1\nkind: Playbook\n${BOMB}\n`);
+    d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${DEMO}, ${playbooks}]\n`), { dir });
+  });
+  afterAll(() => d?.close());
+
+  const api = (role: keyof typeof TOKENS = 'admin') => ({
+    get: (path: string) => request(d.url).get(path).set('Authorization', bearer(role)),
+    post: (path: string) => request(d.url).post(path).set('Authorization', bearer(role)),
+  });
+
+  describe('13: an alias bomb is a diagnostic with its path, never a crash or a 500', () => {
+    it('the daemon started without the file and GET /playbooks names it with file:line:col', async () => {
+      const res = await api('viewer').get('/playbooks').expect(200);
+      expect(res.body.playbooks.map((p: { id: string }) => p.id)).toContain('demo-read');
+      expect(res.body.diagnostics).toContainEqual({ file: 'pb/bomb.yaml', line: 4, col: 8, severity: 'error', message: expect.stringContaining('Excessive alias count') });
+    });
+
+    it('POST /reload answers 200 and keeps the diagnostic; a bomb in steward.yaml is a reload problem with its line', async () => {
+      await api().post('/reload').expect(200);
+      const listed = await api('viewer').get('/playbooks').expect(200);
+      expect(JSON.stringify(listed.body.diagnostics)).toContain('Excessive alias count');
+      writeFileSync(join(d.dir, 'steward.yaml'), `${d.loaded.config ? readFileSync(join(d.dir, 'steward.yaml'), 'utf8') : ''}\n${BOMB}\n`);
+      const res = await api().post('/reload').expect(200);
+      expect(res.body.ok).toBe(false);
+      expect(JSON.stringify(res.body)).toMatch(/steward\.yaml:\d+:\d+.*Excessive alias count/);
+    });
+
+    it('POST /playbooks/validate answers 200 valid:false with the position', async () => {
+      const res = await api('viewer').post('/playbooks/validate').send({ yaml: BOMB, file: 'x.yaml' }).expect(200);
+      expect(res.body).toEqual({ valid: false, diagnostics: [{ file: 'x.yaml', line: 2, col: 8, severity: 'error', message: expect.stringContaining('Excessive alias count') }] });
+    });
+  });
+
+  describe('14: size limits', () => {
+    it('POST /playbooks/validate over playbooks.maxFileBytes is a diagnostic, not parsed', async () => {
+      const res = await api('viewer').post('/playbooks/validate').send({ yaml: `# ${'x'.repeat(1024 * 1024)}` }).set('Content-Type', 'application/json');
+      // The body limit (1 MiB) answers first for this one; both are 4xx.
+      expect(res.status).toBe(413);
+    });
+  });
+
+  describe('18: 400-family answers for hostile input', () => {
+    it('JSON nested 10,000 deep', async () => {
+      const deep = `{"playbook":"demo-read","environments":{"target":"lab"},"inputs":{"greeting":${'['.repeat(10000)}${']'.repeat(10000)}}}`;
+      const res = await api('operator').post('/runs').set('Content-Type', 'application/json').send(deep);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.detail).toMatch(/nested deeper than 64/);
+    });
+
+    it.each([
+      ['U+0000', 'he\u0000llo'],
+      ['a lone surrogate', 'he\ud800llo'],
+    ])('%s in an input', async (_label, greeting) => {
+      const body = JSON.stringify({ playbook: 'demo-read', environments: { target: 'lab' }, inputs: { greeting } }).replace('\\u0000', '\\u0000');
+      const res = await api('operator').post('/runs').set('Content-Type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'inputs.greeting' }] });
+    });
+
+    it.each(['/runs/run_%00abc', '/runs/run_%ED%A0%80', '/runs/run_%E0%A4%A', '/runs?state=%00', '/approvals/apr_%00x'])('GET %s', async (path) => {
+      const res = await api('viewer').get(path);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('Content-Encoding: gzip with a body that is not gzip', async () => {
+      const res = await api('operator').post('/runs').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{"playbook":"demo-read"}');
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toMatch(/Content-Encoding/);
+    });
+
+    it('a real gzip body is still accepted', async () => {
+      const res = await fetch(`${d.url}/playbooks/validate`, {
+        method: 'POST',
+        headers: { Authorization: bearer('viewer'), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+        body: gzipSync(JSON.stringify({ yaml: 'a: 1' })),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ valid: false, diagnostics: expect.any(Array) });
+    });
+
+    it('over MCP a NUL argument is an invalid-params error naming the argument, not the database', async () => {
+      const client = new Client({ name: 'e2e', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${d.url}/mcp`), { requestInit: { headers: { Authorization: bearer('operator') } } }));
+      try {
+        const call = client.callTool({ name: 'demo__notes__write', arguments: { key: 'k', text: 'a\u0000b', environment: 'lab' } });
+        await expect(call).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/params\.arguments\.text.*U\+0000/) });
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
+  describe('22: the Bearer scheme in any case', () => {
+    it.each(['bearer', 'BEARER'])('%s', async (scheme) => {
+      await request(d.url).get('/whoami').set('Authorization', `${scheme} ${TOKENS.viewer}`).expect(200, { name: 'viewer', role: 'viewer' });
+    });
+  });
+});
