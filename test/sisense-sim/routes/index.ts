@@ -6,6 +6,7 @@ import { datamodelTransferRoutes } from './datamodel-transfer.routes.js';
 import { datamodelRoutes } from './datamodels.routes.js';
 import { elasticubeRoutes } from './elasticubes.routes.js';
 import { folderRoutes } from './folders.routes.js';
+import { governanceRoutes } from './governance.routes.js';
 import { sqlRoutes } from './sql.routes.js';
 
 /** Every route, first match wins: the fixed paths (export, import/bulk, admin) come before `/:id`. */
@@ -18,4 +19,5 @@ export const routes: Route[] = [
   ...datamodelRoutes,
   ...elasticubeRoutes,
   ...sqlRoutes,
+  ...governanceRoutes,
 ];

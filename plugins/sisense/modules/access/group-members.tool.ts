@@ -17,7 +17,7 @@ export const groupMembers = (deps: SisenseDeps) =>
     id: 'sisense.access.group-members',
     title: 'List the members of a group',
     description:
-      'Lists the users who are explicit members of one group (by name or id), with their role and group names, sorted by email. ' +
+      'Lists the users who are explicit members of one group (by name or id; GET /api/v1/users?groupId=), with their role and group names, sorted by email. ' +
       'System groups like Everyone have implicit members and list none here. NOT_FOUND / AMBIGUOUS when the name matches no or several groups.',
     inputSchema: { type: 'object', additionalProperties: false, required: ['group'], properties: { group: groupRef } },
     outputSchema: objectOut({ group: objectOut({ id: { type: 'string' }, name: { type: 'string' } }), count: { type: 'integer' }, members: arrayOf(userSchema) }),
@@ -28,7 +28,9 @@ export const groupMembers = (deps: SisenseDeps) =>
       deps.withClient(ctx, async (client) => {
         const group = await deps.resolveGroup(client, input.group);
         const [members, roles, groups] = await Promise.all([
-          deps.listAll<SisenseUser>(client, `/api/v1/groups/${group._id}/users`),
+          // The documented member listing (api.md §1.8, pysisense users_per_group); kept to users that name the group,
+          // should a server ignore the filter.
+          deps.listAll<SisenseUser>(client, '/api/v1/users', { groupId: group._id }).then((us) => us.filter((u) => !Array.isArray(u.groups) || u.groups.some((g) => (typeof g === 'string' ? g : (g as { _id?: unknown })?._id) === group._id))),
           client.get('/api/roles').then((r) => asArray<SisenseRole>(r, 'roles')),
           deps.listAll<SisenseGroup>(client, '/api/v1/groups'),
         ]);

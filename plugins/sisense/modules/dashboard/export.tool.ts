@@ -1,6 +1,6 @@
 import { defineTool, ToolError } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
-import { asArray } from '../../shared/errors.js';
+import { exportDashboards as exportDocs, readerOf } from '../../shared/dashboard.export.js';
 import { arrayOf, objectOut } from '../../shared/schemas.js';
 
 /** Dashboards as Sisense exports them (with widgets): what an import or a backup takes. */
@@ -26,9 +26,9 @@ export const exportDashboards = (deps: SisenseDeps) =>
         const found = [];
         for (const ref of input.dashboards) found.push(await deps.resolveDashboard(client, ref));
         const ids = [...new Set(found.map((d) => d.oid))];
-        const query = { dashboardIds: ids, ...(found.every((d) => d.adminAccess) && { adminAccess: true }) };
-        const response = await client.request<unknown>('GET', '/api/v1/dashboards/export', undefined, { query });
-        const list = asArray(response.data, 'the dashboard export');
+        const { docs, failed } = await exportDocs(readerOf(client), ids, { adminAccess: found.every((d) => d.adminAccess) });
+        if (failed.size) throw new ToolError('EXPORT_FAILED', `${failed.size} of ${ids.length} dashboard(s) could not be exported: ${[...failed].map(([oid, why]) => `${oid}: ${why}`).join('; ')}`, { failed: Object.fromEntries(failed) });
+        const list = ids.map((oid) => docs.get(oid)!);
         const bytes = Buffer.byteLength(JSON.stringify(list));
         if (bytes > deps.settings.maxExportBytes) throw new ToolError('EXPORT_TOO_LARGE', `the export of ${ids.length} dashboard(s) is ${bytes} bytes; the limit (maxExportBytes) is ${deps.settings.maxExportBytes}`, { bytes, limit: deps.settings.maxExportBytes, dashboards: ids.length });
         return { count: list.length, bytes, dashboards: list };

@@ -1,7 +1,7 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { asArray } from '../../shared/errors.js';
-import { dimsIn } from '../../shared/jaql.js';
+import { dimsIn } from '../../shared/dashboard.reading.js';
 import { arrayOf, dashboardRef, nullableString, objectOut } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
 

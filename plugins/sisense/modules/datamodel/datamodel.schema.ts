@@ -5,6 +5,11 @@ import type { DatamodelSummary } from '../../shared/sisense.models.js';
 /** Column type codes of the v2 schema. */
 const TYPES: Record<number, string> = { 0: 'bigint', 1: 'binary', 2: 'bit', 3: 'char', 4: 'datetime', 5: 'decimal', 6: 'float', 8: 'int', 13: 'smallint', 18: 'text', 19: 'time', 31: 'date' };
 
+/** A column's type name from its v2 type code (`18` text, `8` int, `5` decimal, `4` datetime…). */
+export function columnType(t: unknown): string {
+  return typeof t === 'number' ? (TYPES[t] ?? `type ${t}`) : typeof t === 'string' ? t : 'unknown';
+}
+
 export interface ColumnRow {
   name: string;
   type: string;

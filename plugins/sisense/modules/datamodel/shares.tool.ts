@@ -4,7 +4,7 @@ import { asArray } from '../../shared/errors.js';
 import { arrayOf, datamodelRef, nullableString, objectOut } from '../../shared/schemas.js';
 import { cubePaths } from './datamodel.schema.js';
 
-const PERMISSIONS: Record<string, string> = { r: 'use', w: 'edit', a: 'manage' };
+const PERMISSIONS: Record<string, string> = { r: 'use', w: 'edit', a: 'read' };
 
 interface ShareRow {
   type: string;
@@ -21,7 +21,7 @@ export const shares = (deps: SisenseDeps) =>
     title: 'Get the shares of a data model',
     description:
       'Lists who a data model (oid or title) is shared with: users (email) and groups (name) with the permission code r / w / a and its meaning ' +
-      '(use = query it in dashboards, edit = change the model, manage). Needs an administrator or data admin token.',
+      '(r = use: query it in dashboards, w = edit: change the model, a = read; api.md §1.6). Needs an administrator or data admin token.',
     inputSchema: { type: 'object', additionalProperties: false, required: ['datamodel'], properties: { datamodel: datamodelRef } },
     outputSchema: objectOut({
       datamodel: objectOut({ oid: { type: 'string' }, title: { type: 'string' }, type: { type: 'string' } }),

@@ -15,7 +15,7 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const parent = input.parent === undefined ? undefined : await deps.resolveFolder(client, input.parent);
   const { folders } = await deps.listFolders(client);
   const path = parent ? `${parent.path}/${input.name}` : input.name;
-  const existing = folders.find((f) => f.name === input.name && (f.parentId ?? null) === (parent?.oid ?? null));
+  const existing = folders.find((f) => f.name === input.name && (f.parentId || null) === (parent?.oid ?? null));
   return { parent, path, existing, c: existing ? change('skip', `folder "${path}"`, `exists (${existing.oid})`) : change('create', `folder "${path}"`) };
 }
 
@@ -45,7 +45,7 @@ export const create = (deps: SisenseDeps) =>
       deps.withClient(ctx, async (client) => {
         const { parent, path, existing } = await read(deps, client, input);
         if (existing) return { created: false, folder: { oid: existing.oid, name: existing.name, path } };
-        const made = asObject<SisenseFolder>(await client.post('/api/v1/folders', { name: input.name, parentId: parent?.oid ?? null }), 'the created folder');
+        const made = asObject<SisenseFolder>(await client.post('/api/v1/folders', { name: input.name, ...(parent && { parentId: parent.oid }) }), 'the created folder');
         return { created: true, folder: { oid: made.oid, name: made.name, path } };
       }),
   });

@@ -22,16 +22,17 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
     body.name = input.name;
     what.push(`rename "${folder.name}" → "${input.name}"`);
   }
-  if (parent !== undefined && (parent?.oid ?? null) !== (folder.parentId ?? null)) {
+  if (parent !== undefined && (parent?.oid ?? null) !== (folder.parentId || null)) {
     for (let p: SisenseFolder | undefined = parent ?? undefined; p; p = p.parentId ? byOid.get(p.parentId) : undefined) {
       if (p.oid === folder.oid) throw new ToolError('FOLDER_CYCLE', `cannot move ${label.folder(folder)} into itself or its own subfolder "${parent?.path}"`);
     }
-    body.parentId = parent?.oid ?? null;
+    // A root folder has no parent: "" (Sisense refuses a JSON null in folder payloads, api.md §1.10).
+    body.parentId = parent?.oid ?? '';
     what.push(`move to ${parent ? `"${parent.path}"` : 'the root'}`);
   }
-  const newParent = 'parentId' in body ? (body.parentId as string | null) : (folder.parentId ?? null);
+  const newParent = 'parentId' in body ? (body.parentId as string) || null : (folder.parentId || null);
   const newName = (body.name as string | undefined) ?? folder.name;
-  if (Object.keys(body).length && folders.some((f) => f.oid !== folder.oid && f.name === newName && (f.parentId ?? null) === newParent)) {
+  if (Object.keys(body).length && folders.some((f) => f.oid !== folder.oid && f.name === newName && (f.parentId || null) === newParent)) {
     throw new ToolError('FOLDER_EXISTS', `a folder "${newName}" already exists ${parent ? `in "${parent.path}"` : 'there'}`);
   }
   const c = Object.keys(body).length ? change('update', label.folder(folder), what.join('; ')) : change('skip', label.folder(folder), 'already as asked');

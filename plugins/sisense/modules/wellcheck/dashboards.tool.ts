@@ -1,6 +1,7 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { DashboardSummary, SisenseDeps } from '../../shared/deps.js';
-import { exportDashboards } from '../migration/dashboard.documents.js';
+import { readDashboard } from '../../shared/dashboard.reading.js';
+import { exportDashboards } from '../../shared/dashboard.export.js';
 import { withSide } from '../migration/migration.session.js';
 import { select } from '../migration/phase.js';
 import { checkDashboard, DASHBOARD_CHECKS, type DashboardCheck, type DashboardInventory, type DashboardThresholds } from './dashboard.checks.js';
@@ -17,7 +18,6 @@ interface Output {
   dashboards: DashboardInventory[];
 }
 
-const EXPORT_BATCH = 20;
 const count = { type: 'integer' };
 
 export const wellcheckDashboards = (deps: SisenseDeps) =>
@@ -27,7 +27,7 @@ export const wellcheckDashboards = (deps: SisenseDeps) =>
     description:
       'Reads dashboards with their widgets (all of them when none are named) and reports findings: structure (pivot, tabber, accordion and jump-to-dashboard counts), ' +
       'widget counts over maxWidgets, pivots with more fields than maxPivotFields, empty dashboards, data models the deployment lacks, custom scripts, and jumps to dashboards ' +
-      'that do not exist. Also returns each dashboard\'s counts. Read-only.',
+      'that do not exist. A dashboard that cannot be read (exported) is itself a warning (dashboard.unreadable, with the reason). Also returns each dashboard\'s counts. Read-only.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
@@ -71,18 +71,19 @@ export const wellcheckDashboards = (deps: SisenseDeps) =>
         ]);
         const chosen = select('dashboard', all, input.dashboards, (d) => d.oid, (d) => d.title);
         ctx.progress({ progress: 0, total: chosen.length, message: `reading ${chosen.length} dashboards` });
-        const docs = await exportDashboards(side, chosen.map((d) => d.oid), EXPORT_BATCH);
-        const facts = { models: new Set(models.map((m) => m.title)), dashboards: new Set(all.map((d) => d.oid)) };
+        const { docs, failed } = await exportDashboards(side, chosen.map((d) => d.oid));
+        const facts = { models: new Set(models.map((m) => m.title)), dashboards: new Set(all.map((d) => d.oid.toLowerCase())) };
         const checks = new Set(input.checks);
         const findings: Finding[] = [];
         const inventory: DashboardInventory[] = [];
         for (const d of chosen) {
           const doc = docs.get(d.oid);
           if (!doc) {
-            findings.push(finding('dashboard.unreadable', 'error', d.oid, `dashboard "${d.title}" could not be exported, so it was not checked`, { oid: d.oid, title: d.title }));
+            const reason = failed.get(d.oid) ?? 'the export did not include it';
+            findings.push(finding('dashboard.unreadable', 'warning', d.oid, `dashboard "${d.title}" could not be read, so it was not checked: ${reason}`, { oid: d.oid, title: d.title, reason }));
             continue;
           }
-          const r = checkDashboard(doc, facts, input, checks);
+          const r = checkDashboard(readDashboard(doc), facts, input, checks);
           findings.push(...r.findings);
           inventory.push(r.inventory);
         }

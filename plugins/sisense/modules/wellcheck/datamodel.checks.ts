@@ -1,6 +1,4 @@
-import { dimsIn, parseDim } from '../../shared/jaql.js';
 import type { SecurityRule } from '../migration/datamodel.access.js';
-import type { DashboardDoc } from '../migration/dashboard.documents.js';
 import { finding, type Finding } from './wellcheck.types.js';
 
 export const DATAMODEL_CHECKS = ['custom-tables', 'island-tables', 'import-queries', 'rls-datatypes', 'many-to-many', 'unused-columns', 'builds'] as const;
@@ -69,28 +67,19 @@ export function joinPairs(s: Schema): JoinPair[] {
   return [...pairs.values()];
 }
 
-/** Columns the dashboards use, per data model title: widget JAQL against the widget's (or dashboard's) model, dashboard filters against the dashboard's. */
-export function columnUsage(docs: readonly DashboardDoc[]): Map<string, Set<string>> {
-  const usage = new Map<string, Set<string>>();
-  const add = (model: unknown, value: unknown) => {
-    if (typeof model !== 'string') return;
-    const set = usage.get(model) ?? new Set<string>();
-    for (const dim of dimsIn(value)) {
-      const p = parseDim(dim);
-      if (p) set.add(colKey(p.table, p.column));
-    }
-    usage.set(model, set);
-  };
-  for (const d of docs) {
-    const own = (d.datasource as { title?: unknown } | undefined)?.title;
-    add(own, d.filters);
-    for (const w of (Array.isArray(d.widgets) ? d.widgets : []) as Array<Record<string, unknown>>) add((w.datasource as { title?: unknown } | undefined)?.title ?? own, w.metadata);
-  }
-  return usage;
+/** The schema-only findings of one model (many-to-many needs queries: see manyToMany). */
+/** What the unused-column check rests on: the dashboards read, those using the model, those that could not be read. */
+export interface UsageBasis {
+  used: ReadonlySet<string>;
+  /** Dashboards read (exported). */
+  read: number;
+  /** Of those, the ones that use this model. */
+  usingModel: number;
+  /** Dashboards that could not be read: a column may be used there. */
+  unreadable: number;
 }
 
-/** The schema-only findings of one model (many-to-many needs queries: see manyToMany). */
-export function checkSchema(s: Schema, rules: readonly SecurityRule[], used: ReadonlySet<string> | undefined, checks: ReadonlySet<DatamodelCheck>): Finding[] {
+export function checkSchema(s: Schema, rules: readonly SecurityRule[], usage: UsageBasis | undefined, checks: ReadonlySet<DatamodelCheck>): Finding[] {
   const out: Finding[] = [];
   const model = s.title;
   const about = { datamodel: model, datamodelOid: s.oid };
@@ -128,13 +117,20 @@ export function checkSchema(s: Schema, rules: readonly SecurityRule[], used: Rea
       out.push(finding('datamodel.rls-datatype', 'warning', `${model}/${key}`, `row-level security of "${model}" filters on ${key}, a ${r.datatype} column: numeric columns filter faster`, { ...about, table: r.table, column: r.column, datatype: r.datatype }));
     }
   }
-  if (checks.has('unused-columns') && used) {
+  if (checks.has('unused-columns') && usage) {
+    const basis = { dashboardsRead: usage.read, dashboardsUsingModel: usage.usingModel, dashboardsUnreadable: usage.unreadable };
+    const rests = `${usage.read} dashboard${usage.read === 1 ? '' : 's'} read (${usage.usingModel} using "${model}")${usage.unreadable ? `; ${usage.unreadable} could not be read and may use it` : ''}`;
+    let unused = 0;
     for (const t of tables) {
       for (const c of t.columns ?? []) {
         const k = colKey(t.name, c.name);
-        if (c.hidden || t.hidden || used.has(k) || keys.has(k) || secured.has(k)) continue;
-        out.push(finding('datamodel.unused-column', 'info', `${model}/${t.name}.${c.name}`, `column ${t.name}.${c.name} of "${model}" is used by no dashboard widget or filter`, { ...about, table: t.name, column: c.name }));
+        if (c.hidden || t.hidden || usage.used.has(k) || keys.has(k) || secured.has(k)) continue;
+        unused++;
+        out.push(finding('datamodel.unused-column', 'info', `${model}/${t.name}.${c.name}`, `column ${t.name}.${c.name} of "${model}" is used by no widget, filter or formula of the ${rests}`, { ...about, table: t.name, column: c.name, ...basis }));
       }
+    }
+    if (usage.unreadable && unused) {
+      out.push(finding('datamodel.unused-columns-incomplete', 'warning', model, `the ${unused} unused column(s) of "${model}" rest on ${usage.read} of ${usage.read + usage.unreadable} dashboards: ${usage.unreadable} could not be read`, { ...about, ...basis }));
     }
   }
   return out;

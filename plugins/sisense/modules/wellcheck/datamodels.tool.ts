@@ -1,10 +1,11 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { DashboardSummary, SisenseDeps } from '../../shared/deps.js';
-import { exportDashboards } from '../migration/dashboard.documents.js';
+import { exportDashboards } from '../../shared/dashboard.export.js';
+import { columnUsage, readDashboard, type DashboardReading } from '../../shared/dashboard.reading.js';
 import { readRules, type ModelRef, type SecurityRule } from '../migration/datamodel.access.js';
 import { statusOf, withSide, type Side } from '../migration/migration.session.js';
 import { select } from '../migration/phase.js';
-import { checkSchema, columnUsage, DATAMODEL_CHECKS, joinPairs, tablesOf, type DatamodelCheck, type Schema } from './datamodel.checks.js';
+import { checkSchema, DATAMODEL_CHECKS, joinPairs, tablesOf, type DatamodelCheck, type Schema } from './datamodel.checks.js';
 import { manyToMany } from './many-to-many.js';
 import { CHECKED_SCHEMA, checksOf, FINDING_SCHEMA, refs, sortFindings, type Finding } from './wellcheck.types.js';
 
@@ -29,7 +30,6 @@ interface Output {
   datamodels: ModelInventory[];
 }
 
-const EXPORT_BATCH = 20;
 const count = { type: 'integer' };
 
 /** Data security rules; a model the rules endpoint does not know (404) has none. */
@@ -42,11 +42,18 @@ async function rulesOf(side: Side, m: ModelRef): Promise<SecurityRule[]> {
   }
 }
 
-/** Columns used per model title, from every dashboard's widgets and filters. */
-async function usage(side: Side): Promise<{ used: Map<string, Set<string>>; dashboards: number }> {
+interface Usage {
+  used: Map<string, Set<string>>;
+  readings: DashboardReading[];
+  unreadable: number;
+}
+
+/** Columns used per model title, from every dashboard's widgets, filters (cascading levels too) and formulas. */
+async function usage(side: Side): Promise<Usage> {
   const all = await side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', fields: 'oid,title' });
-  const docs = await exportDashboards(side, all.map((d) => d.oid), EXPORT_BATCH);
-  return { used: columnUsage([...docs.values()]), dashboards: docs.size };
+  const { docs, failed } = await exportDashboards(side, all.map((d) => d.oid));
+  const readings = [...docs.values()].map(readDashboard);
+  return { used: columnUsage(readings), readings, unreadable: failed.size };
 }
 
 export const wellcheckDatamodels = (deps: SisenseDeps) =>
@@ -55,8 +62,9 @@ export const wellcheckDatamodels = (deps: SisenseDeps) =>
     title: 'Well-check data models',
     description:
       'Reads data models (all of them when none are named) and reports findings: custom tables and those using UNION, island tables (no relation), import queries, ' +
-      'row-level security on non-numeric columns, many-to-many joins (duplicate keys on both sides, counted with SQL queries), columns no dashboard widget or filter uses ' +
-      '(relation keys and secured columns excepted), and extract models never built. Read-only.',
+      'row-level security on non-numeric columns, many-to-many joins (duplicate keys on both sides, listed with the documented /sql query), columns no dashboard uses ' +
+      '(widget panels, formula contexts, dashboard filters and cascading filter levels count; relation keys and secured columns excepted; each finding says how many dashboards it rests on, ' +
+      'and a model whose unused columns rest on an incomplete read gets a warning), and extract models never built. Read-only.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
@@ -94,13 +102,14 @@ export const wellcheckDatamodels = (deps: SisenseDeps) =>
         const checks = new Set(input.checks);
         const models = await side.list<ModelRef & { lastBuildTime?: string | null }>('/api/v2/datamodels/schema', { fields: 'oid,title,type,server,lastBuildTime' });
         const chosen = select('data model', models, input.datamodels, (m) => m.oid, (m) => m.title);
-        const { used, dashboards } = checks.has('unused-columns') ? await usage(side) : { used: undefined, dashboards: 0 };
+        const u = checks.has('unused-columns') ? await usage(side) : undefined;
+        const basis = (title: string) => u && { used: u.used.get(title) ?? new Set<string>(), read: u.readings.length, usingModel: u.readings.filter((r) => r.datasources.some((d) => d.title === title)).length, unreadable: u.unreadable };
         let done = 0;
         const results = await Promise.all(
           chosen.map(async (m) => {
             const ref: ModelRef = { oid: m.oid, title: m.title, type: m.type === 'live' ? 'live' : 'extract', server: m.server ?? 'LocalHost' };
             const [schema, rules] = await Promise.all([side.get<Schema>(`/api/v2/datamodels/${encodeURIComponent(m.oid)}/schema`), rulesOf(side, ref)]);
-            const findings = checkSchema(schema, rules, used ? (used.get(m.title) ?? new Set()) : undefined, checks);
+            const findings = checkSchema(schema, rules, basis(m.title), checks);
             if (checks.has('many-to-many')) findings.push(...(await manyToMany(side, schema, joinPairs(schema))));
             ctx.progress({ progress: ++done, total: chosen.length, message: `checked data model "${m.title}"` });
             const tables = tablesOf(schema);
@@ -108,6 +117,6 @@ export const wellcheckDatamodels = (deps: SisenseDeps) =>
             return { findings, inventory };
           }),
         );
-        return { findings: sortFindings(results.flatMap((r) => r.findings)), checked: { dashboards, datamodels: chosen.length }, datamodels: results.map((r) => r.inventory) };
+        return { findings: sortFindings(results.flatMap((r) => r.findings)), checked: { dashboards: u?.readings.length ?? 0, datamodels: chosen.length }, datamodels: results.map((r) => r.inventory) };
       }),
   });

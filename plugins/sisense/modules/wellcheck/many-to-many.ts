@@ -2,40 +2,45 @@ import { reasonOf, type Side } from '../migration/migration.session.js';
 import type { JoinPair, Schema } from './datamodel.checks.js';
 import { finding, type Finding } from './wellcheck.types.js';
 
-/** `[name]` for an ElastiCube, `"name"` for a live model (its SQL goes to the source database). */
-const quote = (name: string, live: boolean) => (live ? `"${name.replace(/"/g, '""')}"` : `[${name.replace(/]/g, ']]')}]`);
+/** `[name]` as ElastiCube SQL quotes a table or column. */
+const quote = (name: string) => `[${name.replace(/]/g, ']]')}]`;
 
-/** Key values of `columns` that occur more than once in `table`. */
-export function duplicateKeysSql(table: string, columns: readonly string[], live: boolean): string {
-  const cols = columns.map((c) => quote(c, live)).join(', ');
-  return `SELECT COUNT(*) FROM (SELECT ${cols} FROM ${quote(table, live)} GROUP BY ${cols} HAVING COUNT(*) > 1) t`;
+/**
+ * The key values of `columns` that occur more than once in `table`: the query pysisense's many-to-many check sends
+ * (semantics.md §5: `select [col], count([col]) as key_count1 from [table] group by [col] having count([col]) > 1`),
+ * one answer row per duplicated key; a composite key groups by each of its columns.
+ */
+export function duplicateKeysSql(table: string, columns: readonly string[]): string {
+  const cols = columns.map(quote).join(', ');
+  const first = quote(columns[0]);
+  return `select ${cols}, count(${first}) as key_count1 from ${quote(table)} group by ${cols} having count(${first}) > 1`;
 }
 
-/** The first cell of a `{headers, values}` answer as a number. */
-function firstNumber(answer: unknown): number {
-  const cell = (answer as { values?: unknown[][] } | undefined)?.values?.[0]?.[0];
-  const raw = cell && typeof cell === 'object' ? (cell as { data?: unknown }).data : cell;
-  const n = typeof raw === 'string' ? Number(raw) : raw;
-  if (typeof n !== 'number' || Number.isNaN(n)) throw new Error(`the query answered no count (${JSON.stringify(answer)?.slice(0, 100)})`);
-  return n;
+/** Rows of a `/sql` answer: `{headers, values}` JSON (values = rows), or CSV text (lines after the header). */
+export function rowCount(answer: unknown): number {
+  if (typeof answer === 'string') return Math.max(0, answer.split(/\r?\n/).filter((l) => l.trim()).length - 1);
+  const values = (answer as { values?: unknown } | undefined)?.values;
+  if (!Array.isArray(values)) throw new Error(`the query answered no rows (${JSON.stringify(answer)?.slice(0, 100)})`);
+  return values.length;
 }
 
 /**
  * A join is many-to-many when its key is duplicated on both sides, which is how Sisense classifies a relationship.
- * Each side is counted with one aggregate query through `GET /api/datasources/{title}/sql`; a model that cannot be
- * queried (never built, an engine error) gives one `info` finding saying what was not checked.
+ * Each side's duplicated keys are listed by the documented query form, `GET /api/datasources/{title}/sql?query=`
+ * (semantics.md §5 and §6.3); any duplicated key on both sides makes it many-to-many (pysisense wants more than one,
+ * which misses a join with a single duplicated key). A model that cannot be queried (never built, an engine error)
+ * gives a `warning` saying which joins were not checked and why.
  */
 export async function manyToMany(side: Side, s: Schema, pairs: readonly JoinPair[]): Promise<Finding[]> {
   if (!pairs.length) return [];
   const about = { datamodel: s.title, datamodelOid: s.oid };
-  const live = s.type === 'live';
-  if (!live && !s.lastBuildTime) return [finding('datamodel.many-to-many-unchecked', 'info', s.title, `joins of "${s.title}" were not checked for many-to-many: the model has never been built`, about)];
+  if (s.type !== 'live' && !s.lastBuildTime) return [finding('datamodel.many-to-many-unchecked', 'info', s.title, `joins of "${s.title}" were not checked for many-to-many: the model has never been built`, about)];
   const counts = new Map<string, Promise<number>>();
   const duplicates = (table: string, columns: string[]) => {
-    const sql = duplicateKeysSql(table, columns, live);
+    const sql = duplicateKeysSql(table, columns);
     let p = counts.get(sql);
     if (!p) {
-      p = side.get<unknown>(`/api/datasources/${encodeURIComponent(s.title)}/sql`, { query: sql }).then(firstNumber);
+      p = side.get<unknown>(`/api/datasources/${encodeURIComponent(s.title)}/sql`, { query: sql }).then(rowCount);
       counts.set(sql, p);
     }
     return p;
@@ -56,6 +61,6 @@ export async function manyToMany(side: Side, s: Schema, pairs: readonly JoinPair
       }
     }),
   );
-  if (failed.length) out.push(finding('datamodel.many-to-many-unchecked', 'info', s.title, `${failed.length} join(s) of "${s.title}" could not be checked for many-to-many: ${failed.sort()[0]}`, { ...about, joins: failed.sort() }));
+  if (failed.length) out.push(finding('datamodel.many-to-many-unchecked', 'warning', s.title, `${failed.length} join(s) of "${s.title}" could not be checked for many-to-many: ${failed.sort()[0]}`, { ...about, joins: failed.sort() }));
   return out;
 }
