@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
@@ -204,13 +205,37 @@ function errorMessage(e: unknown): string {
 /** mkdir -p, then write and remove a probe file: the one test of writability that holds for root, ACLs, RO mounts. */
 function ensureWritableDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     const probe = path.join(dir, `.steward-write-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
     fs.writeFileSync(probe, 'probe');
     fs.rmSync(probe);
   } catch (e) {
     throw new StewardError('STORE_NOT_WRITABLE', `store.path ${dir} is not writable: ${errorMessage(e)}`, { cause: e });
   }
+}
+
+/**
+ * mkdir -p, one level at a time from the nearest existing ancestor. Node's own `mkdirSync(dir, { recursive: true })`
+ * never returns where a parent exists but refuses children with ENOENT (anything under /proc): it retries forever
+ * at full CPU. Here that is an error naming the directory.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
 }
 
 /** A mutex granting in call order. `held` may be taken synchronously when free (then release() it). */
@@ -241,20 +266,49 @@ interface DirLock {
   release(): void;
 }
 
+/** What a lock file says about its holder. Written as one JSON line; a bare pid is the format before 0.2. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** /proc/sys/kernel/random/boot_id: the same host name after a reboot is another boot. */
+  boot?: string;
+  /** Start time of the process (clock ticks since boot, /proc/<pid>/stat field 22): a reused pid has another. */
+  started?: string;
+}
+
 interface LockHolder {
-  pid?: number;
+  owner?: LockOwner;
+  /** A bare pid (the older format). */
+  legacyPid?: number;
   raw: string;
   mtimeMs: number;
 }
 
+/** The holder refreshes its lock file's mtime this often... */
+const LOCK_HEARTBEAT_MS = 10_000;
+/** ...so a lock held from another host (a shared volume) whose mtime is older than this is taken over. */
+export const LOCK_STALE_AFTER_MS = 60_000;
 /**
- * Takes `<dir>/steward.lock` with an exclusive create holding our pid. An existing lock whose pid is alive (this
- * process included: a second store on the same directory would corrupt it) refuses; a lock left by a dead process is
- * replaced.
+ * Directories this process holds, with their release: a second store on one of them would corrupt it, whatever the
+ * pid says; and at exit every lock still held is removed (one 'exit' listener for all of them).
+ */
+const heldHere = new Map<string, () => void>();
+let exitHook = false;
+
+/**
+ * Takes `<dir>/steward.lock` with an exclusive create, recording who holds it: host, boot, pid and the process's
+ * start time. A lock is honoured only while its holder provably lives: on this host, the pid exists with the same
+ * start time (a restarted container reusing pid 1 does not count); from another host, its heartbeat (the file's
+ * mtime, refreshed every 10 s) is younger than LOCK_STALE_AFTER_MS. Anything else is stale and replaced, with a
+ * warning. Released on close, and on process exit when close never ran (e.g. the shutdown timed out).
  */
 function acquireDirLock(dir: string, logger: Logger): DirLock {
   const file = path.join(dir, LOCK_FILE);
-  const content = `${process.pid}\n`;
+  if (heldHere.has(dir)) {
+    throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid ${process.pid})`);
+  }
+  const me = lockOwner(process.pid);
+  const content = `${JSON.stringify(me)}\n`;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
@@ -263,14 +317,7 @@ function acquireDirLock(dir: string, logger: Logger): DirLock {
       } finally {
         fs.closeSync(fd);
       }
-      return {
-        file,
-        release: () => {
-          // Remove only a lock that is still ours.
-          const holder = readLock(file);
-          if (holder?.raw === content) fs.rmSync(file, { force: true });
-        },
-      };
+      return holdLock(dir, file, content);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new StewardError('STORE_NOT_WRITABLE', `store.path ${dir} is not writable: ${errorMessage(e)}`, {
@@ -280,20 +327,13 @@ function acquireDirLock(dir: string, logger: Logger): DirLock {
     }
     const holder = readLock(file);
     if (!holder) continue; // removed meanwhile: try again
-    if (holder.pid !== undefined && isAlive(holder.pid)) {
-      throw new StewardError(
-        'STORE_LOCKED',
-        `store.path ${dir} is in use by another Steward process (pid ${holder.pid})`,
-      );
-    }
-    if (holder.pid === undefined && Date.now() - holder.mtimeMs < UNREADABLE_LOCK_GRACE_MS) {
-      throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid unknown)`);
-    }
+    const held = lockHeld(holder, me);
+    if (held) throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (${held})`);
     // Stale: remove it unless it changed under us (another starter replaced it first), then try again.
     const again = readLock(file);
     if (again && again.raw === holder.raw) {
       logger.warn(
-        { store: dir, stalePid: holder.pid ?? null },
+        { store: dir, stalePid: holder.owner?.pid ?? holder.legacyPid ?? null, staleHost: holder.owner?.host ?? null },
         'replacing a stale store lock left by a process that is gone',
       );
       fs.rmSync(file, { force: true });
@@ -302,17 +342,113 @@ function acquireDirLock(dir: string, logger: Logger): DirLock {
   throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid unknown)`);
 }
 
+/** The lock is ours: heartbeat, and release on close or at process exit. */
+function holdLock(dir: string, file: string, content: string): DirLock {
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    try {
+      fs.utimesSync(file, now, now);
+    } catch {
+      /* gone or unwritable: the next start decides */
+    }
+  }, LOCK_HEARTBEAT_MS).unref();
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    clearInterval(heartbeat);
+    heldHere.delete(dir);
+    // Remove only a lock that is still ours.
+    const holder = readLock(file);
+    if (holder?.raw === content) fs.rmSync(file, { force: true });
+  };
+  heldHere.set(dir, release);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const r of [...heldHere.values()]) r();
+    });
+  }
+  return { file, release };
+}
+
+/** Why the lock is held (for the error), or undefined when it is stale. */
+function lockHeld(holder: LockHolder, me: LockOwner): string | undefined {
+  const age = Date.now() - holder.mtimeMs;
+  const o = holder.owner;
+  if (o) {
+    if (o.host !== me.host) {
+      return age < LOCK_STALE_AFTER_MS ? `pid ${o.pid} on host ${o.host}, alive ${Math.round(age / 1000)} s ago; taken over after ${LOCK_STALE_AFTER_MS / 1000} s of silence` : undefined;
+    }
+    if (o.boot && me.boot && o.boot !== me.boot) return undefined; // this host rebooted since
+    if (o.pid === process.pid || !isAlive(o.pid)) return undefined;
+    const started = processStart(o.pid);
+    if (o.started && started && o.started !== started) return undefined; // the pid was reused
+    return `pid ${o.pid}`;
+  }
+  if (holder.legacyPid !== undefined) {
+    const pid = holder.legacyPid;
+    // The older format names only a pid: honoured when that is another live Node process.
+    return pid !== process.pid && isAlive(pid) && looksLikeNode(pid) ? `pid ${pid}` : undefined;
+  }
+  // Unreadable: taken to be mid-creation by its owner while young.
+  return age < UNREADABLE_LOCK_GRACE_MS ? 'pid unknown' : undefined;
+}
+
+function lockOwner(pid: number): LockOwner {
+  const boot = readText('/proc/sys/kernel/random/boot_id');
+  const started = processStart(pid);
+  return { pid, host: os.hostname(), ...(boot && { boot }), ...(started && { started }) };
+}
+
+/** Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces), or undefined off Linux. */
+function processStart(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** Where /proc says what a pid runs: true unless it clearly is not node (no /proc: assume it is). */
+function looksLikeNode(pid: number): boolean {
+  const cmd = readText(`/proc/${pid}/cmdline`);
+  if (cmd === undefined) return true;
+  return /(^|[/\0])(node|nodejs|steward)(\0|$)|steward|main\.js/.test(cmd);
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function readLock(file: string): LockHolder | undefined {
   try {
     const raw = fs.readFileSync(file, 'utf8');
     const mtimeMs = fs.statSync(file).mtimeMs;
     const trimmed = raw.trim();
-    const pid = /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
-    return { raw, mtimeMs, pid: pid !== undefined && pid > 0 && Number.isSafeInteger(pid) ? pid : undefined };
+    if (/^\d+$/.test(trimmed)) {
+      const pid = Number(trimmed);
+      return { raw, mtimeMs, ...(pid > 0 && Number.isSafeInteger(pid) && { legacyPid: pid }) };
+    }
+    return { raw, mtimeMs, owner: parseOwner(trimmed) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof o.pid === 'number' && Number.isSafeInteger(o.pid) && o.pid > 0 && typeof o.host === 'string') {
+      return { pid: o.pid, host: o.host, ...(typeof o.boot === 'string' && { boot: o.boot }), ...(typeof o.started === 'string' && { started: o.started }) };
+    }
+  } catch {
+    /* half-written or foreign: unreadable */
+  }
+  return undefined;
 }
 
 function isAlive(pid: number): boolean {

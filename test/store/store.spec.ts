@@ -34,6 +34,14 @@ import {
 
 const silent = pino({ level: 'silent' });
 
+/** What this process writes into steward.lock. */
+const ownLock = () => ({
+  pid: process.pid,
+  host: os.hostname(),
+  boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+  started: fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19],
+});
+
 const EXTRA: Migration[] = [
   { id: 1001, name: 'widgets', sql: 'CREATE TABLE widgets (id serial PRIMARY KEY, name text NOT NULL UNIQUE, n int)' },
   {
@@ -452,7 +460,7 @@ describe('pglite store: directory, lock', () => {
     const dir = path.join(base, DEFAULT_STORE_PATH);
     expect(store.kind).toBe('pglite');
     expect(store.location).toBe(dir);
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toEqual(ownLock());
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('.steward-write-probe'))).toEqual([]);
     await store.close();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
@@ -487,7 +495,7 @@ describe('pglite store: directory, lock', () => {
     );
     // the refused open touched nothing: the first store still works and still holds the lock
     await first.ping();
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toEqual(ownLock());
     await first.close();
     const second = await openAt(root, dir);
     await second.ping();
@@ -515,10 +523,47 @@ describe('pglite store: directory, lock', () => {
     const { logger, lines } = captureLogger();
     const store = await openAt(root, dir, logger);
     await store.ping();
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toEqual(ownLock());
     expect(lines.some((l) => l.level === WARN && l.stalePid === deadPid)).toBe(true);
     await store.close();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('a lock naming a live process that is not Steward (pid 1 after a container restart) is stale', async () => {
+    const dir = await freshDir();
+    fs.writeFileSync(path.join(dir, LOCK_FILE), '1\n');
+    const store = await openAt(root, dir);
+    await store.ping();
+  });
+
+  it('a lock naming a live pid with another start time (the pid was reused) is stale; the same start time is held', async () => {
+    const dir = await freshDir();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    children.push(child.pid!);
+    const lock = path.join(dir, LOCK_FILE);
+    const started = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    const owner = { ...ownLock(), pid: child.pid };
+    fs.writeFileSync(lock, `${JSON.stringify({ ...owner, started })}\n`);
+    await expectStewardError(openAt(root, dir), 'STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid ${child.pid})`);
+    fs.writeFileSync(lock, `${JSON.stringify({ ...owner, started: '1' })}\n`);
+    const store = await openAt(root, dir);
+    await store.ping();
+  });
+
+  it('a lock from another host is held while its heartbeat is fresh, stale after a minute of silence', async () => {
+    const dir = await freshDir();
+    const lock = path.join(dir, LOCK_FILE);
+    fs.writeFileSync(lock, `${JSON.stringify({ pid: 4242, host: 'elsewhere', started: '99' })}\n`);
+    const err = await expectStewardError(openAt(root, dir), 'STORE_LOCKED');
+    expect(err.message).toMatch(/pid 4242 on host elsewhere, alive \d+ s ago; taken over after 60 s of silence/);
+    const old = new Date(Date.now() - 61_000);
+    fs.utimesSync(lock, old, old);
+    const store = await openAt(root, dir);
+    await store.ping();
+  });
+
+  it('a store.path under /proc fails at once with STORE_NOT_WRITABLE (Node\'s recursive mkdir spins forever there)', async () => {
+    await expectStewardError(openAt(root, '/proc/steward-test/data'), 'STORE_NOT_WRITABLE', "store.path /proc/steward-test/data is not writable: ENOENT: no such file or directory, mkdir '/proc/steward-test'");
   });
 
   it('treats a lock without a pid as held while fresh (its owner may be writing it) and as stale once old', async () => {
