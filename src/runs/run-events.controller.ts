@@ -1,13 +1,15 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { MinRole } from '../auth/roles.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { MinRole, type Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { STORE } from '../http/tokens.js';
 import type { Store } from '../store/store.types.js';
 import { RunEventsService } from './run-events.service.js';
 import { isTerminal, type RunEvent } from './run.types.js';
+import { readableRun } from './run.views.js';
 import { RunsService } from './runs.service.js';
 
 const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
@@ -58,12 +60,12 @@ export class RunEventsController {
   @Get('runs/:id/events')
   @MinRole('viewer')
   @ApiOperation({ summary: 'SSE: the run\'s events after Last-Event-ID (or ?after=), then live; ends after run.finished.' })
-  async runEvents(@Param('id') id: string, @Query('after') after: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async runEvents(@Param('id') id: string, @Query('after') after: string | undefined, @Req() req: Request, @Res() res: Response, @CurrentPrincipal() who: Principal): Promise<void> {
     const header = req.headers['last-event-id'];
     const raw = typeof header === 'string' && header !== '' ? header : (after ?? '0');
     if (!CURSOR.test(raw)) throw new StewardError('CURSOR_INVALID', `event cursor ${JSON.stringify(raw.slice(0, 40))} is not a non-negative integer (Last-Event-ID or ?after=)`);
     let cursor = Number(raw);
-    const run = await this.runs.get(id);
+    const run = readableRun(await this.runs.get(id), who);
     const buffered: RunEvent[] = [];
     let live = false;
     let finished = false;

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Optional, Param, Query, Res } from '@nestjs/co
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApprovalService } from '../approvals/approval.service.js';
-import { MinRole } from '../auth/roles.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { MinRole, type Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
 import { FindingsService } from '../findings/findings.service.js';
 import { REDACTOR, STORE } from '../http/tokens.js';
@@ -10,6 +11,7 @@ import type { Redactor } from '../logging/redactor.js';
 import type { Store } from '../store/store.types.js';
 import { buildReport, reportMarkdown, type FindingRow } from './run-report.js';
 import { RunsService } from './runs.service.js';
+import { readableRun } from './run.views.js';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -26,9 +28,9 @@ export class RunReportController {
   @Get('runs/:id/report')
   @MinRole('viewer')
   @ApiOperation({ summary: 'The run report as JSON, or Markdown with ?format=md: steps, actions, approvals (who/when/why), findings by severity, and findingsDiff: new / still open / resolved against the previous run of the same schedule.' })
-  async report(@Param('id') id: string, @Query('format') format: string | undefined, @Res() res: Response): Promise<void> {
+  async report(@Param('id') id: string, @Query('format') format: string | undefined, @Res() res: Response, @CurrentPrincipal() who: Principal): Promise<void> {
     if (format !== undefined && format !== 'json' && format !== 'md') throw new StewardError('VALIDATION_FAILED', 'format must be json or md');
-    const run = await this.runs.get(id);
+    const run = readableRun(await this.runs.get(id), who);
     const steps = await this.runs.steps(id);
     const rows = await this.approvals.list({ runId: id, limit: 1000 });
     const approvals = await Promise.all(rows.reverse().map((a) => this.approvals.get(a.id)));

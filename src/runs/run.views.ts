@@ -1,5 +1,23 @@
+import { hasRole, type Principal } from '../auth/roles.js';
+import { StewardError } from '../common/errors.js';
 import type { RunRow, StepRow } from './run.types.js';
 import { iso } from '../common/time.js';
+
+/**
+ * Who may read a run: anyone with the viewer role, except a thread's run — its prompt and answer are the thread's
+ * conversation, read only by the thread's owner (who sent the message; only the owner can) or an admin, as at
+ * GET /threads/{id}. Others are told it does not exist.
+ */
+export function mayReadRun(run: Pick<RunRow, 'kind' | 'inputs' | 'requested_by'>, who: Principal): boolean {
+  const threadId = run.kind === 'prompt' ? (run.inputs as { threadId?: unknown } | null)?.threadId : undefined;
+  return threadId === undefined || run.requested_by === who.name || hasRole(who, 'admin');
+}
+
+/** The run when `who` may read it; RUN_NOT_FOUND otherwise (a thread's run is not revealed). */
+export function readableRun<R extends Pick<RunRow, 'id' | 'kind' | 'inputs' | 'requested_by'>>(run: R, who: Principal): R {
+  if (!mayReadRun(run, who)) throw new StewardError('RUN_NOT_FOUND', `run ${run.id} does not exist`);
+  return run;
+}
 
 
 /** What the API shows of a run (the stored definition stays internal). */

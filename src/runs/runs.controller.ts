@@ -5,7 +5,7 @@ import { MinRole, type Principal } from '../auth/roles.js';
 import { validated } from '../http/validate-body.js';
 import { RUN_STATES, type RunState } from './run.types.js';
 import { RunsService, type StartPrompt, type StartRun } from './runs.service.js';
-import { toRunView, toStepView } from './run.views.js';
+import { mayReadRun, readableRun, toRunView, toStepView } from './run.views.js';
 
 const START_PLAYBOOK = {
   type: 'object',
@@ -68,18 +68,18 @@ export class RunsController {
   @Get()
   @MinRole('viewer')
   @ApiOperation({ summary: 'Runs, newest first. Filters: state (comma-separated), playbook, requestedBy, scheduleId; paging: limit, before=<run id>.' })
-  async list(@Query() query: Record<string, string>) {
+  async list(@Query() query: Record<string, string>, @CurrentPrincipal() who: Principal) {
     const q = validated<Record<string, string>>(LIST_RUNS, query, 'query');
     const limit = Number(q.limit ?? 50);
     const rows = await this.runs.list({ state: q.state?.split(',') as RunState[] | undefined, playbook: q.playbook, requestedBy: q.requestedBy, scheduleId: q.scheduleId, limit, before: q.before });
-    return { runs: rows.map(toRunView), next: rows.length === limit ? rows[rows.length - 1].id : null };
+    return { runs: rows.filter((r) => mayReadRun(r, who)).map(toRunView), next: rows.length === limit ? rows[rows.length - 1].id : null };
   }
 
   @Get(':id')
   @MinRole('viewer')
   @ApiOperation({ summary: 'One run with its steps.' })
-  async get(@Param('id') id: string) {
-    const run = await this.runs.get(id);
+  async get(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
+    const run = readableRun(await this.runs.get(id), who);
     return { ...toRunView(run), steps: (await this.runs.steps(id)).map(toStepView) };
   }
 

@@ -349,11 +349,11 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     const id = created.body.id;
     llm.push({ content: 'Hello! How can I help?' });
     const m1 = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'hi' }).expect(202);
-    await waitForRun(d, m1.body.runId, ['succeeded']);
+    await waitForRun(d, m1.body.runId, ['succeeded'], 15000, 'operator');
     const before = llm.requests.length;
     llm.push({ content: 'You said hi.' });
     const m2 = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'what did I say?' }).expect(202);
-    await waitForRun(d, m2.body.runId, ['succeeded']);
+    await waitForRun(d, m2.body.runId, ['succeeded'], 15000, 'operator');
     const sent = llm.requests[before].body.messages.map((m) => [m.role, m.content]);
     expect(sent).toEqual(expect.arrayContaining([['user', 'hi'], ['assistant', 'Hello! How can I help?'], ['user', 'what did I say?']]));
     const view = await request(d.url).get(`/threads/${id}`).set('Authorization', bearer('operator')).expect(200);
@@ -370,12 +370,12 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     // Busy: a message waiting for an approval blocks the next one.
     llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'thread-note', text: 't', environment: 'lab' } }] }, { content: 'written' });
     const m3 = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'write a note' }).expect(202);
-    await waitForRun(d, m3.body.runId, ['awaiting_approval']);
+    await waitForRun(d, m3.body.runId, ['awaiting_approval'], 15000, 'operator');
     const busy = await request(d.url).post(`/threads/${id}/messages`).set('Authorization', bearer('operator')).send({ content: 'and another' }).expect(409);
     expect(busy.body).toMatchObject({ code: 'THREAD_BUSY' });
     const [a] = await approvalsOf(d, m3.body.runId);
     await decide(d, a.id, { decision: 'approve' }).expect(200);
-    await waitForRun(d, m3.body.runId, ['succeeded']);
+    await waitForRun(d, m3.body.runId, ['succeeded'], 15000, 'operator');
     const list = await request(d.url).get('/threads').set('Authorization', bearer('operator')).expect(200);
     expect(list.body.threads.map((t: any) => t.id)).toContain(id);
   });
@@ -384,7 +384,7 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     const { body: t } = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'] }).expect(201);
     llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'abandoned', text: 'x', environment: 'lab' } }] });
     const m1 = await request(d.url).post(`/threads/${t.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'write abandoned' }).expect(202);
-    await waitForRun(d, m1.body.runId, ['awaiting_approval']);
+    await waitForRun(d, m1.body.runId, ['awaiting_approval'], 15000, 'operator');
     await request(d.url).post(`/runs/${m1.body.runId}/cancel`).set('Authorization', bearer('operator')).expect(200);
     let sent: any[] = [];
     llm.push((req) => {
@@ -392,7 +392,7 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
       return { content: 'hi there' };
     });
     const m2 = await request(d.url).post(`/threads/${t.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'never mind, just say hi' }).expect(202);
-    const run = await waitForRun(d, m2.body.runId, ['succeeded', 'failed']);
+    const run = await waitForRun(d, m2.body.runId, ['succeeded', 'failed'], 15000, 'operator');
     expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'hi there' } });
     expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'user']);
     expect(String(sent[3].content)).toContain('NOT_RUN');
@@ -407,7 +407,7 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     const [a, b] = await Promise.all([post('first'), post('second')]);
     expect([a.status, b.status].sort()).toEqual([202, 409]);
     const ok = a.status === 202 ? a : b;
-    await waitForRun(d, ok.body.runId, ['succeeded']);
+    await waitForRun(d, ok.body.runId, ['succeeded'], 15000, 'operator');
     llm.clear(); // the refused message never asked the model
   });
 });
