@@ -166,17 +166,19 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * Releases an approved call once: approved → consumed, in one statement that also checks everything the approval
    * binds: the exact call, its requester, and the run and step it was asked for (none, for an outside caller). A run's
    * approval does not lapse once given (the run resumes with it; it is cancelled if the run ends otherwise); an outside
-   * caller's must be used before it expires.
+   * caller's must be used before it expires. An idempotent call its run's step did not finish is released to that step
+   * again (calling it twice leaves the target as once).
    */
   private async release(req: GateRequest, digest: string, b: Binding): Promise<GateDecision> {
     const id = req.approvalId!;
     const claimed = await this.store.query<ApprovalRow>(
       `UPDATE approvals SET status = 'consumed', consumed_at = now()
-       WHERE id = $1 AND status = 'approved' AND call_digest = $2 AND requested_by = $3
+       WHERE id = $1 AND call_digest = $2 AND requested_by = $3
          AND run_id IS NOT DISTINCT FROM $4::text AND step_key IS NOT DISTINCT FROM $5::text
-         AND (run_id IS NOT NULL OR expires_at > now())
+         AND ((status = 'approved' AND (run_id IS NOT NULL OR expires_at > now()))
+              OR (status = 'consumed' AND run_id IS NOT NULL AND $6::boolean))
        RETURNING *`,
-      [id, digest, b.requestedBy, b.runId, b.stepKey],
+      [id, digest, b.requestedBy, b.runId, b.stepKey, req.tool.idempotent],
     );
     if (claimed.rows[0]) return { action: 'run', approvalId: id };
     const a = await this.repo.get(this.store, id);

@@ -6,6 +6,7 @@ import { validated } from '../http/validate-body.js';
 import { ApprovalService } from './approval.service.js';
 import type { ApprovalRow, Decision, DecisionRow } from './approval.types.js';
 import { iso } from '../common/time.js';
+import { planFailure } from './plan-failure.js';
 
 const DECIDE = {
   type: 'object',
@@ -46,6 +47,8 @@ export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) =>
   callDigest: a.call_digest,
   environments: a.environments,
   plan: a.plan,
+  /** Why the plan says the call would fail (such an approval cannot be approved), or null. */
+  planFailure: planFailure(a.plan) ?? null,
   message: a.message,
   requestedBy: a.requested_by,
   requiredApprovals: a.required_approvals,
