@@ -1,3 +1,4 @@
+import { v1Error } from './errors.js';
 import type { IdSource, SimClock } from './ids.js';
 import type { BuildBehaviour, SimState, SimUser } from './sim.types.js';
 
@@ -25,6 +26,8 @@ export interface RouteCtx {
 export interface RouteResult {
   status: number;
   body?: unknown;
+  /** A non-JSON answer (CSV): sent as is with this content type instead of `body`. */
+  text?: { contentType: string; value: string };
 }
 
 export type Handler = (ctx: RouteCtx) => RouteResult;
@@ -73,6 +76,16 @@ export function qList(query: Query, key: string): string[] {
   const v = query[key];
   const raw = Array.isArray(v) ? v : v === undefined ? [] : [v];
   return raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * A documented comma-separated list parameter (`dashboardIds=a,b`): exactly one occurrence. A repeated key is
+ * refused with 400 (see the README, note 1); absent gives [].
+ */
+export function qCsv(query: Query, key: string): string[] {
+  const v = query[key];
+  if (Array.isArray(v)) throw v1Error(400, `${key} must be given once, as a comma-separated list (got ${v.length} ${key} parameters).`);
+  return v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function qBool(query: Query, key: string): boolean {

@@ -11,7 +11,8 @@ export interface SimUser {
   _id: string;
   email: string;
   userName: string;
-  firstName: string;
+  /** Absent on some real records (a planted user has none). */
+  firstName?: string;
   lastName: string;
   roleId: string;
   groups: string[];
@@ -56,8 +57,16 @@ export interface SimFolder {
 export interface SimShare {
   shareId: string;
   type: 'user' | 'group';
-  rule?: 'view' | 'edit';
+  rule?: 'view' | 'edit' | 'co-owner';
   subscribe?: boolean;
+}
+
+/** A tenant as GET /api/v1/tenants lists it; the system tenant is named "system". */
+export interface SimTenant {
+  _id: string;
+  name: string;
+  default?: boolean;
+  systemManagement?: boolean;
 }
 
 /** Dashboards and widgets are kept as the API's JSON objects; `widgets` is keyed by dashboard oid. */
@@ -83,7 +92,10 @@ export interface SimBuild {
 }
 
 export interface SimState {
+  /** The tenant this server's own objects belong to (the system tenant). */
   tenant: { _id: string; name: string };
+  /** Every tenant of the deployment, the system tenant (name "system") first. */
+  tenants: SimTenant[];
   /** The data models' `serverId` (one per deployment). */
   serverId: string;
   roles: SimRole[];
@@ -94,6 +106,8 @@ export interface SimState {
   widgets: Record<string, JsonObject[]>;
   /** oid -> when the dashboard was last (re)published. */
   published: Record<string, string>;
+  /** oid -> the share list as of the last publish: what recipients see (share changes need a publish). */
+  publishedShares: Record<string, SimShare[]>;
   connections: JsonObject[];
   /** Data models in the shape of GET /api/v2/datamodels/schema. */
   datamodels: JsonObject[];

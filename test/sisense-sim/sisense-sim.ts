@@ -7,7 +7,7 @@ import { match, qBool, type Query, type RouteResult } from './router.js';
 import { routes } from './routes/index.js';
 import { seedTenant, type SeedFn, type SeedName } from './seed/seed.tenants.js';
 import type { BuildBehaviour, SimFault, SimRequestLog, SimState } from './sim.types.js';
-import { ADMIN_ROLES, roleOf, stableStringify } from './views.js';
+import { ADMIN_ROLES, canSee, roleOf, stableStringify } from './views.js';
 
 export interface SisenseSimOptions {
   /** The seed data: 'source' (rich), 'target' (sparse, with clashes), 'empty', or a function. Default 'source'. */
@@ -41,6 +41,11 @@ export interface SisenseSim {
   builds: BuildBehaviour;
   /** The whole state as deterministic JSON (sorted keys): equal strings mean nothing changed. */
   snapshot(): string;
+  /**
+   * Whether a user (by id or email) can open a dashboard (by oid) as a recipient would, without admin flags: they
+   * own it, or its last *published* share list names them or a group of theirs, and they are active.
+   */
+  visibleTo(user: string, oid: string): boolean;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,11 @@ export async function startSisenseSim(options: SisenseSimOptions = {}): Promise<
     latencyMs: options.latencyMs ?? 0,
     builds: { pollsToFinish: 1, failTitles: [], ...options.builds },
     snapshot: () => stableStringify(state),
+    visibleTo: (who, oid) => {
+      const user = state.users.find((u) => u._id === who || u.email === who);
+      const dashboard = state.dashboards.find((d) => d.oid === oid);
+      return !!user && !!dashboard && canSee(state, user, dashboard);
+    },
     close: async () => {
       for (const t of timers) {
         clearTimeout(t.timer);
@@ -116,7 +126,7 @@ export async function startSisenseSim(options: SisenseSimOptions = {}): Promise<
       const auth = req.headers.authorization ?? '';
       const token = /^Bearer (.+)$/.exec(auth)?.[1];
       const user = token && state.tokens[token] ? state.users.find((u) => u._id === state.tokens[token]) : undefined;
-      if (!user) throw v1Error(401, 'Invalid or missing token.');
+      if (!user || !user.active) throw v1Error(401, user ? 'The user of this token is inactive.' : 'Invalid or missing token.');
       const role = roleOf(state, user);
       const wantsAdmin = qBool(query, 'adminAccess');
       if (wantsAdmin && !ADMIN_ROLES.has(role)) throw v1Error(403, 'adminAccess=true needs an administrator.');
@@ -185,6 +195,11 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 function send(res: ServerResponse, result: RouteResult): void {
   if (res.destroyed) return;
+  if (result.text) {
+    res.writeHead(result.status, { 'content-type': result.text.contentType, 'content-length': String(Buffer.byteLength(result.text.value)) });
+    res.end(result.text.value);
+    return;
+  }
   if (result.body === undefined) {
     res.writeHead(result.status, { 'content-length': '0' });
     res.end();

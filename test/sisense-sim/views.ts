@@ -1,6 +1,6 @@
 import { v1Error } from './errors.js';
 import { q, qList, type Query, type RouteCtx } from './router.js';
-import type { Json, JsonObject, SimDashboard, SimGroup, SimState, SimUser } from './sim.types.js';
+import type { JsonObject, SimDashboard, SimGroup, SimShare, SimState, SimUser } from './sim.types.js';
 
 /** Deep copy through JSON: answers never alias state. */
 export function clone<T>(value: T): T {
@@ -74,21 +74,42 @@ export function groupView(group: SimGroup): JsonObject {
   return clone(rest) as unknown as JsonObject;
 }
 
-export function shares(dashboard: SimDashboard): Array<{ shareId: string; type: string; rule?: string; subscribe?: boolean }> {
-  return (dashboard.shares as Json[] as Array<{ shareId: string; type: string; rule?: string }>) ?? [];
+/** The dashboard's current (draft) share list: what the owner edits; recipients see `publishedShares`. */
+export function shares(dashboard: SimDashboard): SimShare[] {
+  return (dashboard.shares as unknown as SimShare[] | undefined) ?? [];
 }
 
-/** Owned, or shared with the user or one of their groups. */
+/** The share list as of the dashboard's last publish (what recipients get). */
+export function publishedSharesOf(state: SimState, dashboard: SimDashboard): SimShare[] {
+  return state.publishedShares[dashboard.oid] ?? [];
+}
+
+/** Publishes a dashboard: the current share list becomes the one recipients see. */
+export function publish(state: SimState, dashboard: SimDashboard, at: string): void {
+  state.published[dashboard.oid] = at;
+  state.publishedShares[dashboard.oid] = clone(shares(dashboard));
+}
+
+function recipientShare(state: SimState, user: SimUser, dashboard: SimDashboard): SimShare | undefined {
+  if (!user.active) return undefined;
+  const groupIds = new Set(groupsOf(state, user).map((g) => g._id));
+  return publishedSharesOf(state, dashboard).find((s) => s.shareId !== dashboard.owner && (s.type === 'user' ? s.shareId === user._id : groupIds.has(s.shareId)));
+}
+
+/** Owned, or published to the (active) user or one of their groups. Shares not yet published do not count. */
 export function canSee(state: SimState, user: SimUser, dashboard: SimDashboard): boolean {
   if (dashboard.owner === user._id) return true;
-  const groupIds = new Set(groupsOf(state, user).map((g) => g._id));
-  return shares(dashboard).some((s) => (s.type === 'user' ? s.shareId === user._id : groupIds.has(s.shareId)));
+  return recipientShare(state, user, dashboard) !== undefined;
 }
 
+/** Owned, or published to the user with an edit / co-owner rule. */
 export function canEdit(state: SimState, user: SimUser, dashboard: SimDashboard): boolean {
   if (dashboard.owner === user._id) return true;
+  if (!user.active) return false;
   const groupIds = new Set(groupsOf(state, user).map((g) => g._id));
-  return shares(dashboard).some((s) => s.rule === 'edit' && (s.type === 'user' ? s.shareId === user._id : groupIds.has(s.shareId)));
+  return publishedSharesOf(state, dashboard).some(
+    (s) => (s.rule === 'edit' || s.rule === 'co-owner') && (s.type === 'user' ? s.shareId === user._id : groupIds.has(s.shareId)),
+  );
 }
 
 export function bodyObject(ctx: RouteCtx): Record<string, unknown> {

@@ -9,10 +9,23 @@ export const accessRoutes: Route[] = [
   route('GET', '/api/users/loggedin', (ctx) => ({ status: 200, body: { ...userView(ctx.state, ctx.user, {}), roleName: ctx.role } })),
   route('GET', '/api/roles', (ctx) => ({ status: 200, body: ctx.state.roles.map((r) => ({ ...r })) })),
 
+  route('GET', '/api/v1/tenants', (ctx) => {
+    requireAdmin(ctx);
+    return { status: 200, body: ctx.state.tenants.map((t) => ({ ...t })) };
+  }),
+  // The system administrator's listing holds every tenant's users (pysisense filters to the system tenant itself).
   route('GET', '/api/v1/users', (ctx) => {
     const email = q(ctx.query, 'email');
     const userName = q(ctx.query, 'userName');
-    const users = ctx.state.users.filter((u) => (email === undefined || u.email === email) && (userName === undefined || u.userName === userName));
+    const groupId = q(ctx.query, 'groupId');
+    const active = q(ctx.query, 'active');
+    const users = ctx.state.users.filter(
+      (u) =>
+        (email === undefined || u.email === email) &&
+        (userName === undefined || u.userName === userName) &&
+        (groupId === undefined || u.groups.includes(groupId)) &&
+        (active === undefined || String(u.active) === active),
+    );
     return { status: 200, body: page(users, ctx.query).map((u) => userView(ctx.state, u, ctx.query)) };
   }),
   route('POST', '/api/v1/users/bulk', (ctx) => {
@@ -36,7 +49,7 @@ export const accessRoutes: Route[] = [
     const patch = bodyObject(ctx);
     if (typeof patch.email === 'string' && patch.email !== user.email && ctx.state.users.some((u) => u.email === patch.email)) throw v1Error(400, `A user with email ${patch.email} already exists.`);
     for (const key of ['email', 'userName', 'firstName', 'lastName'] as const) if (typeof patch[key] === 'string') user[key] = patch[key] as string;
-    if (typeof patch.active === 'boolean') user.active = patch.active;
+    if (patch.active !== undefined) user.active = activeFlag(patch.active);
     if (patch.roleId !== undefined) user.roleId = roleId(ctx, patch.roleId);
     if (patch.groups !== undefined) user.groups = groupIds(ctx, patch.groups);
     user.lastUpdated = ctx.clock.now();
@@ -62,9 +75,16 @@ export const accessRoutes: Route[] = [
     ctx.state.groups.push(...created);
     return { status: 201, body: created.map(groupView) };
   }),
-  route('GET', '/api/v1/groups/:id/users', (ctx) => {
+  // Group members: GET /api/v1/users?groupId= (v1) or this v0.9 route. GET /api/v1/groups/{id}/users is not a
+  // documented route and answers 404 (no route).
+  route('GET', '/api/groups/:id/users', (ctx) => {
     const group = findGroup(ctx);
     return { status: 200, body: page(ctx.state.users.filter((u) => u.groups.includes(group._id)), ctx.query).map((u) => userView(ctx.state, u, ctx.query)) };
+  }),
+  route('GET', '/api/groups/:id', (ctx) => {
+    const group = ctx.state.groups.find((g) => g._id === ctx.params.id || g.name === ctx.params.id);
+    if (!group) throw v1Error(404, `Group ${ctx.params.id} not found.`);
+    return { status: 200, body: groupView(group) };
   }),
   route('GET', '/api/v1/groups/:id', (ctx) => ({ status: 200, body: groupView(findGroup(ctx)) })),
   route('POST', '/api/v1/groups', (ctx) => {
@@ -79,7 +99,7 @@ export const accessRoutes: Route[] = [
     if (group.isSystem) throw v1Error(400, `The system group ${group.name} cannot be deleted.`);
     ctx.state.groups = ctx.state.groups.filter((g) => g !== group);
     for (const u of ctx.state.users) u.groups = u.groups.filter((id) => id !== group._id);
-    for (const d of ctx.state.dashboards) d.shares = (d.shares as Array<{ shareId: string }>).filter((s) => s.shareId !== group._id);
+    dropParty(ctx, group._id);
     return { status: 204 };
   }),
 ];
@@ -92,6 +112,11 @@ function asObject(v: unknown): Record<string, unknown> {
 function unique(values: string[], what: string): void {
   const dup = values.find((v, i) => values.indexOf(v) !== i);
   if (dup !== undefined) throw v1Error(400, `Duplicate ${what} ${dup} in the request.`);
+}
+
+function activeFlag(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw v1Error(400, 'active must be true or false.');
+  return value;
 }
 
 function findUser(ctx: RouteCtx): SimUser {
@@ -132,11 +157,11 @@ function newUser(ctx: RouteCtx, spec: Record<string, unknown>): SimUser {
     _id: ctx.ids.hex24(),
     email,
     userName: typeof spec.userName === 'string' ? spec.userName : email,
-    firstName: typeof spec.firstName === 'string' ? spec.firstName : '',
+    ...(typeof spec.firstName === 'string' ? { firstName: spec.firstName } : {}),
     lastName: typeof spec.lastName === 'string' ? spec.lastName : '',
     roleId: roleId(ctx, spec.roleId),
     groups: spec.groups === undefined ? [] : groupIds(ctx, spec.groups),
-    active: true,
+    active: spec.active === undefined ? true : activeFlag(spec.active),
     created: t,
     lastUpdated: t,
     lastLogin: null,
@@ -160,8 +185,15 @@ function deleteUser(ctx: RouteCtx, user: SimUser): void {
   for (const oid of owned) {
     delete ctx.state.widgets[oid];
     delete ctx.state.published[oid];
+    delete ctx.state.publishedShares[oid];
   }
-  for (const d of ctx.state.dashboards) d.shares = (d.shares as Array<{ shareId: string }>).filter((s) => s.shareId !== user._id);
+  dropParty(ctx, user._id);
   ctx.state.users = ctx.state.users.filter((u) => u !== user);
   for (const token of Object.keys(ctx.state.tokens)) if (ctx.state.tokens[token] === user._id) delete ctx.state.tokens[token];
+}
+
+/** Removes a user or group from every dashboard share list, draft and published. */
+function dropParty(ctx: RouteCtx, id: string): void {
+  for (const d of ctx.state.dashboards) d.shares = (d.shares as Array<{ shareId: string }>).filter((s) => s.shareId !== id);
+  for (const oid of Object.keys(ctx.state.publishedShares)) ctx.state.publishedShares[oid] = ctx.state.publishedShares[oid].filter((s) => s.shareId !== id);
 }

@@ -1,29 +1,39 @@
 import { v1Error } from '../errors.js';
 import { HEX24 } from '../ids.js';
-import { q, qBool, qList, route, type Route, type RouteCtx } from '../router.js';
+import { q, qCsv, route, type Route, type RouteCtx } from '../router.js';
 import type { JsonObject, SimDashboard, SimShare } from '../sim.types.js';
-import { bodyArray, bodyObject, canSee, clone, shares } from '../views.js';
-import { findDashboard } from './dashboards.routes.js';
+import { bodyArray, bodyObject, canSee, clone, publish, shares } from '../views.js';
+import { dashboardById, findDashboard, removeDashboards } from './dashboards.routes.js';
 
-/** Fields a dashboard export leaves out: identity in the deployment, sharing, placement. */
-const NOT_EXPORTED = ['_id', 'shares', 'userId', 'tenantId', 'lastOpened', 'parentFolder', 'instanceType'];
-const WIDGET_NOT_EXPORTED = ['_id', 'userId', 'instanceType'];
+/** Fields a dashboard export leaves out: identity in this deployment and sharing (api.md §1.3: no owner/shares). */
+const NOT_EXPORTED = ['_id', 'shares', 'owner', 'userId', 'tenantId', 'lastOpened', 'instanceType', 'created', 'lastUpdated'];
+const WIDGET_NOT_EXPORTED = ['_id', 'userId', 'owner', 'instanceType'];
+const RULES = new Set(['view', 'edit', 'co-owner']);
+const ACTIONS = new Set(['skip', 'overwrite', 'duplicate']);
 
-/** Shares (full replacement on POST), export, and bulk import. */
+/** Shares (full replacement on POST, publish to make them visible), export (v1 array, v0.9 object), bulk import. */
 export const dashboardTransferRoutes: Route[] = [
   route('GET', '/api/shares/dashboard/:id', (ctx) => ({ status: 200, body: sharesView(ctx, findDashboard(ctx)) })),
   route('POST', '/api/shares/dashboard/:id', (ctx) => {
-    const d = findDashboard(ctx, 'edit');
+    const d = dashboardById(ctx);
+    if (d.owner !== ctx.user._id && !ctx.adminAccess) throw v1Error(403, `Only the owner, or an administrator with adminAccess=true, can share dashboard ${d.oid}.`);
     const list = bodyObject(ctx).sharesTo;
     if (!Array.isArray(list)) throw v1Error(400, 'sharesTo must be an array.');
     const next: SimShare[] = [{ shareId: d.owner, type: 'user' }];
+    const seen = new Set<string>();
     for (const raw of list as Array<Record<string, unknown>>) {
-      const { shareId, type } = raw;
+      const { shareId, type, rule } = raw ?? {};
+      if (typeof shareId !== 'string' || (type !== 'user' && type !== 'group')) throw v1Error(400, 'Each sharesTo entry needs shareId and type "user" or "group".');
+      if (seen.has(shareId)) throw v1Error(400, `${type} ${shareId} appears more than once in sharesTo: the share failed.`);
+      seen.add(shareId);
       if (shareId === d.owner) continue;
-      const known = type === 'user' ? ctx.state.users.some((u) => u._id === shareId) : type === 'group' && ctx.state.groups.some((g) => g._id === shareId);
-      if (!known) throw v1Error(400, `Unknown ${String(type)} ${String(shareId)} in sharesTo.`);
-      if (next.some((s) => s.shareId === shareId)) continue;
-      next.push({ shareId: shareId as string, type: type as 'user' | 'group', rule: raw.rule === 'edit' ? 'edit' : 'view', subscribe: raw.subscribe === true });
+      if (rule !== undefined && !RULES.has(rule as string)) throw v1Error(400, `Unknown rule ${String(rule)} (view, edit or co-owner).`);
+      if (type === 'user') {
+        const user = ctx.state.users.find((u) => u._id === shareId);
+        if (!user) throw v1Error(400, `Unknown user ${shareId} in sharesTo.`);
+        if (!user.active) continue; // accepted and silently dropped (api.md §1.6, §4 #3)
+      } else if (!ctx.state.groups.some((g) => g._id === shareId)) throw v1Error(400, `Unknown group ${shareId} in sharesTo.`);
+      next.push({ shareId, type, rule: (rule as SimShare['rule']) ?? 'view', subscribe: raw.subscribe === true });
     }
     d.shares = next as unknown as JsonObject[];
     d.lastUpdated = ctx.clock.now();
@@ -31,22 +41,27 @@ export const dashboardTransferRoutes: Route[] = [
   }),
 
   route('GET', '/api/v1/dashboards/export', (ctx) => {
-    const ids = qList(ctx.query, 'dashboardIds');
-    if (!ids.length) throw v1Error(400, 'dashboardIds is required.');
+    const ids = qCsv(ctx.query, 'dashboardIds');
+    if (!ids.length) throw v1Error(400, 'dashboardIds is required (comma-separated dashboard oids).');
     const out = ids.map((id) => {
       if (!HEX24.test(id)) throw v1Error(400, `Invalid dashboard id ${id}.`);
       const d = ctx.state.dashboards.find((x) => x.oid === id);
       if (!d) throw v1Error(404, `Dashboard ${id} not found.`);
-      if (!canSee(ctx.state, ctx.user, d) && !ctx.adminAccess) throw v1Error(403, `No access to dashboard ${id}.`);
+      if (!canSee(ctx.state, ctx.user, d) && !ctx.adminAccess) throw v1Error(403, `No access to dashboard ${id} (an administrator needs adminAccess=true).`);
       return exportDashboard(ctx, d);
     });
     return { status: 200, body: out };
   }),
+  route('GET', '/api/dashboards/:id/export', (ctx) => ({ status: 200, body: exportDashboard(ctx, findDashboard(ctx)) })),
 
   route('POST', '/api/v1/dashboards/import/bulk', (ctx) => {
     const action = q(ctx.query, 'action') ?? 'skip';
-    if (!['skip', 'overwrite', 'duplicate'].includes(action)) throw v1Error(400, `Unknown action ${action}.`);
+    if (!ACTIONS.has(action)) throw v1Error(400, `Unknown action ${action} (skip, overwrite or duplicate).`);
+    const republishRaw = q(ctx.query, 'republish');
+    if (republishRaw !== undefined && republishRaw !== 'true' && republishRaw !== 'false') throw v1Error(400, `republish must be true or false, not ${republishRaw}.`);
     const items = bodyArray(ctx);
+    const nullPreview = items.find((i) => i && typeof i === 'object' && 'previewLayout' in i && (i as JsonObject).previewLayout === null);
+    if (nullPreview) throw v1Error(400, `Import failed: previewLayout is null in dashboard "${String((nullPreview as JsonObject).title)}".`);
     const result: { succeded: JsonObject[]; skipped: JsonObject[]; failed: Record<string, JsonObject[]> } = { succeded: [], skipped: [], failed: {} };
     for (const raw of items) {
       const item = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as JsonObject) : {};
@@ -60,9 +75,10 @@ export const dashboardTransferRoutes: Route[] = [
         result.skipped.push({ oid: existing.oid, title: item.title as string });
         continue;
       }
-      const imported = importOne(ctx, item, existing && action === 'overwrite' ? existing : undefined, !!existing && action === 'duplicate');
-      if (qBool(ctx.query, 'republish')) ctx.state.published[imported.oid] = ctx.clock.now();
-      result.succeded.push({ oid: imported.oid, title: imported.title });
+      if (existing && action === 'overwrite') removeDashboards(ctx, [existing.oid]);
+      const imported = importOne(ctx, item, !!existing && action === 'duplicate');
+      if (republishRaw === 'true') publish(ctx.state, imported, ctx.clock.now());
+      result.succeded.push({ oid: imported.oid, title: imported.title, owner: imported.owner, shares: clone(imported.shares) });
     }
     return { status: 201, body: result };
   }),
@@ -70,17 +86,18 @@ export const dashboardTransferRoutes: Route[] = [
 
 function sharesView(ctx: RouteCtx, d: SimDashboard): JsonObject {
   const owner = ctx.state.users.find((u) => u._id === d.owner);
-  const sharesTo = (shares(d) as SimShare[]).map((s) => {
+  const sharesTo = shares(d).map((s) => {
     if (s.type === 'group') return { ...s, name: ctx.state.groups.find((g) => g._id === s.shareId)?.name ?? null };
     const u = ctx.state.users.find((x) => x._id === s.shareId);
     return { ...s, userName: u?.userName ?? null, email: u?.email ?? null };
   });
   return clone({
     sharesTo,
-    owner: owner ? { _id: owner._id, userName: owner.userName, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } : null,
+    owner: owner ? { _id: owner._id, userName: owner.userName, email: owner.email, firstName: owner.firstName ?? null, lastName: owner.lastName } : null,
   }) as JsonObject;
 }
 
+/** The importable JSON of a dashboard: no owner, shares or instance ids; `parentFolder` (this server's oid) kept. */
 export function exportDashboard(ctx: RouteCtx, d: SimDashboard): JsonObject {
   const out = clone(d) as JsonObject;
   for (const k of NOT_EXPORTED) delete out[k];
@@ -100,35 +117,32 @@ function validate(item: JsonObject): string | undefined {
 }
 
 /**
- * Imports one exported dashboard, owned by the importing user, at the root folder. Its oid (and its widgets')
- * are kept unless `duplicate` makes a copy; overwrite replaces the existing one in place. Shares keep only the
- * users and groups that exist here.
+ * Imports one exported dashboard, owned by the importing user with only the owner's share (the payload's shares are
+ * not applied). It stays in its `parentFolder` only when that folder exists here, else it lands at the root; a
+ * `duplicate` copy gets new oids and lands at the root.
  */
-function importOne(ctx: RouteCtx, item: JsonObject, replace: SimDashboard | undefined, duplicate: boolean): SimDashboard {
+function importOne(ctx: RouteCtx, item: JsonObject, duplicate: boolean): SimDashboard {
   const t = ctx.clock.now();
   const oid = duplicate ? ctx.ids.hex24() : (item.oid as string);
   const me = ctx.user._id;
-  const kept = ((Array.isArray(item.shares) ? item.shares : []) as unknown as SimShare[]).filter(
-    (s) => s.shareId !== me && (s.type === 'user' ? ctx.state.users.some((u) => u._id === s.shareId) : ctx.state.groups.some((g) => g._id === s.shareId)),
-  );
   const { widgets: rawWidgets, ...fields } = clone(item);
   const dashboard = {
     ...fields,
-    _id: replace?._id ?? ctx.ids.hex24(),
+    _id: ctx.ids.hex24(),
     oid,
     title: item.title as string,
-    shares: [{ shareId: me, type: 'user' }, ...kept.map((s) => ({ shareId: s.shareId, type: s.type, rule: s.rule ?? 'view', subscribe: s.subscribe ?? false }))],
+    shares: [{ shareId: me, type: 'user' }],
     owner: me,
     userId: me,
     tenantId: ctx.state.tenant._id,
     instanceType: 'owner',
-    created: replace ? (replace.created as string) : t,
+    created: t,
     lastUpdated: t,
     lastOpened: null,
   } as SimDashboard;
-  delete dashboard.parentFolder;
+  const folder = typeof item.parentFolder === 'string' ? item.parentFolder : undefined;
+  if (duplicate || !folder || !ctx.state.folders.some((f) => f.oid === folder)) delete dashboard.parentFolder;
   const taken = new Set(Object.values(ctx.state.widgets).flat().map((w) => w.oid));
-  if (replace) for (const w of ctx.state.widgets[replace.oid] ?? []) taken.delete(w.oid);
   const widgetMap = new Map<string, string>();
   const widgets = ((rawWidgets ?? []) as JsonObject[]).map((w) => {
     const wid = typeof w.oid === 'string' && !duplicate && !taken.has(w.oid) ? w.oid : ctx.ids.hex24();
@@ -136,8 +150,7 @@ function importOne(ctx: RouteCtx, item: JsonObject, replace: SimDashboard | unde
     return { ...w, _id: ctx.ids.hex24(), oid: wid, dashboardid: oid, owner: me, userId: me, instanceType: 'owner', lastUpdated: t };
   });
   if (duplicate && dashboard.layout) dashboard.layout = JSON.parse(JSON.stringify(dashboard.layout).replace(/"widgetid":"([0-9a-f]{24})"/g, (m, id: string) => `"widgetid":"${widgetMap.get(id) ?? id}"`));
-  if (replace) ctx.state.dashboards = ctx.state.dashboards.map((d) => (d === replace ? dashboard : d));
-  else ctx.state.dashboards.push(dashboard);
+  ctx.state.dashboards.push(dashboard);
   ctx.state.widgets[oid] = widgets;
   return dashboard;
 }

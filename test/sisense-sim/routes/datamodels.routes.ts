@@ -51,7 +51,7 @@ export const datamodelRoutes: Route[] = [
     const model = modelById(ctx, body.datamodelId as string | undefined);
     const buildType = typeof body.buildType === 'string' ? body.buildType : 'full';
     const allowed = model.type === 'live' ? ['publish'] : ['full', 'by_table', 'schema_changes'];
-    if (!allowed.includes(buildType)) throw v2Error(400, 'InvalidBuildType', `buildType ${buildType} is not valid for a ${String(model.type)} model (use ${allowed.join(', ')}).`);
+    if (!allowed.includes(buildType)) throw v2Error(400, 'ValidationError', `buildType ${buildType} is not valid for a ${String(model.type)} model (use ${allowed.join(', ')}).`);
     if (ctx.state.builds.some((b) => b.datamodelId === model.oid && (b.status === 'building' || b.status === 'pending'))) throw v2Error(409, 'BuildInProgress', `A build of "${String(model.title)}" is already running.`);
     const build: SimBuild = {
       oid: ctx.ids.uuid(),
@@ -65,7 +65,8 @@ export const datamodelRoutes: Route[] = [
       pollsLeft: ctx.builds.pollsToFinish,
     };
     ctx.state.builds.push(build);
-    if (build.pollsLeft <= 0) finish(ctx, build);
+    // A publish takes effect with the 201: pysisense writes live permissions right after it (semantics.md §4.4).
+    if (build.pollsLeft <= 0 || buildType === 'publish') finish(ctx, build);
     return { status: 201, body: buildView(build) };
   }),
   route('GET', '/api/v2/builds', (ctx) => {

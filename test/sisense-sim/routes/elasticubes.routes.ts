@@ -14,6 +14,8 @@ function model(ctx: RouteCtx, type: 'extract' | 'live', key: 'title' | 'oid'): J
   if (type === 'extract' && ctx.params.server.toLowerCase() !== 'localhost') throw v1Error(404, `Server ${ctx.params.server} not found.`);
   const found = visibleModels(ctx).find((m) => m[key] === value && m.type === type);
   if (!found) throw v1Error(404, `${type === 'extract' ? 'ElastiCube' : 'Live model'} ${value} not found.`);
+  // A live model exists as an elasticube only once published (api.md §4 #10: "Elasticube has not been found").
+  if (type === 'live' && !found.lastPublishTime) throw v1Error(404, 'Elasticube has not been found');
   return found;
 }
 
@@ -23,7 +25,9 @@ function requireDataAdmin(ctx: RouteCtx): void {
 
 function replaceShares(ctx: RouteCtx, m: JsonObject): JsonObject[] {
   requireDataAdmin(ctx);
-  const next = bodyArray(ctx).map((raw) => {
+  // Entries keyed `party` (not `partyId`) are accepted and silently discarded (api.md §1.6, §4 #3).
+  const keyed = bodyArray(ctx).filter((raw) => !(raw && typeof raw === 'object' && !('partyId' in raw) && 'party' in raw));
+  const next = keyed.map((raw) => {
     const s = (raw ?? {}) as Record<string, unknown>;
     const known = s.type === 'user' ? ctx.state.users.some((u) => u._id === s.partyId) : s.type === 'group' && ctx.state.groups.some((g) => g._id === s.partyId);
     if (!known) throw v1Error(400, `Unknown ${String(s.type)} ${String(s.partyId)}.`);
@@ -53,7 +57,8 @@ function newRules(ctx: RouteCtx, m: JsonObject): JsonObject[] {
     const r = (raw ?? {}) as Record<string, unknown>;
     if (typeof r.table !== 'string' || typeof r.column !== 'string' || !columnExists(m, r.table, r.column)) throw v1Error(400, `Unknown column ${String(r.table)}.${String(r.column)} in ${String(m.title)}.`);
     if (!['text', 'numeric', 'datetime'].includes(r.datatype as string)) throw v1Error(400, `Unknown datatype ${String(r.datatype)}.`);
-    const shares = Array.isArray(r.shares) ? (r.shares as Array<Record<string, unknown>>) : [];
+    // Rule shares are keyed `party`; an entry keyed `partyId` is dropped like a wrongly keyed model share (README note 2).
+    const shares = (Array.isArray(r.shares) ? (r.shares as Array<Record<string, unknown>>) : []).filter((s) => s.type === 'default' || 'party' in s);
     for (const s of shares) {
       const known = s.type === 'default' || (s.type === 'user' ? ctx.state.users.some((u) => u._id === s.party) : s.type === 'group' && ctx.state.groups.some((g) => g._id === s.party));
       if (!known) throw v1Error(400, `Unknown ${String(s.type)} ${String(s.party)} in shares.`);

@@ -3,6 +3,7 @@ import { HEX24 } from '../ids.js';
 import { q, route, type Route, type RouteCtx } from '../router.js';
 import type { JsonObject, SimFolder } from '../sim.types.js';
 import { ADMIN_ROLES, bodyObject, canSee, clone, page } from '../views.js';
+import { removeDashboards } from './dashboards.routes.js';
 
 function findFolder(ctx: RouteCtx): SimFolder {
   const id = ctx.params.id;
@@ -36,6 +37,19 @@ function subtree(ctx: RouteCtx, root: SimFolder): SimFolder[] {
   return out;
 }
 
+/** Any JSON null in a folder payload is refused (the merge tool rewrites null to "" in every folder POST/PATCH). */
+function noNulls(body: Record<string, unknown>): void {
+  const key = Object.keys(body).find((k) => body[k] === null);
+  if (key !== undefined) throw v1Error(400, `${key} must not be null (use "" or leave it out for the root folder).`);
+}
+
+/** A parentId: absent or "" = the root (null stored); otherwise an existing folder. */
+function parentOf(ctx: RouteCtx, value: unknown): string | null {
+  if (value === undefined || value === '') return null;
+  if (typeof value !== 'string' || !ctx.state.folders.some((f) => f.oid === value)) throw v1Error(400, `Unknown parent folder ${String(value)}.`);
+  return value;
+}
+
 /** Folders: flat or tree listing, create, rename / move / change owner, delete (recursive). */
 export const folderRoutes: Route[] = [
   route('GET', '/api/v1/folders', (ctx) => {
@@ -47,31 +61,33 @@ export const folderRoutes: Route[] = [
   route('GET', '/api/v1/folders/:id', (ctx) => ({ status: 200, body: clone(findFolder(ctx)) })),
   route('POST', '/api/v1/folders', (ctx) => {
     const body = bodyObject(ctx);
+    noNulls(body);
     if (typeof body.name !== 'string' || !body.name.trim()) throw v1Error(400, 'name is required.');
-    const parentId = body.parentId ?? null;
-    if (parentId !== null && !ctx.state.folders.some((f) => f.oid === parentId)) throw v1Error(400, `Unknown parent folder ${String(parentId)}.`);
+    const parentId = parentOf(ctx, body.parentId);
     const t = ctx.clock.now();
-    const folder: SimFolder = { _id: ctx.ids.hex24(), oid: ctx.ids.hex24(), name: body.name, owner: ctx.user._id, userId: ctx.user._id, parentId: parentId as string | null, created: t, lastUpdated: t, tenantId: ctx.state.tenant._id };
+    const folder: SimFolder = { _id: ctx.ids.hex24(), oid: ctx.ids.hex24(), name: body.name, owner: ctx.user._id, userId: ctx.user._id, parentId, created: t, lastUpdated: t, tenantId: ctx.state.tenant._id };
     ctx.state.folders.push(folder);
     return { status: 201, body: clone(folder) };
   }),
   route('PATCH', '/api/v1/folders/:id', (ctx) => {
     const folder = findFolder(ctx);
     const body = bodyObject(ctx);
+    noNulls(body);
     if (body.name !== undefined) {
       if (typeof body.name !== 'string' || !body.name.trim()) throw v1Error(400, 'name must be a non-empty string.');
       folder.name = body.name;
     }
     if (body.parentId !== undefined) {
-      const parentId = body.parentId as string | null;
-      if (parentId !== null && !ctx.state.folders.some((f) => f.oid === parentId)) throw v1Error(400, `Unknown parent folder ${String(parentId)}.`);
+      const parentId = parentOf(ctx, body.parentId);
       if (parentId !== null && subtree(ctx, folder).some((f) => f.oid === parentId)) throw v1Error(400, 'A folder cannot move into itself.');
       folder.parentId = parentId;
     }
     if (body.owner !== undefined) {
-      if (!ctx.state.users.some((u) => u._id === body.owner)) throw v1Error(400, `Unknown owner ${String(body.owner)}.`);
-      folder.owner = body.owner as string;
-      folder.userId = body.owner as string;
+      const owner = ctx.state.users.find((u) => u._id === body.owner);
+      if (!owner) throw v1Error(400, `Unknown owner ${String(body.owner)}.`);
+      if (!owner.active) throw v1Error(400, `User ${owner.email} is inactive and cannot own a folder.`);
+      folder.owner = owner._id;
+      folder.userId = owner._id;
     }
     folder.lastUpdated = ctx.clock.now();
     return { status: 200, body: clone(folder) };
@@ -80,11 +96,7 @@ export const folderRoutes: Route[] = [
     const doomed = new Set(subtree(ctx, findFolder(ctx)).map((f) => f.oid));
     const dashboards = ctx.state.dashboards.filter((d) => doomed.has(d.parentFolder as string)).map((d) => d.oid);
     ctx.state.folders = ctx.state.folders.filter((f) => !doomed.has(f.oid));
-    ctx.state.dashboards = ctx.state.dashboards.filter((d) => !dashboards.includes(d.oid));
-    for (const oid of dashboards) {
-      delete ctx.state.widgets[oid];
-      delete ctx.state.published[oid];
-    }
+    removeDashboards(ctx, dashboards);
     return { status: 204 };
   }),
 ];

@@ -1,47 +1,126 @@
 import { v1Error } from '../errors.js';
-import { q, route, type Route } from '../router.js';
+import { q, route, type Route, type RouteResult } from '../router.js';
 import { SAMPLE_ROWS } from '../seed/seed.rows.js';
-import type { JsonObject } from '../sim.types.js';
+import type { Json, JsonObject } from '../sim.types.js';
+import { bodyObject } from '../views.js';
 import { modelByTitle } from './datamodels.routes.js';
 
-const IDENT = String.raw`(?:\[([^\]]+)\]|"([^"]+)")`;
-const COLUMNS = String.raw`((?:${IDENT})(?:\s*,\s*${IDENT})*)`;
-/** `SELECT COUNT(*) FROM (SELECT <cols> FROM <table> GROUP BY <cols> HAVING COUNT(*) > 1) t`: keys that occur more than once. */
-const DUPLICATE_KEYS = new RegExp(String.raw`^\s*select\s+count\(\*\)\s+from\s*\(\s*select\s+${COLUMNS}\s+from\s+${IDENT}\s+group\s+by\s+${COLUMNS}\s+having\s+count\(\*\)\s*>\s*1\s*\)\s*(?:as\s+)?\w*\s*;?\s*$`, 'i');
-/** `SELECT COUNT(*) FROM <table>`. */
-const COUNT_ROWS = new RegExp(String.raw`^\s*select\s+count\(\*\)\s+from\s+${IDENT}\s*;?\s*$`, 'i');
+const ID = String.raw`\[([^\]]+)\]`;
+/** `SELECT COUNT(*) FROM [T]` (pysisense get_row_count). */
+const COUNT_ROWS = new RegExp(String.raw`^\s*select\s+count\(\*\)\s+from\s+${ID}\s*;?\s*$`, 'i');
+/** `SELECT * FROM [T]` or `SELECT [a], [b] FROM [T]`, optional `LIMIT n` (pysisense get_data). */
+const SELECT_ROWS = new RegExp(String.raw`^\s*select\s+(\*|${ID}(?:\s*,\s*${ID})*)\s+from\s+${ID}(?:\s+limit\s+(\d+))?\s*;?\s*$`, 'i');
+/**
+ * The many-to-many probe of pysisense's check_datamodel_m2m_relationships (semantics.md §5):
+ * `select [c], count([c]) as key_count1 from [T] group by [c] having count([c]) > 1`: one row per duplicated key.
+ */
+const DUPLICATE_KEYS = new RegExp(
+  String.raw`^\s*select\s+${ID}\s*,\s*count\(\s*${ID}\s*\)(?:\s+as\s+(\w+))?\s+from\s+${ID}\s+group\s+by\s+${ID}\s+having\s+count\(\s*${ID}\s*\)\s*>\s*1\s*;?\s*$`,
+  'i',
+);
 
-const names = (list: string) => [...list.matchAll(new RegExp(IDENT, 'g'))].map((m) => m[1] ?? m[2]);
+const names = (list: string) => [...list.matchAll(new RegExp(ID, 'g'))].map((m) => m[1]);
+
+function csvCell(v: Json | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function answer(headers: string[], values: Json[][], csv: boolean): RouteResult {
+  if (!csv) return { status: 200, body: { headers, values } };
+  const lines = [headers, ...values].map((row) => row.map(csvCell).join(','));
+  return { status: 200, text: { contentType: 'text/csv; charset=utf-8', value: `${lines.join('\n')}\n` } };
+}
 
 /**
- * `GET /api/datasources/{title}/sql?query=`: the two aggregate queries a well-check sends (duplicate join keys, row
- * counts), answered from the seed's sample rows in the API's `{headers, values}` shape. An extract model that was
- * never built has no data to query.
+ * Queries against a model's data, answered from the seed's sample rows (seed/seed.rows.ts). Only the documented
+ * forms are understood (README Q1); an extract model never built, or a live model never published, has no data.
  */
 export const sqlRoutes: Route[] = [
   route('GET', '/api/datasources/:title/sql', (ctx) => {
     const model = modelByTitle(ctx, ctx.params.title);
-    if (model.type === 'extract' && !model.lastBuildTime) throw v1Error(400, `ElastiCube "${String(model.title)}" has not been built: it holds no data.`);
+    const rows = dataOf(model);
     const sql = q(ctx.query, 'query') ?? '';
-    const tables = SAMPLE_ROWS[model.title as string] ?? {};
+    const csv = q(ctx.query, 'format') === 'csv';
     const table = (name: string): JsonObject[] => {
-      const found = tables[name];
+      const found = rows[name];
       if (!found) throw v1Error(400, `Table [${name}] was not found in "${String(model.title)}".`);
       return found;
     };
+    const count = COUNT_ROWS.exec(sql);
+    if (count) return answer(['count'], [[table(count[1]).length]], csv);
     const dup = DUPLICATE_KEYS.exec(sql);
     if (dup) {
-      const tableName = dup[6] ?? dup[7];
-      const keys = names(dup[1]);
-      const counts = new Map<string, number>();
+      const [, col, counted, alias, tableName, grouped, having] = dup;
+      if (col !== counted || col !== grouped || col !== having) throw v1Error(400, 'The grouped, counted and selected column must be the same.');
+      const counts = new Map<string, { key: Json; n: number }>();
       for (const row of table(tableName)) {
-        const key = JSON.stringify(keys.map((k) => row[k] ?? null));
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+        const key = row[col];
+        if (key === undefined) throw v1Error(400, `Column [${col}] was not found in [${tableName}].`);
+        if (key === null) continue; // count([c]) does not count nulls
+        const k = JSON.stringify(key);
+        counts.set(k, { key, n: (counts.get(k)?.n ?? 0) + 1 });
       }
-      return { status: 200, body: { headers: ['count'], values: [[[...counts.values()].filter((n) => n > 1).length]] } };
+      return answer([col, alias ?? 'count'], [...counts.values()].filter((c) => c.n > 1).map((c) => [c.key, c.n]), csv);
     }
-    const count = COUNT_ROWS.exec(sql);
-    if (count) return { status: 200, body: { headers: ['count'], values: [[table(count[1] ?? count[2]).length]] } };
-    throw v1Error(400, 'The simulator answers only SELECT COUNT(*) FROM [Table] and the duplicate-key count query.');
+    const select = SELECT_ROWS.exec(sql);
+    if (select) {
+      const tableName = select[select.length - 2];
+      const limit = select[select.length - 1];
+      const all = table(tableName);
+      const columns = select[1] === '*' ? Object.keys(all[0] ?? {}) : names(select[1]);
+      for (const c of columns) if (all.length && !(c in all[0])) throw v1Error(400, `Column [${c}] was not found in [${tableName}].`);
+      const picked = all.slice(0, limit === undefined ? undefined : Number(limit)).map((r) => columns.map((c) => r[c] ?? null));
+      return answer(columns, picked, csv);
+    }
+    throw v1Error(400, 'Unsupported query: the simulator answers SELECT COUNT(*) FROM [T], SELECT * | [a], [b] FROM [T] [LIMIT n], and the duplicate-key probe select [c], count([c]) as k from [T] group by [c] having count([c]) > 1.');
+  }),
+  /**
+   * JAQL (`POST /api/datasources/{title}/jaql`, semantics.md §6.4): `metadata` items `{jaql: {dim: "[T.C]", agg?}}`
+   * on one table; items without `agg` group, `count` / `sum` / `avg` / `min` / `max` aggregate; `count` caps rows.
+   * Answers `{headers, values: [[{data, text}]]}`.
+   */
+  route('POST', '/api/datasources/:title/jaql', (ctx) => {
+    const model = modelByTitle(ctx, ctx.params.title);
+    const rows = dataOf(model);
+    const body = bodyObject(ctx);
+    if (!Array.isArray(body.metadata) || !body.metadata.length) throw v1Error(400, 'metadata must be a non-empty array of {jaql: {dim}} items.');
+    const items = (body.metadata as Array<{ jaql?: { dim?: unknown; agg?: unknown; title?: unknown } }>).map((m) => {
+      const dim = typeof m?.jaql?.dim === 'string' ? /^\[([^.\]]+)\.([^\]]+)\]$/.exec(m.jaql.dim) : null;
+      if (!dim) throw v1Error(400, 'Each metadata item needs jaql.dim of the form [Table.Column].');
+      const agg = m.jaql?.agg;
+      if (agg !== undefined && !['count', 'sum', 'avg', 'min', 'max'].includes(agg as string)) throw v1Error(400, `Unsupported agg ${String(agg)}.`);
+      return { table: dim[1], column: dim[2], agg: agg as string | undefined, title: typeof m.jaql?.title === 'string' ? m.jaql.title : dim[2] };
+    });
+    const tables = new Set(items.map((i) => i.table));
+    if (tables.size !== 1) throw v1Error(400, 'The simulator answers JAQL over one table at a time.');
+    const data = rows[items[0].table];
+    if (!data) throw v1Error(400, `Table [${items[0].table}] was not found in "${String(model.title)}".`);
+    for (const i of items) if (data.length && !(i.column in data[0])) throw v1Error(400, `Column [${i.table}.${i.column}] was not found.`);
+    const dims = items.filter((i) => !i.agg);
+    const groups = new Map<string, JsonObject[]>();
+    for (const r of data) {
+      const k = JSON.stringify(dims.map((d) => r[d.column] ?? null));
+      groups.set(k, [...(groups.get(k) ?? []), r]);
+    }
+    const aggregate = (agg: string, column: string, group: JsonObject[]): Json => {
+      const vals = group.map((r) => r[column]).filter((v) => v !== null && v !== undefined);
+      if (agg === 'count') return vals.length;
+      const nums = vals.map(Number);
+      if (!nums.length) return null;
+      if (agg === 'sum') return nums.reduce((a, b) => a + b, 0);
+      if (agg === 'avg') return nums.reduce((a, b) => a + b, 0) / nums.length;
+      return agg === 'min' ? Math.min(...nums) : Math.max(...nums);
+    };
+    let values = [...groups.values()].map((group) => items.map((i) => (i.agg ? aggregate(i.agg, i.column, group) : (group[0][i.column] ?? null))));
+    if (typeof body.count === 'number') values = values.slice(0, body.count);
+    return { status: 200, body: { headers: items.map((i) => i.title), values: values.map((row) => row.map((v) => ({ data: v, text: v === null ? 'N\\A' : String(v) }))) } };
   }),
 ];
+
+function dataOf(model: JsonObject): Record<string, JsonObject[]> {
+  if (model.type === 'extract' && !model.lastBuildTime) throw v1Error(400, `ElastiCube "${String(model.title)}" has not been built: it holds no data.`);
+  if (model.type === 'live' && !model.lastPublishTime) throw v1Error(400, `Live model "${String(model.title)}" has not been published.`);
+  return SAMPLE_ROWS[model.title as string] ?? {};
+}

@@ -1,5 +1,5 @@
 import { SimClock, type IdSource } from '../ids.js';
-import type { SimFolder, SimGroup, SimRole, SimState, SimUser } from '../sim.types.js';
+import type { SimFolder, SimGroup, SimRole, SimState, SimTenant, SimUser } from '../sim.types.js';
 
 /** The roles every Sisense deployment has (raw names; displayName is what the UI shows). */
 export const DEFAULT_ROLES: Array<[string, string]> = [
@@ -16,11 +16,14 @@ export const SYSTEM_GROUPS = ['Admins', 'Everyone', 'All users in system'];
 
 export interface UserSpec {
   email: string;
-  firstName: string;
+  /** Leave out for a record without a first name. */
+  firstName?: string;
   lastName: string;
   role: string;
   groups?: string[];
   active?: boolean;
+  /** Another tenant (from `b.tenant(name)`); default the system tenant. */
+  tenant?: SimTenant;
 }
 
 /**
@@ -36,8 +39,10 @@ export class SeedBuilder {
     readonly ids: IdSource,
     tenantName: string,
   ) {
+    const tenant = { _id: ids.hex24(), name: tenantName };
     this.state = {
-      tenant: { _id: ids.hex24(), name: tenantName },
+      tenant,
+      tenants: [{ _id: tenant._id, name: 'system', default: true, systemManagement: true }],
       serverId: ids.uuid(),
       roles: [],
       users: [],
@@ -46,6 +51,7 @@ export class SeedBuilder {
       dashboards: [],
       widgets: {},
       published: {},
+      publishedShares: {},
       connections: [],
       datamodels: [],
       dataSecurity: [],
@@ -62,9 +68,16 @@ export class SeedBuilder {
     return role;
   }
 
-  group(name: string, isSystem = false): SimGroup {
+  /** Another tenant of the deployment (GET /api/v1/tenants lists it). */
+  tenant(name: string): SimTenant {
+    const tenant: SimTenant = { _id: this.ids.hex24(), name, default: false, systemManagement: false };
+    this.state.tenants.push(tenant);
+    return tenant;
+  }
+
+  group(name: string, isSystem = false, tenant?: SimTenant): SimGroup {
     const t = this.clock.now();
-    const group: SimGroup = { _id: this.ids.hex24(), name, created: t, lastUpdated: t, tenantId: this.state.tenant._id, defaultRole: null, isSystem };
+    const group: SimGroup = { _id: this.ids.hex24(), name, created: t, lastUpdated: t, tenantId: tenant?._id ?? this.state.tenant._id, defaultRole: null, isSystem };
     this.state.groups.push(group);
     return group;
   }
@@ -81,7 +94,7 @@ export class SeedBuilder {
       _id: this.ids.hex24(),
       email: spec.email,
       userName: spec.email,
-      firstName: spec.firstName,
+      ...(spec.firstName === undefined ? {} : { firstName: spec.firstName }),
       lastName: spec.lastName,
       roleId: this.role(spec.role)._id,
       groups: (spec.groups ?? []).map((g) => this.groupNamed(g)._id),
@@ -89,7 +102,7 @@ export class SeedBuilder {
       created: t,
       lastUpdated: t,
       lastLogin: spec.active === false ? null : this.clock.now(),
-      tenantId: this.state.tenant._id,
+      tenantId: spec.tenant?._id ?? this.state.tenant._id,
       preferences: { localeId: 'en-US' },
     };
     this.state.users.push(user);

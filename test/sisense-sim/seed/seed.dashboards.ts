@@ -1,4 +1,4 @@
-import type { JsonObject, SimDashboard, SimFolder, SimGroup, SimUser } from '../sim.types.js';
+import type { JsonObject, SimDashboard, SimFolder, SimGroup, SimShare, SimUser } from '../sim.types.js';
 import type { SeedBuilder } from './seed.builder.js';
 
 /** `{jaql: {dim: "[Table.Column]", title, ...extra}}`: one panel item. */
@@ -16,6 +16,20 @@ export function jaqlFormula(formula: string, context: Record<string, string>, ti
 /** A dashboard filter on a column with a member list. */
 export function memberFilter(table: string, column: string, datatype: string, members: string[]): JsonObject {
   return { jaql: { dim: `[${table}.${column}]`, table, column, datatype, title: column, filter: { members } } };
+}
+
+/** A cascading (dependent) dashboard filter: no `jaql`, one `levels[]` entry per column (pysisense reads levels[].dim). */
+export function cascadingFilter(levels: Array<[table: string, column: string]>): JsonObject {
+  return {
+    isCascading: true,
+    levels: levels.map(([table, column]) => ({ dim: `[${table}.${column}]`, table, column, datatype: 'text', title: column, filter: { explicit: false, multiSelection: true, all: true } })),
+    instanceid: `${levels.map(([t, c]) => `${t}.${c}`).join('|')}`,
+  };
+}
+
+/** A dashboard date filter on the calendar dimension (`[T.C (Calendar)]`, years level). */
+export function dateFilter(table: string, column: string): JsonObject {
+  return { jaql: { dim: `[${table}.${column} (Calendar)]`, table, column, datatype: 'datetime', level: 'years', title: column, filter: { explicit: false, multiSelection: true, all: true } } };
 }
 
 export interface WidgetSpec {
@@ -40,6 +54,10 @@ export interface DashboardSpec {
   widgets: WidgetSpec[];
   shares?: Array<{ to: SimUser | SimGroup; rule: 'view' | 'edit' }>;
   script?: string;
+  /** false: never published (recipients see nothing). Default true: published with its shares. */
+  published?: boolean;
+  /** null plants the `previewLayout: null` that breaks an import unless the client rewrites it to []. */
+  previewLayout?: null;
 }
 
 export function datasourceOf(title: string, live: boolean): JsonObject {
@@ -111,7 +129,7 @@ export function addDashboard(b: SeedBuilder, spec: DashboardSpec): SimDashboard 
     instanceType: 'owner',
     dataExploration: true,
     lastOpened: b.clock.now(),
-    previewLayout: [],
+    previewLayout: spec.previewLayout === null ? null : [],
     datasource,
     oid,
     settings: { autoUpdateOnFiltersChange: true },
@@ -121,7 +139,10 @@ export function addDashboard(b: SeedBuilder, spec: DashboardSpec): SimDashboard 
   if (spec.script) dashboard.script = spec.script;
   b.state.dashboards.push(dashboard);
   b.state.widgets[oid] = widgets;
-  b.state.published[oid] = dashboard.lastUpdated as string;
+  if (spec.published !== false) {
+    b.state.published[oid] = dashboard.lastUpdated as string;
+    b.state.publishedShares[oid] = JSON.parse(JSON.stringify(shares)) as SimShare[];
+  }
   return dashboard;
 }
 

@@ -215,7 +215,7 @@ export function creatorOf(user: SimUser): JsonObject {
     created: user.created,
     email: user.email,
     encryptionSHA: null,
-    firstName: user.firstName,
+    firstName: user.firstName ?? null,
     lastName: user.lastName,
     lastLogin: user.lastLogin,
     lastUpdated: user.lastUpdated,

@@ -116,7 +116,7 @@ export function retailModel(b: SeedBuilder, owner: SimUser, emea: SimGroup, sale
 }
 
 /** "Live Sales": a live Snowflake model (its shares and security live under /api/v1/elasticubes/live/...). */
-export function liveModel(b: SeedBuilder, owner: SimUser, finance: SimGroup): JsonObject {
+export function liveModel(b: SeedBuilder, owner: SimUser, finance: SimGroup, analyst?: SimUser): JsonObject {
   const model = addDatamodel(b, {
     title: MODELS.live,
     type: 'live',
@@ -136,10 +136,12 @@ export function liveModel(b: SeedBuilder, owner: SimUser, finance: SimGroup): Js
     shares: [
       { party: owner, permission: 'w' },
       { party: finance, permission: 'r' },
+      ...(analyst ? [{ party: analyst, permission: 'a' as const }] : []),
     ],
     built: true,
   });
   addSecurityRule(b, { model: MODELS.live, table: 'SALES', column: 'ORDER_ID', datatype: 'numeric', members: ['1', '2'], parties: [finance] });
+  if (analyst) addSecurityRule(b, { model: MODELS.live, table: 'REGIONS', column: 'REGION', datatype: 'text', members: ['EMEA'], parties: [analyst] });
   return model;
 }
 
