@@ -1,4 +1,5 @@
 import type { ApprovalRow, DecisionRow } from '../approvals/approval.types.js';
+import { failedChanges } from '../approvals/plan-failure.js';
 import type { RunRow, StepRow } from './run.types.js';
 import { iso } from '../common/time.js';
 
@@ -23,6 +24,43 @@ export interface ReportFindingsDiff {
 
 const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'];
 const ms = (a: Date | null, b: Date | null) => (a && b ? new Date(b).getTime() - new Date(a).getTime() : null);
+
+export interface FailedAsset {
+  step: string;
+  /** The asset as the tool names it: `dashboard 5f1c… "Sales"`, `user ann@example.com`. */
+  asset: string;
+  reason: string | null;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length ? v : undefined);
+
+/**
+ * Every asset that failed, in step order: a dry run's `fail` changes, and the per-item outcomes a tool reports in its
+ * output or its error's detail — `results: [{asset, kind?, status: 'failed', reason}]` (a migration),
+ * `failed: [{target, detail}]` (a refused plan), `assets: [{asset, kind?, missing}]` (missing prerequisites).
+ */
+export function failedAssets(steps: StepRow[]): FailedAsset[] {
+  const out: FailedAsset[] = [];
+  for (const s of steps) {
+    for (const c of failedChanges(s.plan)) out.push({ step: s.step_key, asset: c.target, reason: c.detail ?? null });
+    const error = s.error as { detail?: unknown } | null;
+    for (const source of [s.output, error?.detail]) {
+      if (!source || typeof source !== 'object') continue;
+      const o = source as { results?: unknown; failed?: unknown; assets?: unknown };
+      for (const r of Array.isArray(o.results) ? o.results : []) {
+        if (r?.status !== 'failed') continue;
+        out.push({ step: s.step_key, asset: [text(r.kind), text(r.asset) ?? text(r.sourceId) ?? '?'].filter(Boolean).join(' '), reason: text(r.reason) ?? null });
+      }
+      for (const c of Array.isArray(o.failed) ? o.failed : []) if (text(c?.target)) out.push({ step: s.step_key, asset: c.target, reason: text(c.detail) ?? null });
+      for (const a of Array.isArray(o.assets) ? o.assets : []) {
+        if (!text(a?.asset)) continue;
+        const missing = Array.isArray(a.missing) && a.missing.length ? `the target lacks ${a.missing.join(', ')}` : null;
+        out.push({ step: s.step_key, asset: [text(a.kind), a.asset].filter(Boolean).join(' '), reason: missing });
+      }
+    }
+  }
+  return out;
+}
 
 /** A finished (or running) run as a report: steps, actions done and skipped, approvals, findings, durations. */
 export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[], diff?: ReportFindingsDiff) {
@@ -49,6 +87,7 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
       failed: actions.filter((s) => s.state === 'failed').map((s) => ({ key: s.step_key, tool: s.tool, error: s.error })),
       planned: run.dry_run ? actions.filter((s) => s.dry_run !== null).map((s) => ({ key: s.step_key, tool: s.tool, outcome: s.dry_run, plan: s.plan })) : [],
     },
+    failedAssets: failedAssets(steps),
     approvals: approvals.map(({ approval: a, decisions }) => ({
       id: a.id, kind: a.kind, stepKey: a.step_key, tool: a.tool, status: a.status, requestedBy: a.requested_by, createdAt: iso(a.created_at), decidedAt: iso(a.decided_at),
       decisions: decisions.map((d) => ({ by: d.approver, decision: d.decision, comment: d.comment, at: iso(d.decided_at) })),
@@ -79,6 +118,10 @@ export function reportMarkdown(r: RunReport): string {
   for (const a of r.actions.done) out.push(`- done: ${a.key} (${a.tool}, ${a.effect})`);
   for (const a of r.actions.skipped) out.push(`- skipped: ${a.key} (${a.tool})`);
   for (const a of r.actions.failed) out.push(`- failed: ${a.key} (${a.tool}): ${cell(a.error?.message)}`);
+  if (r.failedAssets.length) {
+    out.push('', `## Failed assets (${r.failedAssets.length})`, '', '| step | asset | reason |', '|---|---|---|');
+    for (const f of r.failedAssets) out.push(`| ${cell(f.step)} | ${cell(f.asset)} | ${cell(f.reason ?? 'failed')} |`);
+  }
   out.push('', '## Approvals', '');
   if (!r.approvals.length) out.push('None.');
   for (const a of r.approvals) {

@@ -6,7 +6,8 @@ export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'can
 export const isTerminal = (s: RunState): boolean => TERMINAL_STATES.includes(s);
 
 export type StepState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'awaiting_approval' | 'unknown' | 'cancelled';
-export type DryRunOutcome = 'would_change' | 'no_change' | 'unknown';
+/** would_fail: the plan could not be made, or has a `fail` change (src/approvals/plan-failure.ts). */
+export type DryRunOutcome = 'would_change' | 'no_change' | 'would_fail' | 'unknown';
 
 export interface RunRow {
   id: string;

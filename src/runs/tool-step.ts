@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalRow } from '../approvals/approval.types.js';
+import { failedChanges, planFailure } from '../approvals/plan-failure.js';
 import type { EngineClient } from '../mcp/engine.client.js';
 import type { ToolStep } from '../playbooks/playbook.types.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
@@ -63,7 +64,19 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     const r = await deps.engine.call({ tool: tool.id, input, environments, mode: 'plan', runId: ctx.run.id, stepId: key, signal: ctx.signal });
     const err = errorOf(r);
     const plan = err ? null : ((r.structuredContent as { plan?: { wouldChange?: boolean } } | undefined)?.plan ?? null);
-    const outcome: DryRunOutcome = err || plan === null ? 'unknown' : plan.wouldChange ? 'would_change' : 'no_change';
+    // A plan that could not be made, or that has a `fail` change, is a failed plan: the dry run fails with it.
+    const failed = err ? `${err.code}: ${err.message}` : planFailure(plan);
+    if (failed) {
+      const error = err ?? { code: 'PLAN_FAILED', message: `the dry run says ${tool.id} would fail: ${failed}`, detail: { failed: failedChanges(plan) } };
+      await ctx.tx(async (db, append) => {
+        await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'failed', plan, dry_run: 'would_fail', error, finished: true, started: true });
+        await append('step.plan', { stepId: step.id, tool: tool.id, outcome: 'would_fail', plan }, key);
+        await append('step.failed', { stepId: step.id, error, continued: step.continueOnError, durationMs: 0 }, key);
+      });
+      if (!step.continueOnError) throw new EndRun('failed', `step ${key} failed: ${error.code}: ${error.message}`);
+      return { output: null, status: 'failed', error };
+    }
+    const outcome: DryRunOutcome = plan === null ? 'unknown' : plan.wouldChange ? 'would_change' : 'no_change';
     await ctx.tx(async (db, append) => {
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'succeeded', plan, dry_run: outcome, error: err ?? null, finished: true, started: true });
       await append('step.plan', { stepId: step.id, tool: tool.id, outcome, plan }, key);
