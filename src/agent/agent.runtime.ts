@@ -16,7 +16,9 @@ import type { EnvLimits } from '../runs/env-limits.js';
 import { EndRun, Interrupted, Park, stopFor, type RunContext } from '../runs/run-context.js';
 import type { RunRepository } from '../runs/run.repository.js';
 import type { StepRow } from '../runs/run.types.js';
-import { errorOf, outputOf } from '../runs/tool-step.js';
+import type { InDoubtSteps } from '../runs/in-doubt.js';
+import { storable } from '../runs/run.repository.js';
+import { errorOf, outputOf, requireLive } from '../runs/tool-step.js';
 import { StoreCheckpointSaver } from './checkpointer.js';
 import { agentMayUse, LLM_DEFAULTS } from './llm.checks.js';
 import { privateView, sharedView, summarize } from './result-view.js';
@@ -27,6 +29,8 @@ export interface AgentRuntimeDeps {
   repo: RunRepository;
   limits: EnvLimits;
   approvals: Pick<ApprovalService, 'get'>;
+  /** Calls that may have reached their target without an answer: marked unknown for a person. */
+  inDoubt: InDoubtSteps;
   store: Store;
   checkpointer: StoreCheckpointSaver;
   /** The chat model, or a thrown LLM_NOT_CONFIGURED. */
@@ -345,7 +349,17 @@ export class AgentRuntime {
       const a: ApprovalRow | undefined = found?.approval;
       if (a?.status === 'pending') throw new Park(`agent call ${key} waits for approval ${a.id}`);
       if (a?.status === 'expired') throw new EndRun('expired', `approval ${a.id} for agent call ${key} expired`);
-      if (a?.status === 'consumed') throw new EndRun('failed', `approval ${a.id} was already used but call ${key} did not finish; not repeating it`);
+      if (a?.status === 'consumed') {
+        // Released and never finished (a restart): an idempotent call runs again (the gate releases it again to this
+        // call); any other is in doubt and a person decides.
+        if (!t.idempotent) {
+          const marked = await deps.inDoubt.mark(ctx.run, { ...base, step_key: key, step_id: base.step_id, input: row.input ?? input, approval_id: a.id }, `call ${key} did not finish after approval ${a.id} released it`, false);
+          if (!marked) throw new EndRun('cancelled', 'the run ended while the call was in doubt');
+          throw new Park(`agent call ${key} (${t.id}) is in doubt; approval ${marked.id} decides: retry or skip`);
+        }
+        approvalId = a.id;
+        callInput = (row.input ?? input) as Record<string, unknown>;
+      }
       if (a?.kind === 'unknown_step' && a.status === 'approved' && a.outcome === 'skip') {
         const error = { code: 'SKIPPED', message: `the call was interrupted by a restart and ${a.id} decided to skip it; its outcome is unknown` };
         await this.settle(ctx, task, key, base, input, 'skipped', null, error);
@@ -381,6 +395,7 @@ export class AgentRuntime {
     }
 
     await ctx.tx(async (db, append) => {
+      await requireLive(db, ctx);
       await saveCounters(db);
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, input: callInput, state: 'running', attempt: (row?.attempt ?? 0) + 1, started: true });
       await append('step.started', { stepId: base.step_id, kind: 'tool', tool: t.id, attempt: (row?.attempt ?? 0) + 1 }, key);
@@ -400,7 +415,7 @@ export class AgentRuntime {
       throw new Park(`agent call ${key} (${t.id}) waits for approval ${pending.id}`);
     }
     const err = errorOf(r);
-    const settled = await this.settle(ctx, task, key, base, callInput, err ? 'failed' : 'succeeded', err ? null : outputOf(r), err ?? null, Date.now() - callStarted);
+    const settled = await this.settle(ctx, task, key, base, callInput, err ? 'failed' : 'succeeded', err ? null : storable(outputOf(r)), err ?? null, Date.now() - callStarted);
     return reply(this.view(task, t, environments, settled) + note, err ? 'error' : 'success');
   }
 

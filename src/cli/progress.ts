@@ -29,6 +29,7 @@ const DESCRIBE: Describe = {
   'step.skipped': (d) => `skipped: ${safe(d.reason)}`,
   'step.retry': (d) => `retry after attempt ${d.attempt} in ${d.delayMs} ms: ${err(d.error)}`,
   'step.unknown': (d) => `unknown outcome${d.tool ? ` of ${safe(d.tool)}` : ''}: ${safe(d.reason)}`,
+  'step.cancelled': (d) => `cancelled: ${safe(d.reason)}`,
   'approval.requested': (d, s) => {
     const hint = s.approveHint?.(d.approvalId);
     return `waiting for approval ${safe(d.approvalId)}${d.message ? `: ${safe(d.message)}` : ''} (expires ${safe(d.expiresAt)})${hint ? `; decide: ${hint}` : ''}`;

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { REDACTOR } from '../http/tokens.js';
 import type { Redactor } from '../logging/redactor.js';
 import type { Queryable } from '../store/store.types.js';
+import { json } from './run.repository.js';
 import { RUN_EVENT, type RunEvent, type RunEventMap, type RunEventType } from './run.types.js';
 
 interface EventRow {
@@ -42,7 +43,7 @@ export class RunEventsService {
     const row = await tx.query<EventRow>(
       `WITH next AS (UPDATE runs SET last_event_id = last_event_id + 1 WHERE id = $1 RETURNING last_event_id)
        INSERT INTO run_events (run_id, seq, type, step_key, data) SELECT $1, last_event_id, $2, $3, $4::jsonb FROM next RETURNING *`,
-      [runId, type, stepKey ?? null, JSON.stringify(clean)],
+      [runId, type, stepKey ?? null, json(clean)],
     );
     if (!row.rows[0]) throw new Error(`run ${runId} does not exist`);
     return toEvent(row.rows[0]) as RunEvent<T>;

@@ -5,7 +5,40 @@ import type { RunRow, RunState, StepRow, StepState } from './run.types.js';
 /** A sortable, unguessable id: time prefix + random. */
 export const newId = (prefix: string): string => `${prefix}_${Date.now().toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+/** JSON text PostgreSQL refuses: `\u0000` (NUL) or an unpaired surrogate escape. A false alarm only costs a copy. */
+const UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+/** JSON text the store accepts (see storable); null for undefined. */
+export const json = (v: unknown): string | null => {
+  if (v === undefined) return null;
+  const text = JSON.stringify(v);
+  return UNSTORABLE.test(text) ? JSON.stringify(sanitize(v)) : text;
+};
+
+/**
+ * A value as the store can hold it: PostgreSQL's text and jsonb take neither NUL nor unpaired surrogates, which a
+ * target system's reply may contain; both become U+FFFD (the replacement character) in strings and keys. Values
+ * without them come back as they are (the same object).
+ */
+export function storable<T>(v: T): T {
+  if (v === null || v === undefined) return v;
+  if (typeof v === 'string') return clean(v) as T;
+  if (typeof v !== 'object' || !UNSTORABLE.test(JSON.stringify(v) ?? '')) return v;
+  return sanitize(v);
+}
+
+function sanitize<T>(v: T): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return clean(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object' && !(x instanceof Date)) return Object.fromEntries(Object.entries(x).map(([k, y]) => [clean(k), walk(y)]));
+    return x;
+  };
+  return walk(v) as T;
+}
+
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is removed
+const clean = (s: string): string => s.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 export interface NewRun {
   kind: 'playbook' | 'prompt';
@@ -84,8 +117,23 @@ export class RunRepository {
          owner = CASE WHEN $4 THEN NULL ELSE owner END,
          lease_until = CASE WHEN $4 THEN NULL ELSE lease_until END
        WHERE id = $1`,
-      [id, state, reason ?? null, terminal],
+      [id, state, reason == null ? null : storable(reason), terminal],
     );
+  }
+
+  /**
+   * A run's end closes every step still open: a step waiting for an approval, or running, is `cancelled`, except a
+   * write that may have reached its target (`inDoubt`), which is `unknown`. Returns the steps it closed.
+   */
+  async closeSteps(db: Queryable, runId: string, inDoubt: (s: StepRow) => Promise<boolean>): Promise<{ step: StepRow; state: 'cancelled' | 'unknown' }[]> {
+    const open = (await db.query<StepRow>(`SELECT * FROM run_steps WHERE run_id = $1 AND state IN ('running', 'awaiting_approval') ORDER BY seq FOR UPDATE`, [runId])).rows;
+    const closed: { step: StepRow; state: 'cancelled' | 'unknown' }[] = [];
+    for (const step of open) {
+      const state = step.state === 'running' && (await inDoubt(step)) ? 'unknown' : 'cancelled';
+      await db.query(`UPDATE run_steps SET state = $3, finished_at = now() WHERE run_id = $1 AND step_key = $2`, [runId, step.step_key, state]);
+      closed.push({ step, state });
+    }
+    return closed;
   }
 
   async setOutputs(db: Queryable, id: string, outputs: Record<string, unknown>): Promise<void> {

@@ -68,6 +68,8 @@ export interface RunEventMap {
   'step.skipped': { stepId: string; reason: string };
   'step.retry': { stepId: string; attempt: number; delayMs: number; error: { code: string; message: string } };
   'step.unknown': { stepId: string; tool: string | null; reason: string };
+  /** The run ended (cancelled, failed, ...) while this step was waiting or running and could not have taken effect. */
+  'step.cancelled': { stepId: string; reason: string };
   'approval.requested': { approvalId: string; stepId: string | null; kind: string; tool?: string | null; message?: string | null; expiresAt: string };
   'approval.decided': { approvalId: string; decision: string; by: string; comment?: string | null; status: string };
   'approval.expired': { approvalId: string };

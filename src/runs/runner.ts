@@ -3,18 +3,19 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { AgentRuntime } from '../agent/agent.runtime.js';
 import type { ApprovalService } from '../approvals/approval.service.js';
+import type { PolicySpec } from '../approvals/approval.types.js';
 import { Expression, ExpressionError } from '../playbooks/expression.js';
 import type { ValueTemplate } from '../playbooks/value-template.js';
 import type { AgentStep, ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
-import type { Store } from '../store/store.types.js';
+import type { Queryable } from '../store/store.types.js';
+import { retryingTransaction } from '../store/transaction-retry.js';
 import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
 import type { RunEventsService } from './run-events.service.js';
-import { isTerminal, type RunEvent, type RunRow, type RunState, type StepRow } from './run.types.js';
+import { isTerminal, type RunEvent, type RunEventMap, type RunEventType, type RunRow, type RunState, type StepRow } from './run.types.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 
 export interface RunnerDeps extends ToolStepDeps {
   agent: AgentRuntime;
-  store: Store;
   events: RunEventsService;
   approvals: ApprovalService;
   logger: Logger;
@@ -95,8 +96,8 @@ export class Runner {
         outputs[k] = t.render(scope);
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
-        // A dry run has no outputs from the steps it only planned.
-        if (!run.dry_run) throw new EndRun('failed', `output ${k}: ${e.message}`);
+        // A dry run has no outputs from the steps it only planned; a skipped step (its output is null) none either.
+        if (!run.dry_run && !readsSkipped(t, scope)) throw new EndRun('failed', `output ${k}: ${e.message}`);
         outputs[k] = null;
       }
     }
@@ -132,12 +133,13 @@ export class Runner {
   }
 
   private async finish(ctx: RunContext, state: RunState, reason?: string, outputs?: Record<string, unknown>): Promise<RunState> {
+    const runSpec = await this.deps.inDoubt.runSpec(ctx.run.id);
     const ended = await ctx.tx(async (db, append) => {
       const current = await this.deps.repo.lock(db, ctx.run.id);
       if (!current || isTerminal(current.state)) return current?.state; // cancelled meanwhile: already recorded
       if (outputs) await this.deps.repo.setOutputs(db, ctx.run.id, outputs);
       await this.deps.repo.setState(db, ctx.run.id, state, reason ?? null);
-      await this.deps.approvals.cancelForRun(db, ctx.run.id);
+      await closeRun(db, ctx.run.id, this.deps, runSpec, `the run ended ${state}`, append);
       await append('run.finished', { state, ...(reason ? { reason } : {}), outputs: outputs ?? null });
       return undefined;
     });
@@ -153,7 +155,7 @@ export class Runner {
   private async step(ctx: RunContext, step: Step, scope: Scope, key: string): Promise<StepScopeEntry> {
     if (ctx.signal.aborted) throw stopFor(ctx.signal);
     const row = ctx.rows.get(key);
-    if (row && DONE.has(row.state) && step.kind !== 'foreach') return { output: row.output ?? null, status: row.state, error: row.error };
+    if (row && DONE.has(row.state) && step.kind !== 'foreach') return { output: replayed(step, row), status: row.state, error: row.error };
     try {
       if (step.if && !step.if.test(scope)) {
         await ctx.tx(async (db, append) => {
@@ -303,8 +305,11 @@ export class Runner {
         return e;
       },
       tx: async (fn) => {
-        const pending: RunEvent[] = [];
-        const result = await store.transaction((db) => fn(db, async (type, data, stepKey) => void pending.push(await events.append(db, run.id, type, data, stepKey))));
+        let pending: RunEvent[] = [];
+        const result = await retryingTransaction(store, (db) => {
+          pending = []; // a retried transaction appends its events again
+          return fn(db, async (type, data, stepKey) => void pending.push(await events.append(db, run.id, type, data, stepKey)));
+        });
         events.publish(pending);
         // Let the event loop breathe between transactions: SSE writes and HTTP requests are served as the run goes,
         // not after a whole chain of store calls (PGlite resolves in microtasks and would otherwise starve them).
@@ -313,6 +318,42 @@ export class Runner {
       },
     };
   }
+}
+
+/**
+ * Closes a run's open steps as it ends (in the transaction that ends it, the run row locked first): approvals still
+ * open are cancelled, then steps waiting or running become `cancelled`, or `unknown` for a write that may have
+ * reached its target. Shared by the runner's end and a cancellation.
+ */
+export async function closeRun(
+  db: Queryable,
+  runId: string,
+  deps: Pick<RunnerDeps, 'repo' | 'approvals' | 'inDoubt'>,
+  runSpec: PolicySpec | undefined,
+  why: string,
+  append: <E extends RunEventType>(type: E, data: RunEventMap[E], stepKey?: string) => Promise<unknown>,
+): Promise<void> {
+  await deps.approvals.cancelForRun(db, runId);
+  const closed = await deps.repo.closeSteps(db, runId, (s) => deps.inDoubt.mayHaveRun(db, runId, s, runSpec));
+  for (const { step, state } of closed) {
+    if (state === 'unknown') await append('step.unknown', { stepId: step.step_id, tool: step.tool, reason: `${why} while the call was in flight; it may or may not have taken effect` }, step.step_key);
+    else await append('step.cancelled', { stepId: step.step_id, reason: `${why} while the step was ${step.state === 'running' ? 'running' : 'waiting for approval'}` }, step.step_key);
+  }
+}
+
+/** A finished step's value in the scope as the step produced it (an agent step's record holds more than its output). */
+function replayed(step: Step, row: StepRow): unknown {
+  if (step.kind !== 'agent') return row.output ?? null;
+  if (row.state !== 'succeeded') return null;
+  const o = (row.output ?? {}) as { answer?: string; output?: unknown };
+  return step.output ? (o.output ?? null) : { answer: o.answer ?? '' };
+}
+
+/** Whether a template reads a step that was skipped (whose output is null). */
+function readsSkipped(t: ValueTemplate, scope: Scope): boolean {
+  return t.templates.some(({ template }) =>
+    template.expressions.some(({ expression }) => expression.references().some((r) => r.root === 'steps' && scope.steps[r.path[0]!]?.status === 'skipped')),
+  );
 }
 
 /** The list a foreach or check iterates: an expression's value, or a literal list whose strings may be templates. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
-import { APPROVAL_SETTLED, ApprovalService, callDigest } from '../approvals/approval.service.js';
+import { APPROVAL_SETTLED, ApprovalService } from '../approvals/approval.service.js';
 import type { ApprovalRow } from '../approvals/approval.types.js';
 import type { Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
@@ -21,9 +21,11 @@ import type { Store } from '../store/store.types.js';
 import { EnvLimits } from './env-limits.js';
 import { RunEventsService } from './run-events.service.js';
 import { newId, RunRepository, type RunFilter } from './run.repository.js';
-import { isTerminal, type RunRow } from './run.types.js';
+import { isTerminal, type StepRow, type RunEvent, type RunEventMap, type RunEventType, type RunRow } from './run.types.js';
 import { RunQueue } from './run.queue.js';
-import { Runner } from './runner.js';
+import { closeRun, Runner } from './runner.js';
+import { InDoubtSteps } from './in-doubt.js';
+import { retryingTransaction } from '../store/transaction-retry.js';
 import type { AgentRuntime } from '../agent/agent.runtime.js';
 import { agentMayUse, allowed, llmProblems } from '../agent/llm.checks.js';
 
@@ -61,6 +63,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly queue: RunQueue;
   private readonly definitions = new Map<string, ParsedPlaybook>();
   private readonly limits: EnvLimits;
+  private readonly inDoubt: InDoubtSteps;
   /** This daemon, as a run lease owner (PostgreSQL shared by several daemons). */
   private readonly instance = newId('dmn');
   private leaseTimer?: NodeJS.Timeout;
@@ -78,7 +81,9 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(TOOL_INVOKER) private readonly invoker: ToolInvoker,
   ) {
     const limits = (this.limits = new EnvLimits(config.environments, config.runs.defaultConcurrency));
+    const inDoubt = (this.inDoubt = new InDoubtSteps({ store, approvals, invoker, repo: this.repo, events }));
     this.runner = new Runner({
+      inDoubt,
       // LangChain is loaded on the first agent task, not at start (start-up time and memory of daemons without one).
       agent: { execute: async (ctx, task) => (await this.agentRuntime()).execute(ctx, task) } as AgentRuntime,
       engine,
@@ -254,6 +259,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
         repo: this.repo,
         limits: this.limits,
         approvals: this.approvals,
+        inDoubt: this.inDoubt,
         store: this.store,
         llm: this.config.llm ?? {},
         environments: this.config.environments,
@@ -276,16 +282,24 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.repo.steps(this.store, id);
   }
 
+  /**
+   * Cancels a run: in one transaction (the run locked first, then its approvals, then its steps), the run ends
+   * `cancelled`, its open approvals are cancelled, and every open step is closed — `unknown` for a write whose call
+   * may already have reached the target (its approval was released), `cancelled` for the rest.
+   */
   async cancel(id: string, who: Principal): Promise<RunRow> {
-    const { run, events } = await this.store.transaction(async (tx) => {
+    const runSpec = await this.inDoubt.runSpec(id);
+    const { run, events } = await retryingTransaction(this.store, async (tx) => {
       const r = await this.repo.lock(tx, id);
       if (!r) throw new StewardError('RUN_NOT_FOUND', `run ${id} does not exist`);
       if (isTerminal(r.state)) throw new StewardError('RUN_FINISHED', `run ${id} already ended ${r.state}; nothing to cancel`);
       const reason = `cancelled by ${who.name}`;
+      const evs: RunEvent[] = [];
+      const append = async <E extends RunEventType>(type: E, data: RunEventMap[E], stepKey?: string) => void evs.push(await this.events.append(tx, id, type, data, stepKey));
       await this.repo.setState(tx, id, 'cancelled', reason);
-      await this.approvals.cancelForRun(tx, id);
-      const e = await this.events.append(tx, id, 'run.finished', { state: 'cancelled', reason });
-      return { run: await this.repo.get(tx, id), events: [e] };
+      await closeRun(tx, id, { repo: this.repo, approvals: this.approvals, inDoubt: this.inDoubt }, runSpec, 'the run was cancelled', append);
+      await append('run.finished', { state: 'cancelled', reason });
+      return { run: await this.repo.get(tx, id), events: evs };
     });
     this.events.publish(events);
     this.queue.cancel(id);
@@ -350,10 +364,19 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (run.state !== 'awaiting_approval' && !(await this.claim(run.id))) return false; // another daemon executes it
     let queued = false;
     try {
-      const inFlight = (await this.repo.steps(this.store, run.id)).filter((s) => s.state === 'running' && s.kind === 'tool');
-      const risky = inFlight.filter((s) => s.idempotent !== true && s.effect !== 'read');
-      if (risky.length > 0) await this.markUnknown(run, risky);
-      else if (run.state !== 'awaiting_approval') {
+      // A write in flight that may have reached its target and must not run twice is in doubt: a person decides.
+      // Idempotent ones run again; so do calls whose approval was never released (the gate was still planning or
+      // asking when the process died): the gate plans them again and asks again, so nothing runs unseen.
+      const runSpec = await this.inDoubt.runSpec(run.id);
+      const risky: StepRow[] = [];
+      for (const s of await this.repo.steps(this.store, run.id)) {
+        if (s.state !== 'running' || s.kind !== 'tool' || s.idempotent === true || s.effect === 'read') continue;
+        if (await this.inDoubt.mayHaveRun(this.store, run.id, s, runSpec)) risky.push(s);
+      }
+      if (risky.length > 0) {
+        for (const s of risky) await this.inDoubt.mark(run, s, 'Steward stopped while the call was in flight', true);
+        this.logger.warn({ run: run.id, steps: risky.map((s) => s.step_key) }, 'interrupted non-idempotent steps need a decision (retry or skip)');
+      } else if (run.state !== 'awaiting_approval') {
         this.queue.push(run.id); // keeps the lease: execute() claims it as its owner
         queued = true;
       } else if (await this.hasSettledApproval(run.id)) await this.resume(run.id); // decided while we were down
@@ -371,29 +394,6 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       [runId],
     );
     return r.rows.length > 0;
-  }
-
-  private async markUnknown(run: RunRow, steps: Awaited<ReturnType<RunRepository['steps']>>): Promise<void> {
-    const policy = await this.approvals.policyFor(run.environments, run.id);
-    for (const s of steps) {
-      const prepared = this.invoker.prepare(s.tool!, s.input, s.environments ?? {});
-      const digest = callDigest(s.tool!, prepared.input, s.environments ?? {});
-      await this.store.transaction(async (tx) => {
-        const a = await this.approvals.create(
-          {
-            kind: 'unknown_step', runId: run.id, stepKey: s.step_key, tool: s.tool, effect: s.effect as ApprovalRow['effect'], input: s.input, environments: s.environments,
-            message: `Steward stopped while ${s.tool} (step ${s.step_key}) was running; it may or may not have taken effect. Decide: retry or skip.`,
-            requestedBy: run.requested_by, policy: { ...policy, allowSelfApproval: true },
-          },
-          digest,
-          tx,
-        );
-        await this.repo.upsertStep(tx, run.id, s.step_key, { step_id: s.step_id, kind: 'tool', state: 'unknown', approval_id: a.id });
-        await tx.query(`UPDATE runs SET state = 'awaiting_approval', updated_at = now() WHERE id = $1`, [run.id]);
-        this.events.publish(await this.events.append(tx, run.id, 'step.unknown', { stepId: s.step_id, tool: s.tool, reason: 'interrupted by a restart; not idempotent' }, s.step_key));
-      });
-    }
-    this.logger.warn({ run: run.id, steps: steps.map((s) => s.step_key) }, 'interrupted non-idempotent steps need a decision (retry or skip)');
   }
 
   private checkInputs(playbook: ParsedPlaybook, given: Record<string, unknown>): Record<string, unknown> {

@@ -6,9 +6,11 @@ import type { EngineClient } from '../mcp/engine.client.js';
 import type { ToolStep } from '../playbooks/playbook.types.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { EnvLimits } from './env-limits.js';
+import type { DoubtfulStep, InDoubtSteps } from './in-doubt.js';
 import { EndRun, Park, stopFor, type RunContext, type StepScopeEntry } from './run-context.js';
-import type { RunRepository } from './run.repository.js';
-import type { DryRunOutcome } from './run.types.js';
+import { storable, type RunRepository } from './run.repository.js';
+import { isTerminal, type DryRunOutcome, type RunState } from './run.types.js';
+import type { Queryable, Store } from '../store/store.types.js';
 
 export interface ToolStepDeps {
   engine: EngineClient;
@@ -16,6 +18,8 @@ export interface ToolStepDeps {
   repo: RunRepository;
   limits: EnvLimits;
   approval: (id: string) => Promise<ApprovalRow | undefined>;
+  inDoubt: InDoubtSteps;
+  store: Store;
 }
 
 interface ToolError {
@@ -103,7 +107,15 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     else if (a?.status === 'rejected') throw new EndRun('rejected', `approval ${a.id} for step ${key} was rejected`);
     else if (a?.status === 'expired') throw new EndRun('expired', `approval ${a.id} for step ${key} expired`);
     else if (a?.status === 'pending') throw new Park(`step ${key} waits for approval ${a.id}`);
-    else if (a?.status === 'consumed') throw new EndRun('failed', `approval ${a.id} was already used but step ${key} did not finish; not repeating it`);
+    else if (a?.status === 'consumed') {
+      // The call was released and did not finish (a restart, a timeout). An idempotent one simply runs again (the gate
+      // releases it again to this run and step); any other is in doubt and a person decides.
+      if (!tool.idempotent) {
+        await parkInDoubt(ctx, deps, { ...base, step_key: key, approval_id: a.id }, `step ${key} did not finish after approval ${a.id} released it`);
+      }
+      approvalId = a.id;
+      if (a.edited_by) base.input = input = a.input as Record<string, unknown>;
+    }
   }
 
   const attempts = step.retry && tool.idempotent ? step.retry.attempts : 1;
@@ -111,6 +123,7 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
   for (let attempt = (row?.attempt ?? 0) + 1; ; attempt++) {
     const started = Date.now();
     await ctx.tx(async (db, append) => {
+      await requireLive(db, ctx);
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'running', attempt, started: true });
       await append('step.started', { stepId: step.id, kind: 'tool', tool: tool.id, attempt }, key);
     });
@@ -145,7 +158,7 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     const err = errorOf(r);
     const durationMs = Date.now() - started;
     if (!err) {
-      const output = outputOf(r);
+      const output = storable(outputOf(r));
       await ctx.tx(async (db, append) => {
         await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'succeeded', output, finished: true });
         await append('step.succeeded', { stepId: step.id, durationMs }, key);
@@ -159,12 +172,33 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
       delay = Math.round(delay * (step.retry?.factor ?? 2));
       continue;
     }
-    await ctx.tx(async (db, append) => {
+    // A write that timed out may have reached the target all the same: in doubt, never failed.
+    if (err.code === 'TIMEOUT' && (await deps.inDoubt.mayHaveRun(deps.store, ctx.run.id, { effect: tool.effect, approval_id: approvalId ?? null, environments }, await deps.inDoubt.runSpec(ctx.run.id)))) {
+      await parkInDoubt(ctx, deps, { ...base, step_key: key, approval_id: approvalId ?? null }, `the call timed out after ${step.timeoutMs} ms`);
+    }
+    const recorded = await ctx.tx(async (db, append) => {
+      // The run ended meanwhile (a cancellation closed the step): what it recorded stands.
+      if (isTerminal((await deps.repo.lock(db, ctx.run.id))?.state ?? 'cancelled')) return false;
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'failed', error: err, finished: true });
       await append('step.failed', { stepId: step.id, error: err, continued: step.continueOnError, durationMs }, key);
+      return true;
     });
+    if (!recorded) throw new EndRun('cancelled', 'the run ended while the step was running');
     if (err.code === 'APPROVAL_REJECTED') throw new EndRun('rejected', err.message);
     if (!step.continueOnError) throw new EndRun('failed', `step ${key} failed: ${err.code}: ${err.message}`);
     return { output: null, status: 'failed', error: err };
   }
+}
+
+/** Throws when the run ended (e.g. was cancelled) before a step could start: nothing more may run for it. */
+export async function requireLive(db: Queryable, ctx: RunContext): Promise<void> {
+  const state = (await db.query<{ state: RunState }>('SELECT state FROM runs WHERE id = $1 FOR UPDATE', [ctx.run.id])).rows[0]?.state;
+  if (!state || isTerminal(state)) throw new EndRun('cancelled', `the run ended${state ? ` ${state}` : ''} before the step could start`);
+}
+
+/** Marks a started call in doubt (a person decides: retry or skip) and parks the run. */
+async function parkInDoubt(ctx: RunContext, deps: ToolStepDeps, step: DoubtfulStep, reason: string): Promise<never> {
+  const a = await deps.inDoubt.mark(ctx.run, step, reason, false);
+  if (!a) throw new EndRun('cancelled', 'the run ended while the step was in doubt');
+  throw new Park(`step ${step.step_key} is in doubt (${reason}); approval ${a.id} decides: retry or skip`);
 }
