@@ -55,14 +55,14 @@ describe('Sisense simulator: faults, latency, paging, request log, snapshots, pl
 
   it('pages with skip/limit and no total; a short page is the last', async () => {
     const all = (await call(sim, 'GET', '/api/v1/users')).body as Array<{ email: string }>;
-    expect(all).toHaveLength(7);
+    expect(all).toHaveLength(PLANTED.counts.users);
     const pages: string[][] = [];
     for (let skip = 0; ; skip += 3) {
       const page = (await call(sim, 'GET', `/api/v1/users?skip=${skip}&limit=3`)).body as Array<{ email: string }>;
       pages.push(page.map((u) => u.email));
       if (page.length < 3) break;
     }
-    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 3, 3, 2]);
     expect(pages.flat()).toEqual(all.map((u) => u.email));
     const datamodels = (await call(sim, 'GET', '/api/v2/datamodels/schema?fields=oid,title&skip=1&limit=2')).body;
     expect(datamodels.map((m: any) => Object.keys(m).sort())).toEqual([['oid', 'title'], ['oid', 'title']]);
@@ -113,8 +113,8 @@ describe('Sisense simulator: faults, latency, paging, request log, snapshots, pl
     const dashboards = (await call(sim, 'GET', '/api/v1/dashboards/admin?dashboardType=owner')).body as any[];
     const dims = new Set<string>();
     for (const d of dashboards) {
-      for (const f of d.filters ?? []) dims.add(f.jaql.dim);
-      for (const w of (await call(sim, 'GET', `/api/v1/dashboards/${d.oid}/widgets?adminAccess=true`)).body) for (const p of w.metadata.panels) for (const i of p.items) if (i.jaql.dim) dims.add(i.jaql.dim);
+      for (const f of d.filters ?? []) for (const dim of [f.jaql?.dim, ...(f.levels ?? []).map((l: any) => l.dim)]) if (dim) dims.add(dim);
+      for (const w of (await call(sim, 'GET', `/api/v1/dashboards/${d.oid}/widgets?adminAccess=true`)).body) for (const p of w.metadata.panels) for (const i of p.items) for (const dim of [i.jaql.dim, ...Object.values(i.jaql.context ?? {}).map((c: any) => c.dim)]) if (dim) dims.add(dim);
     }
     for (const u of PLANTED.unusedColumns) expect(dims.has(`[${u.table}.${u.column}]`)).toBe(false);
     expect(dims.has('[Orders.Amount]')).toBe(true);

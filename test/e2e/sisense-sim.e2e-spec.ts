@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HEX24, UUID } from '../sisense-sim/ids.js';
+import { PLANTED } from '../sisense-sim/seed/planted.js';
 import { startSisenseSim, type SisenseSim } from '../sisense-sim/sisense-sim.js';
 import { call } from '../sisense-sim/sim.http.js';
 
 const V1_ERROR = { error: { code: expect.any(Number), message: expect.any(String), status: expect.any(Number), httpMessage: expect.any(String) } };
-const v2Error = (status: number, title: string) => ({ type: expect.any(String), title, status, detail: expect.any(String) });
+const v2Error = (status: number, title: string) => ({ type: expect.any(String), title, status, sub: expect.any(Number), detail: expect.any(String) });
 
 describe('Sisense simulator: the real API shapes and quirks', () => {
   let source: SisenseSim;
@@ -56,11 +57,11 @@ describe('Sisense simulator: the real API shapes and quirks', () => {
     expect(roles.map((r) => r.name)).toEqual(['super', 'admin', 'dataAdmin', 'contributor', 'dataDesigner', 'consumer']);
   });
 
-  it('shows a user the dashboards they own or that are shared with them; the admin listing shows all; adminAccess needs an admin', async () => {
+  it('shows a user the dashboards they own or that were published to them; the admin listing shows all; adminAccess needs an admin', async () => {
     const titles = async (token: string, path = '/api/v1/dashboards') => ((await call(source, 'GET', path, { token })).body as Array<{ title: string }>).map((d) => d.title).sort();
-    expect(await titles(source.tokens.viewer)).toEqual(['ECommerce Overview', 'Sales Deep Dive', '_drill Order Detail']);
-    expect(await titles(source.token)).toEqual(['ECommerce Overview', 'Empty Dashboard']);
-    expect(await titles(source.token, '/api/v1/dashboards/admin?dashboardType=owner')).toHaveLength(6);
+    expect(await titles(source.tokens.viewer)).toEqual(['Campaign Tracker 02', 'ECommerce Overview', 'Irene Pipeline', 'Regional Performance', 'Retail Weekly', 'Sales Deep Dive', '_drill Order Detail']);
+    expect(await titles(source.token)).toEqual(['Admin Scratchpad', 'Archive 2024', 'ECommerce Overview', 'Empty Dashboard', 'Super Admin Console']);
+    expect(await titles(source.token, '/api/v1/dashboards/admin?dashboardType=owner')).toHaveLength(PLANTED.counts.dashboards);
     const refused = await call(source, 'GET', '/api/v1/dashboards/admin', { token: source.tokens.viewer });
     expect([refused.status, refused.body]).toEqual([403, V1_ERROR]);
     expect((await call(source, 'GET', '/api/v1/dashboards?adminAccess=true', { token: source.tokens.viewer })).status).toBe(403);
@@ -89,8 +90,8 @@ describe('Sisense simulator: the real API shapes and quirks', () => {
 
     const first = await call(target, 'POST', '/api/v1/dashboards/import/bulk?action=skip&republish=true', { body: [...exported, { title: 'broken' }] });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ succeded: [{ oid: overview.oid, title: 'ECommerce Overview' }], skipped: [], failed: { validation: [{ oid: null, title: 'broken', error: { message: expect.any(String) } }] } });
     const me = (await call(target, 'GET', '/api/users/loggedin')).body;
+    expect(first.body).toEqual({ succeded: [{ oid: overview.oid, title: 'ECommerce Overview', owner: me._id, shares: [{ shareId: me._id, type: 'user' }] }], skipped: [], failed: { validation: [{ oid: null, title: 'broken', error: { message: expect.any(String) } }] } });
     const imported = (await call(target, 'GET', `/api/v1/dashboards/${overview.oid}`)).body;
     expect(imported).toMatchObject({ owner: me._id, userId: me._id, shares: [{ shareId: me._id, type: 'user' }] });
     expect(imported).not.toHaveProperty('parentFolder');
@@ -99,7 +100,7 @@ describe('Sisense simulator: the real API shapes and quirks', () => {
     const skipped = (await call(target, 'POST', '/api/v1/dashboards/import/bulk?action=skip', { body: exported })).body;
     expect(skipped).toEqual({ succeded: [], skipped: [{ oid: overview.oid, title: 'ECommerce Overview' }], failed: {} });
     const overwritten = (await call(target, 'POST', '/api/v1/dashboards/import/bulk?action=overwrite', { body: [{ ...exported[0], title: 'ECommerce Overview v2' }] })).body;
-    expect(overwritten.succeded).toEqual([{ oid: overview.oid, title: 'ECommerce Overview v2' }]);
+    expect(overwritten.succeded).toEqual([expect.objectContaining({ oid: overview.oid, title: 'ECommerce Overview v2' })]);
     const duplicated = (await call(target, 'POST', '/api/v1/dashboards/import/bulk?action=duplicate', { body: exported })).body;
     expect(duplicated.succeded[0].oid).toMatch(HEX24);
     expect(duplicated.succeded[0].oid).not.toBe(overview.oid);
@@ -167,8 +168,8 @@ describe('Sisense simulator: the real API shapes and quirks', () => {
     const perms = (await call(source, 'GET', '/api/elasticubes/localhost/Retail%20Sales/permissions')).body;
     expect(perms.shares).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'group', permission: 'r' })]));
     const [live] = (await call(source, 'GET', '/api/v2/datamodels/schema?fields=oid,title,type')).body.filter((m: any) => m.type === 'live');
-    expect((await call(source, 'GET', `/api/v1/elasticubes/live/${live.oid}/permissions`)).body).toHaveLength(2);
-    expect((await call(source, 'GET', '/api/v1/elasticubes/live/Live%20Sales/datasecurity')).body).toHaveLength(1);
+    expect((await call(source, 'GET', `/api/v1/elasticubes/live/${live.oid}/permissions`)).body).toHaveLength(3);
+    expect((await call(source, 'GET', '/api/v1/elasticubes/live/Live%20Sales/datasecurity')).body).toHaveLength(2);
   });
 
   it('manages folders: create 201, rename and move, delete with everything inside', async () => {
