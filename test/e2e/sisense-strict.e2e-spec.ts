@@ -285,7 +285,8 @@ describe('Sisense simulator: strict rules (README)', () => {
       const roles = (await call(target, 'GET', '/api/roles')).body as any[];
       const g = await call(target, 'POST', '/api/v1/groups/bulk', { body: [{ name: 'Marketing' }] });
       expect(g.status).toBe(201);
-      expect((await call(target, 'POST', '/api/v1/groups/bulk', { body: [{ name: 'Everyone' }] })).status).toBe(400);
+      const clash = await call(target, 'POST', '/api/v1/groups/bulk', { body: [{ name: 'Everyone' }, { name: 'Fresh' }] });
+      expect([clash.status, clash.body.error.moreInfo]).toEqual([400, { existingGroups: ['Everyone'] }]);
       const consumer = roles.find((r) => r.name === 'consumer')._id;
       expect((await call(target, 'POST', '/api/v1/users/bulk', { body: [{ email: 'mia.marketing@acme.test', firstName: 'Mia', roleId: consumer }] })).status).toBe(201);
       expect((await call(target, 'POST', '/api/v1/users/bulk', { body: [{ email: 'dana.designer@acme.test', firstName: 'Dana', roleId: consumer }] })).status).toBe(400);
@@ -364,7 +365,7 @@ describe('Sisense simulator: strict rules (README)', () => {
       const r = await call(target, 'POST', path, { body: [{ ...rule, shares: [{ party: dana._id, type: 'user' }, { partyId: sales._id, type: 'group' }] }] });
       expect(r.status).toBe(200);
       const rules = (await call(target, 'GET', path)).body as any[];
-      expect(rules.at(-1).shares).toEqual([{ party: dana._id, type: 'user' }]);
+      expect(rules.at(-1).shares).toEqual([{ party: dana._id, type: 'user', partyName: 'dana.designer@acme.test' }]);
 
       const liveId = await modelId(source, PLANTED.datamodels.live);
       const schema = (await call(source, 'GET', `/api/v2/datamodel-exports/schema?datamodelId=${liveId}&type=schema-latest`)).body;

@@ -1,4 +1,4 @@
-import { v1Error } from '../errors.js';
+import { SimError, v1Error } from '../errors.js';
 import { HEX24 } from '../ids.js';
 import { q, route, type Route, type RouteCtx } from '../router.js';
 import type { SimGroup, SimUser } from '../sim.types.js';
@@ -70,7 +70,13 @@ export const accessRoutes: Route[] = [
   }),
   route('POST', '/api/v1/groups/bulk', (ctx) => {
     requireAdmin(ctx);
-    const created = bodyArray(ctx).map((s) => newGroup(ctx, asObject(s)));
+    const specs = bodyArray(ctx).map(asObject);
+    // An existing name fails the whole call, naming them in error.moreInfo.existingGroups (pysisense reads it).
+    const existing = specs.map((s) => s.name).filter((n): n is string => typeof n === 'string' && ctx.state.groups.some((g) => g.name === n));
+    if (existing.length) {
+      throw new SimError(400, { error: { code: 400, message: `Groups already exist: ${existing.join(', ')}.`, status: 400, httpMessage: 'Bad Request', moreInfo: { existingGroups: existing } } });
+    }
+    const created = specs.map((s) => newGroup(ctx, s));
     unique(created.map((g) => g.name), 'name');
     ctx.state.groups.push(...created);
     return { status: 201, body: created.map(groupView) };
