@@ -41,3 +41,12 @@ export async function shareViews(deps: SisenseDeps, client: SisenseClient, share
 export function postable(s: SisenseShare): SisenseShare {
   return { shareId: s.shareId, type: s.type, ...(s.rule && { rule: s.rule }), ...(s.subscribe !== undefined && { subscribe: s.subscribe }) };
 }
+
+/**
+ * Reads the list back after a write: Sisense answers 200 and silently drops shares it will not keep (inactive users,
+ * api.md §1.6), so the entries sent but not kept are returned (`type id`).
+ */
+export async function droppedAfterWrite(client: SisenseClient, d: { oid: string; adminAccess?: boolean }, sent: SisenseShare[]): Promise<string[]> {
+  const kept = new Set((await readShares(client, d)).map((s) => s.shareId));
+  return sent.filter((s) => !kept.has(s.shareId)).map((s) => `${s.type} ${s.shareId}`);
+}

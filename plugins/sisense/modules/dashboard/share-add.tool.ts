@@ -1,11 +1,11 @@
-import { defineTool, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
+import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import type { SisenseShare } from '../../shared/sisense.models.js';
 import { access } from '../../shared/views.js';
-import { postable, readShares } from './dashboard.shares.js';
+import { droppedAfterWrite, postable, readShares } from './dashboard.shares.js';
 
 interface Wanted {
   user?: string;
@@ -32,6 +32,7 @@ async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
     try {
       if (w.user !== undefined) {
         const u = await deps.resolveUser(client, w.user);
+        if (u.active === false) throw new Error(`${u.email} is inactive: Sisense silently drops shares to inactive users`);
         party = { id: u._id, type: 'user', name: label.user(u) };
       } else {
         const g = await deps.resolveGroup(client, w.group ?? '');
@@ -53,18 +54,19 @@ async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
       next.push({ shareId: party.id, type: party.type, rule, subscribe: w.subscribe ?? false });
     }
   }
-  return { d, next, changes };
+  return { d, current, next, changes };
 }
 
 /** Adds shares to a dashboard, keeping every existing one (a share POST replaces the whole list). */
 export const shareAdd = (deps: SisenseDeps) =>
-  defineTool<Input, { dashboard: { oid: string; title: string }; created: number; updated: number; unchanged: number; total: number }>({
+  defineTool<Input, { dashboard: { oid: string; title: string }; created: number; updated: number; unchanged: number; total: number; dropped: string[] }>({
     id: 'sisense.dashboard.share-add',
     title: 'Share a dashboard (add to its shares)',
     description:
       'Shares a dashboard with users (by email) and groups (by name), rule view (default) or edit. Existing shares are kept: the tool reads the whole list, merges the new entries ' +
       '(changing the rule of a party already on it) and writes the merged list back, because Sisense replaces the whole list on every share write. ' +
-      'A party that does not exist fails the whole call before anything is written. Republish (sisense.dashboard.publish) so recipients see the latest version.',
+      'A party that does not exist, or an inactive user, fails the whole call before anything is written. The list is read back: a requested share the server did not keep fails with SHARES_DROPPED, ' +
+      'and existing shares it dropped (inactive users) are returned in dropped. Republish (sisense.dashboard.publish) so recipients see the latest version.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
@@ -89,17 +91,24 @@ export const shareAdd = (deps: SisenseDeps) =>
         },
       },
     },
-    outputSchema: objectOut({ dashboard: objectOut({ oid: { type: 'string' }, title: { type: 'string' } }), created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' }, total: { type: 'integer' } }),
+    outputSchema: objectOut({ dashboard: objectOut({ oid: { type: 'string' }, title: { type: 'string' } }), created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' }, total: { type: 'integer' }, dropped: { type: 'array', items: { type: 'string' } } }),
     effect: 'write',
     idempotent: true,
     examples: [{ title: 'Share with a group and a designer', input: { dashboard: 'ECommerce Overview', shares: [{ group: 'Finance' }, { user: 'dana.designer@acme.test', rule: 'edit' }] } }],
     plan: (input, ctx) => dryRun(deps, ctx, 'share-add', `dashboard ${input.dashboard}`, async (client) => plan('share-add', (await merge(deps, client, input)).changes)),
     handler: (input, ctx) =>
       deps.withClient(ctx, async (client) => {
-        const { d, next, changes } = await merge(deps, client, input);
+        const { d, current, next, changes } = await merge(deps, client, input);
         refuseFailures(changes, 'SHARE_FAILED');
         const count = (a: string) => changes.filter((c) => c.action === a).length;
-        if (changes.some((c) => c.action === 'create' || c.action === 'update')) await client.post(`/api/shares/dashboard/${d.oid}`, { sharesTo: next }, { query: access(d), idempotent: true });
-        return { dashboard: { oid: d.oid, title: d.title }, created: count('create'), updated: count('update'), unchanged: count('skip'), total: next.filter((s) => s.rule).length };
+        let dropped: string[] = [];
+        if (changes.some((c) => c.action === 'create' || c.action === 'update')) {
+          await client.post(`/api/shares/dashboard/${d.oid}`, { sharesTo: next }, { query: access(d), idempotent: true });
+          dropped = await droppedAfterWrite(client, d, next);
+          const before = new Set(current.map((s) => s.shareId));
+          const lost = dropped.filter((x) => !before.has(x.split(' ')[1]));
+          if (lost.length) throw new ToolError('SHARES_DROPPED', `${label.dashboard(d)}: the server did not keep the new share(s) ${lost.join(', ')}`, { dropped });
+        }
+        return { dashboard: { oid: d.oid, title: d.title }, created: count('create'), updated: count('update'), unchanged: count('skip'), total: next.filter((s) => s.rule).length - dropped.length, dropped };
       }),
   });

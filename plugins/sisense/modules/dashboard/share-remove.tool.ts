@@ -4,7 +4,7 @@ import type { SisenseDeps } from '../../shared/deps.js';
 import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
-import { postable, readShares } from './dashboard.shares.js';
+import { droppedAfterWrite, postable, readShares } from './dashboard.shares.js';
 
 interface Input {
   dashboard: string;
@@ -48,12 +48,13 @@ async function without(deps: SisenseDeps, client: SisenseClient, input: Input) {
 
 /** Removes users and groups from a dashboard's shares, keeping every other share. */
 export const shareRemove = (deps: SisenseDeps) =>
-  defineTool<Input, { dashboard: { oid: string; title: string }; removed: number; unchanged: number; total: number }>({
+  defineTool<Input, { dashboard: { oid: string; title: string }; removed: number; unchanged: number; total: number; dropped: string[] }>({
     id: 'sisense.dashboard.share-remove',
     title: 'Unshare a dashboard (remove from its shares)',
     description:
       'Removes users (by email) and groups (by name) from a dashboard\'s shares. The tool reads the whole share list and writes it back without them (Sisense replaces the list on every write), ' +
       'so every other share stays. Removing the owner is refused (change the owner first); a party that does not exist fails the call before anything is written; a party not on the list is skipped. ' +
+      'The list is read back: shares Sisense did not keep (it silently drops shares to inactive users when the list is written) are returned in dropped. ' +
       'Republish (sisense.dashboard.publish) so the removal reaches recipients\' copies.',
     inputSchema: {
       type: 'object',
@@ -66,7 +67,7 @@ export const shareRemove = (deps: SisenseDeps) =>
         groups: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Group names.' },
       },
     },
-    outputSchema: objectOut({ dashboard: objectOut({ oid: { type: 'string' }, title: { type: 'string' } }), removed: { type: 'integer' }, unchanged: { type: 'integer' }, total: { type: 'integer' } }),
+    outputSchema: objectOut({ dashboard: objectOut({ oid: { type: 'string' }, title: { type: 'string' } }), removed: { type: 'integer' }, unchanged: { type: 'integer' }, total: { type: 'integer' }, dropped: { type: 'array', items: { type: 'string' } } }),
     effect: 'write',
     idempotent: true,
     examples: [{ title: 'Unshare a group', input: { dashboard: 'ECommerce Overview', groups: ['Finance'] } }],
@@ -76,7 +77,11 @@ export const shareRemove = (deps: SisenseDeps) =>
         const { d, next, changes } = await without(deps, client, input);
         refuseFailures(changes, 'SHARE_FAILED');
         const removed = changes.filter((c) => c.action === 'delete').length;
-        if (removed) await client.post(`/api/shares/dashboard/${d.oid}`, { sharesTo: next }, { query: access(d), idempotent: true });
-        return { dashboard: { oid: d.oid, title: d.title }, removed, unchanged: changes.length - removed, total: next.filter((s) => s.rule).length };
+        let dropped: string[] = [];
+        if (removed) {
+          await client.post(`/api/shares/dashboard/${d.oid}`, { sharesTo: next }, { query: access(d), idempotent: true });
+          dropped = await droppedAfterWrite(client, d, next);
+        }
+        return { dashboard: { oid: d.oid, title: d.title }, removed, unchanged: changes.length - removed, total: next.filter((s) => s.rule).length - dropped.length, dropped };
       }),
   });
