@@ -76,7 +76,7 @@ function newRules(ctx: RouteCtx, m: JsonObject): JsonObject[] {
       exclusionary: typeof r.exclusionary === 'boolean' ? r.exclusionary : false,
       fullname: `LocalHost/${String(m.title)}`,
       // Stored as {party, type, partyName} (partyName is what GET shows; pysisense reads it).
-      shares: shares.map((s) => {
+      shares: shares.map((s): JsonObject => {
         if (s.type === 'default') return { party: null, type: 'default' };
         const name = s.type === 'user' ? ctx.state.users.find((u) => u._id === s.party)?.email : ctx.state.groups.find((g) => g._id === s.party)?.name;
         return { party: s.party as string, type: s.type as string, partyName: name ?? null };
