@@ -15,6 +15,7 @@ import { StewardError } from './common/errors.js';
 import { readPackageJson } from './common/paths.js';
 import type { LoadedConfig, TokenConfig } from './config/config.types.js';
 import { hostAndOriginCheck } from './http/host-origin.middleware.js';
+import { OpenStreams } from './http/open-streams.js';
 import { authenticate, jsonBody, requestId, saneUrl } from './http/http.middleware.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
@@ -65,6 +66,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) });
   let app: NestExpressApplication | undefined;
+  const streams = new OpenStreams();
   try {
     const pkg = readPackageJson();
     const instanceId = await new MetaRepository(store).getOrCreate<string>('instance_id', () => randomUUID());
@@ -78,6 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     app.use(requestId(logger.child({ component: 'http' })));
+    app.use(streams.middleware());
     app.use(saneUrl());
     app.use(hostAndOriginCheck(config.server));
     if (config.server.allowedOrigins.length > 0) {
@@ -95,7 +98,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (!listening) {
       await app.init();
       logger.info({ store: store.kind, location: store.location, version: pkg.version }, 'steward started in-process (not listening)');
-      return handle(app, logger, store, '', 0);
+      return handle(app, logger, store, '', 0, streams);
     }
     openapi.document = buildOpenApi(app, pkg.version);
     SwaggerModule.setup('docs', app, openapi.document as never, { useGlobalPrefix: false, ui: true, raw: false });
@@ -106,7 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const bound = (app.getHttpServer() as Server).address() as AddressInfo;
     const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
     logger.info({ url, store: store.kind, location: store.location, tokens: tokens.size, version: pkg.version }, 'steward listening');
-    return handle(app, logger, store, url, bound.port);
+    return handle(app, logger, store, url, bound.port, streams);
   } catch (e) {
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -114,7 +117,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 }
 
-function handle(nest: NestExpressApplication, logger: Logger, store: Store, url: string, port: number): Daemon {
+function handle(nest: NestExpressApplication, logger: Logger, store: Store, url: string, port: number, streams: OpenStreams): Daemon {
   let closing: Promise<void> | undefined;
   return {
     app: nest,
@@ -124,8 +127,15 @@ function handle(nest: NestExpressApplication, logger: Logger, store: Store, url:
     port,
     close: () =>
       (closing ??= (async () => {
-        logger.info('shutting down');
-        await nest.close();
+        const ended = streams.endStreams();
+        logger.info({ streamsEnded: ended }, 'shutting down');
+        // A stream whose handler was still awaiting (e.g. loading its run) when shutdown began starts later: end those too.
+        const sweep = setInterval(() => streams.endStreams(), 100).unref();
+        try {
+          await nest.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await store.close();
         logger.info('stopped');
       })()),
