@@ -14,6 +14,7 @@ import { newId } from '../runs/run.repository.js';
 import { RunEventsService } from '../runs/run-events.service.js';
 import type { RunEvent } from '../runs/run.types.js';
 import type { Queryable, Store } from '../store/store.types.js';
+import { retryingTransaction } from '../store/transaction-retry.js';
 import { ApprovalRepository } from './approval.repository.js';
 import { planFailure } from './plan-failure.js';
 import { combinePolicies, DEFAULT_POLICY, type ApprovalKind, type ApprovalPolicy, type ApprovalRow, type Decision, type PolicySpec } from './approval.types.js';
@@ -183,14 +184,14 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     if (claimed.rows[0]) return { action: 'run', approvalId: id };
     const a = await this.repo.get(this.store, id);
     if (!a) return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
+    if (a.run_id !== b.runId || a.step_key !== b.stepKey) {
+      this.logger.warn({ approval: id, run: a.run_id, step: a.step_key, presentedBy: req.caller.principal.name, presentedRun: b.runId, presentedStep: b.stepKey }, 'approval presented outside its run and step; refused');
+      const where = a.run_id ? `step ${a.step_key} of run ${a.run_id}; it is released only to that step` : 'a call outside any run; a run cannot use it';
+      return { action: 'deny', code: 'APPROVAL_NOT_YOURS', message: `approval ${id} belongs to ${where}` };
+    }
     if (a.requested_by !== b.requestedBy) {
       this.logger.warn({ approval: id, requestedBy: a.requested_by, presentedBy: req.caller.principal.name, channel: req.caller.channel, run: b.runId }, 'approval presented by someone other than its requester; refused');
       return { action: 'deny', code: 'APPROVAL_NOT_YOURS', message: `approval ${id} was requested by "${a.requested_by}"; it is released only to its requester (ask for your own approval)` };
-    }
-    if (a.run_id !== b.runId || a.step_key !== b.stepKey) {
-      this.logger.warn({ approval: id, run: a.run_id, step: a.step_key, presentedRun: b.runId, presentedStep: b.stepKey }, 'approval presented outside its run and step; refused');
-      const where = a.run_id ? `step ${a.step_key} of run ${a.run_id}; it is released only to that step` : 'a call outside any run; a run cannot use it';
-      return { action: 'deny', code: 'APPROVAL_NOT_YOURS', message: `approval ${id} belongs to ${where}` };
     }
     if (a.call_digest !== digest) return { action: 'deny', code: 'APPROVAL_MISMATCH', message: `approval ${id} was given for a different call (tool, input or environment differ)` };
     switch (a.status) {
@@ -257,7 +258,10 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     if (!hasRole(who, 'approver')) throw new StewardError('AUTH_FORBIDDEN', `token "${who.name}" has role ${who.role}; deciding approvals needs approver or higher`);
     // Edited arguments are validated and planned before the row is locked (a plan may ask the target system).
     const edited = edit?.input ? await this.prepareEdit(id, edit.input, edit.tool) : undefined;
-    const { row, events } = await this.store.transaction(async (tx) => {
+    // Locks in one order everywhere: the run, then its approval (a cancellation and a run's end take them so too).
+    const runId = (await this.repo.get(this.store, id))?.run_id ?? null;
+    const { row, events } = await retryingTransaction(this.store, async (tx) => {
+      if (runId) await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [runId]);
       const a = await this.repo.lock(tx, id);
       if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
       if (a.status === 'expired') throw expiredError(a);
@@ -282,8 +286,11 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       if (!(await this.repo.addDecision(tx, id, who.name, decision, comment ?? null))) {
         throw new StewardError('APPROVAL_ALREADY_DECIDED', `"${who.name}" already decided approval ${id}; a second approval must come from someone else`);
       }
-      const approvals = (await this.repo.decisions(tx, id)).filter((d) => d.decision === 'approve').length;
-      const status = decision === 'reject' ? 'rejected' : decision === 'approve' && approvals < a.required_approvals ? 'pending' : 'approved';
+      // Running the call (approve, or retry of a call in doubt) takes as many approvers as the policy asks; a rejection,
+      // or a skip (which runs nothing), settles it at once.
+      const runs = decision === 'approve' || decision === 'retry';
+      const votes = (await this.repo.decisions(tx, id)).filter((d) => d.decision === decision).length;
+      const status = decision === 'reject' ? 'rejected' : runs && votes < a.required_approvals ? 'pending' : 'approved';
       const outcome = decision === 'retry' || decision === 'skip' ? decision : null;
       // The expiry is checked in the statement that records the outcome: approved in time, or refused as expired.
       const updated = await this.repo.decideStatus(tx, id, status, outcome);
@@ -349,7 +356,9 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
 
   /** Pending approvals past their expiry become `expired` (and their runs end `expired`). */
   async expireDue(): Promise<number> {
-    const expired = await this.store.transaction(async (tx) => {
+    const expired = await retryingTransaction(this.store, async (tx) => {
+      // The runs first, then their approvals: the order a decision and a cancellation take.
+      await tx.query(`SELECT 1 FROM runs WHERE id IN (SELECT run_id FROM approvals WHERE status = 'pending' AND expires_at <= now()) ORDER BY id FOR UPDATE`);
       const rows = await this.repo.expireDue(tx);
       const evs: RunEvent[] = [];
       for (const r of rows) if (r.run_id) evs.push(await this.events.append(tx, r.run_id, 'approval.expired', { approvalId: r.id }, r.step_key));

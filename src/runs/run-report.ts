@@ -59,7 +59,11 @@ export function failedAssets(steps: StepRow[]): FailedAsset[] {
       }
     }
   }
-  return out;
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    const k = JSON.stringify([f.step, f.asset, f.reason]);
+    return !seen.has(k) && !!seen.add(k);
+  });
 }
 
 /** A finished (or running) run as a report: steps, actions done and skipped, approvals, findings, durations. */
