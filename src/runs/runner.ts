@@ -306,8 +306,11 @@ export class Runner {
       },
       tx: async (fn) => {
         let pending: RunEvent[] = [];
-        const result = await retryingTransaction(store, (db) => {
+        const result = await retryingTransaction(store, async (db) => {
           pending = []; // a retried transaction appends its events again
+          // The run row first, in every transaction about a run (a cancellation, a decision and a run's end take the
+          // run, then approvals, then steps): no two transactions wait on each other in opposite orders.
+          await db.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [run.id]);
           return fn(db, async (type, data, stepKey) => void pending.push(await events.append(db, run.id, type, data, stepKey)));
         });
         events.publish(pending);
