@@ -24,62 +24,95 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
   const groupsOf = (email: string) => (user(email)?.groups ?? []).map((id) => dst.state.groups.find((g) => g._id === id)?.name).sort();
   const roleOf = (email: string) => dst.state.roles.find((r) => r._id === user(email)?.roleId)?.name;
 
-  it('groups: the plan writes nothing; the run creates the missing ones, skips the rest and never migrates system groups; a second run changes nothing', async () => {
+  const resultsOf = (r: Awaited<ReturnType<TestHost['invoker']['invoke']>>) => {
+    const out = r.ok && r.mode === 'execute' ? r.output : !r.ok && r.error.code === 'MIGRATION_PARTIAL' ? r.error.detail : undefined;
+    return Object.fromEntries(((out as { results?: Array<{ asset: string; status: string; action: string; reason?: string }> } | undefined)?.results ?? []).map((x) => [x.asset, x]));
+  };
+
+  it('groups: system groups and other tenants\' groups are reported skipped with the reason; the plan writes nothing; a second run changes nothing', async () => {
     const before = dst.snapshot();
     const plan = await host.invoker.invoke('sisense.migration.groups', {}, { ...roles, mode: 'plan' });
-    expect(plan).toMatchObject({ ok: true, plan: { summary: 'migrate groups: 1 skip, 3 create', wouldChange: true, wouldFail: false } });
+    expect(plan).toMatchObject({ ok: true, plan: { summary: 'migrate groups: 5 skip, 4 create', wouldChange: true, wouldFail: false } });
     expect(dst.snapshot()).toBe(before);
 
     const seen: ProgressUpdate[] = [];
-    const run = await host.invoker.invoke('sisense.migration.groups', {}, { ...roles, progress: (p) => seen.push(p) });
-    expect(run).toMatchObject({ ok: true, output: { summary: { succeeded: 3, skipped: 1, failed: 0 } } });
-    const results = run.ok && run.mode === 'execute' ? (run.output as { results: Array<{ asset: string; status: string }> }).results : [];
-    expect(results.map((r) => [r.asset, r.status]).sort()).toEqual([['Data Team', 'succeeded'], ['EMEA Analysts', 'succeeded'], ['Finance', 'succeeded'], ['Sales', 'skipped']]);
-    expect(groupNames()).toEqual(['Admins', 'All users in system', 'Data Team', 'EMEA Analysts', 'Everyone', 'Finance', 'Sales']);
-    expect(seen.at(-1)).toMatchObject({ progress: 4, total: 4 });
+    const run = await host.invoker.invoke('sisense.migration.groups', { batchSize: 2 }, { ...roles, progress: (p) => seen.push(p) });
+    expect(run).toMatchObject({ ok: true, output: { summary: { succeeded: 4, skipped: 5, failed: 0 } } });
+    const r = resultsOf(run);
+    for (const g of ['Admins', 'Everyone', 'All users in system']) expect(r[g]).toMatchObject({ status: 'skipped', reason: 'a system group: every deployment has its own' });
+    expect(r['EMEA Partners']).toMatchObject({ status: 'skipped', reason: 'of another tenant ("emea"): only the system tenant is migrated' });
+    expect(r['Sales']).toMatchObject({ status: 'skipped', reason: 'already in the target' });
+    expect(groupNames()).not.toContain('EMEA Partners');
+    expect(groupNames()).toEqual(expect.arrayContaining(['Data Team', 'EMEA Analysts', 'Finance', 'Marketing', 'Sales']));
+    expect(seen.some((p) => /created a batch of 2/.test(p.message ?? ''))).toBe(true);
 
-    const again = await host.invoker.invoke('sisense.migration.groups', {}, roles);
-    expect(again).toMatchObject({ ok: true, output: { summary: { succeeded: 0, skipped: 4, failed: 0 } } });
-    const named = await host.invoker.invoke('sisense.migration.groups', { groups: ['Admins'] }, roles);
-    expect(named).toMatchObject({ ok: true, output: { results: [{ asset: 'Admins', status: 'skipped', reason: 'a system group: every deployment has its own' }] } });
+    const settled = dst.snapshot();
+    expect(await host.invoker.invoke('sisense.migration.groups', {}, roles)).toMatchObject({ ok: true, output: { summary: { succeeded: 0, skipped: 9, failed: 0 } } });
+    expect(dst.snapshot()).toBe(settled);
   });
 
-  it('users: a target lacking their groups is refused before anything is written, naming what is missing', async () => {
-    const before = dst.snapshot();
-    const plan = await host.invoker.invoke('sisense.migration.users', {}, { ...roles, mode: 'plan' });
-    expect(plan).toMatchObject({ ok: true, plan: { wouldFail: true } });
-    const fails = plan.ok && plan.mode === 'plan' ? plan.plan!.changes.filter((c) => c.action === 'fail').map((c) => c.target) : [];
-    expect(fails.sort()).toEqual(['user dora.data@acme.test', 'user fred.finance@acme.test']);
+  it('users: super users, other tenants and records without a first name are skipped with the reason; inactive users are created inactive; roles and groups by name; a re-run changes nothing', async () => {
+    expect(await host.invoker.invoke('sisense.migration.groups', {}, roles)).toMatchObject({ ok: true });
+    const run = await host.invoker.invoke('sisense.migration.users', { batchSize: 3 }, roles);
+    expect(run).toMatchObject({ ok: true, output: { summary: { failed: 0 } } });
+    const r = resultsOf(run);
+    for (const email of ['admin@acme.test', 'sam.super@acme.test']) expect(r[email]).toMatchObject({ status: 'skipped', reason: 'a super user (Sys. Admin): every deployment has its own' });
+    expect(r['tina.tenant@emea.acme.test']).toMatchObject({ status: 'skipped', reason: 'of another tenant ("emea"): only the system tenant is migrated' });
+    expect(r['no.first.name@acme.test']).toMatchObject({ status: 'skipped', reason: 'no first name: Sisense requires one' });
+    expect(r['dana.designer@acme.test']).toMatchObject({ status: 'skipped', reason: 'already in the target' });
+    for (const email of ['ian.inactive@acme.test', 'irene.inactive@acme.test', 'ivan.inactive@acme.test']) {
+      expect(r[email]).toMatchObject({ status: 'succeeded', action: 'create', reason: 'inactive in the source: created inactive' });
+      expect(user(email)?.active).toBe(false);
+    }
+    expect(user('sam.super@acme.test')).toBeUndefined();
+    expect(user('tina.tenant@emea.acme.test')).toBeUndefined();
+    expect(user('no.first.name@acme.test')).toBeUndefined();
+    expect([roleOf('dora.data@acme.test'), groupsOf('dora.data@acme.test')]).toEqual(['dataDesigner', ['Data Team']]);
+    expect([roleOf('vic.viewer@acme.test'), groupsOf('vic.viewer@acme.test')]).toEqual(['consumer', ['Sales']]);
+    expect(user('vic.viewer@acme.test')?.active).not.toBe(false);
 
-    const run = await host.invoker.invoke('sisense.migration.users', {}, roles);
-    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PREREQUISITES', detail: { missing: ['group "Data Team"', 'group "Finance"'] } } });
-    expect(dst.snapshot()).toBe(before);
+    const settled = dst.snapshot();
+    const again = await host.invoker.invoke('sisense.migration.users', {}, roles);
+    expect(again).toMatchObject({ ok: true, output: { summary: { succeeded: 0, failed: 0 } } });
+    expect(dst.snapshot()).toBe(settled);
   });
 
-  it('users: expect (plan only) counts the groups an earlier step creates; the run ignores it and still refuses', async () => {
-    const before = dst.snapshot();
-    const expect_ = { groups: ['Data Team', 'Finance'] };
+  it('users: includeInactive false leaves inactive users out, with the reason', async () => {
+    await host.invoker.invoke('sisense.migration.groups', {}, roles);
+    const run = await host.invoker.invoke('sisense.migration.users', { users: ['ian.inactive@acme.test', 'vic.viewer@acme.test'], includeInactive: false }, roles);
+    expect(resultsOf(run)['ian.inactive@acme.test']).toMatchObject({ status: 'skipped', reason: 'inactive in the source (includeInactive is false)' });
+    expect(user('ian.inactive@acme.test')).toBeUndefined();
+    expect(user('vic.viewer@acme.test')).toBeDefined();
+  });
+
+  it('users: a user whose role or groups the target lacks fails on its own with the reason; the others are migrated', async () => {
+    dst.state.roles = dst.state.roles.filter((x) => x.name !== 'dataDesigner');
+    const plan = await host.invoker.invoke('sisense.migration.users', { users: ['dora.data@acme.test', 'fred.finance@acme.test', 'olga.orphan@acme.test'] }, { ...roles, mode: 'plan' });
+    const fails = plan.ok && plan.mode === 'plan' ? plan.plan!.changes.filter((c) => c.action === 'fail').map((c) => `${c.target}: ${c.detail}`) : [];
+    expect(fails.sort()).toEqual(['user dora.data@acme.test: the target lacks role "dataDesigner", group "Data Team"', 'user fred.finance@acme.test: the target lacks group "Finance"']);
+    const run = await host.invoker.invoke('sisense.migration.users', { users: ['dora.data@acme.test', 'fred.finance@acme.test', 'olga.orphan@acme.test'] }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    const r = resultsOf(run);
+    expect(r['dora.data@acme.test']).toMatchObject({ status: 'failed', reason: 'the target lacks role "dataDesigner", group "Data Team"' });
+    expect(r['fred.finance@acme.test']).toMatchObject({ status: 'failed', reason: 'the target lacks group "Finance"' });
+    expect(r['olga.orphan@acme.test']).toMatchObject({ status: 'succeeded', action: 'create' });
+    expect(user('dora.data@acme.test')).toBeUndefined();
+    expect(user('olga.orphan@acme.test')).toBeDefined();
+  });
+
+  it('users: expect (plan only) counts the groups an earlier step creates; the run reads the target as it is', async () => {
+    const expect_ = { groups: ['Data Team', 'Finance', 'Marketing', 'EMEA Analysts'] };
     const plan = await host.invoker.invoke('sisense.migration.users', { expect: expect_ }, { ...roles, mode: 'plan' });
     expect(plan).toMatchObject({ ok: true, plan: { wouldChange: true, wouldFail: false } });
     const run = await host.invoker.invoke('sisense.migration.users', { expect: expect_ }, roles);
-    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PREREQUISITES' } });
-    expect(dst.snapshot()).toBe(before);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    expect(resultsOf(run)['fred.finance@acme.test']).toMatchObject({ status: 'failed', reason: 'the target lacks group "Finance"' });
   });
 
-  it('users: matched by email, role and groups remapped by name, existing and inactive users skipped; update brings an existing user in line', async () => {
-    expect(await host.invoker.invoke('sisense.migration.groups', {}, roles)).toMatchObject({ ok: true });
-    const run = await host.invoker.invoke('sisense.migration.users', { batchSize: 2 }, roles);
-    expect(run).toMatchObject({ ok: true, output: { summary: { succeeded: 4, skipped: 3, failed: 0 } } });
-    const byAsset = Object.fromEntries((run.ok && run.mode === 'execute' ? (run.output as { results: Array<{ asset: string; status: string; reason?: string }> }).results : []).map((r) => [r.asset, r]));
-    expect(byAsset['ian.inactive@acme.test']).toMatchObject({ status: 'skipped', reason: 'inactive in the source (includeInactive is false)' });
-    expect(byAsset['dana.designer@acme.test']).toMatchObject({ status: 'skipped', reason: 'already in the target' });
-    expect([roleOf('dora.data@acme.test'), groupsOf('dora.data@acme.test')]).toEqual(['dataDesigner', ['Data Team']]);
-    expect([roleOf('vic.viewer@acme.test'), groupsOf('vic.viewer@acme.test')]).toEqual(['consumer', ['Sales']]);
-    expect(user('ian.inactive@acme.test')).toBeUndefined();
-    expect(groupsOf('dana.designer@acme.test')).toEqual(['Sales']);
-
+  it('users: existing update brings an existing user in line and keeps memberships only the target knows', async () => {
+    await host.invoker.invoke('sisense.migration.groups', {}, roles);
+    await host.invoker.invoke('sisense.migration.users', { users: ['vic.viewer@acme.test'] }, roles);
     // A membership only the target knows stays.
-    await host.invoker.invoke('sisense.migration.groups', { groups: ['Finance'] }, roles);
     const local = dst.state.groups.find((g) => g.name === 'Sales')!;
     dst.state.groups.push({ ...local, _id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Target Only' });
     user('dana.designer@acme.test')!.groups.push('aaaaaaaaaaaaaaaaaaaaaaaa');
@@ -87,9 +120,6 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
     expect(update).toMatchObject({ ok: true, output: { results: [{ asset: 'dana.designer@acme.test', action: 'update', status: 'succeeded' }, { asset: 'vic.viewer@acme.test', status: 'skipped', reason: 'already up to date in the target' }] } });
     expect(groupsOf('dana.designer@acme.test')).toEqual(['EMEA Analysts', 'Sales', 'Target Only']);
 
-    const inactive = await host.invoker.invoke('sisense.migration.users', { users: ['ian.inactive@acme.test'], includeInactive: true }, roles);
-    expect(inactive).toMatchObject({ ok: true, output: { results: [{ asset: 'ian.inactive@acme.test', action: 'create', status: 'succeeded' }] } });
-    expect(groupsOf('ian.inactive@acme.test')).toEqual(['Finance']);
   });
 
   it('an unknown reference fails the plan and the run before anything is written; the same environment twice is refused', async () => {

@@ -23,21 +23,27 @@ const key = (path: readonly string[]) => path.join('/');
 
 /** The target's folders by path; creates the missing ones once each, parents first. */
 export class TargetFolders {
-  private readonly known = new Map<string, string>();
+  private readonly byPath = new Map<string, string>();
   private readonly pending = new Map<string, Promise<string>>();
 
   constructor(folders: readonly SisenseFolder[]) {
     const byOid = new Map(folders.map((f) => [f.oid, f]));
     for (const f of folders) {
       const k = key(pathOf(f.oid, byOid));
-      if (!this.known.has(k)) this.known.set(k, f.oid);
+      if (!this.byPath.has(k)) this.byPath.set(k, f.oid);
     }
+  }
+
+  /** The oid of the folder at `path` (undefined: the root), or null when the target lacks it. */
+  known(path: readonly string[]): string | undefined | null {
+    if (!path.length) return undefined;
+    return this.byPath.get(key(path)) ?? null;
   }
 
   /** The folders a path needs that the target lacks, shortest first. */
   missing(path: readonly string[]): string[] {
     const out: string[] = [];
-    for (let n = 1; n <= path.length; n++) if (!this.known.has(key(path.slice(0, n)))) out.push(key(path.slice(0, n)));
+    for (let n = 1; n <= path.length; n++) if (!this.byPath.has(key(path.slice(0, n)))) out.push(key(path.slice(0, n)));
     return out;
   }
 
@@ -46,7 +52,7 @@ export class TargetFolders {
     let parent: string | undefined;
     for (let n = 1; n <= path.length; n++) {
       const k = key(path.slice(0, n));
-      const there = this.known.get(k);
+      const there = this.byPath.get(k);
       if (there) {
         parent = there;
         continue;
@@ -65,8 +71,9 @@ export class TargetFolders {
     const item: PlannedItem = { kind: 'folder', asset: path, label: `folder "${path}"`, action: 'create', missing: [] };
     report.expect(1);
     try {
-      const f = asObject<SisenseFolder>(await target.post('/api/v1/folders', { name, parentId: parentId ?? null }), 'a created folder');
-      this.known.set(path, f.oid);
+      // A root folder is created without a parent field (api.md §1.10: the server refuses a null parentId).
+      const f = asObject<SisenseFolder>(await target.post('/api/v1/folders', parentId ? { name, parentId } : { name }), 'a created folder');
+      this.byPath.set(path, f.oid);
       report.succeed(item, { targetId: f.oid });
       return f.oid;
     } catch (e) {

@@ -2,6 +2,7 @@ import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { prepareDashboards, type DashboardsInput } from './dashboards.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
+import { readsKey } from './migration.session.js';
 import { batchSize, concurrency, conflictAction, expectation, MIGRATION_OUTPUT, nameMap, refList, type AssetResult, type Expectation, type MigrationOutput } from './migration.types.js';
 import { emptyOverlay, overlayOf } from './principals.js';
 
@@ -79,6 +80,6 @@ export const migrateDashboards = (deps: SisenseDeps) =>
       },
     ],
     plan: (input, ctx) =>
-      planMigration(deps, ctx, 'migrate dashboards', input.concurrency, (s) => prepareDashboards(s, input, overlayOf(input.expect), titlesFromResults(input.datamodelResults))),
-    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDashboards(s, input, emptyOverlay(), titlesFromResults(input.datamodelResults))),
+      planMigration(deps, ctx, 'migrate dashboards', input.concurrency, (s) => prepareDashboards(s, input, overlayOf(input.expect), titlesFromResults(input.datamodelResults)), readsKey('sisense.migration.dashboards', ctx, input)),
+    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDashboards(s, input, emptyOverlay(), titlesFromResults(input.datamodelResults)), readsKey('sisense.migration.dashboards', ctx, input)),
   });

@@ -53,15 +53,23 @@ export async function readRules(side: Side, m: ModelRef): Promise<SecurityRule[]
   return side.once(`rules:${m.oid}`, async () => asArray<SecurityRule>(await side.get(rulesPath(m)), 'data security rules'));
 }
 
-/** Collects what a mapping could not find: `missing` blocks the migration, `dropped` references are noted. */
+/**
+ * Collects what a mapping could not find. Both fail the model: a share or rule that loses a party would grant or
+ * restrict something other than what the source does (a party unknown even in the source cannot be given either).
+ */
 export class MappingLog {
   readonly missing: string[] = [];
-  readonly dropped: string[] = [];
+
+  /** `written`: the ids are about to be written, so a party an earlier phase was to create must have its id now. */
+  constructor(private readonly written = false) {}
 
   take(m: Mapped): string | undefined | null {
-    if (m.kind === 'found') return m.id;
-    if (m.kind === 'missing') this.missing.push(m.what);
-    else this.dropped.push(`${m.what} (unknown in the source)`);
+    if (m.kind === 'found' && (m.id || !this.written)) return m.id;
+    if (m.kind === 'found') {
+      this.missing.push(`${m.name} (not created in the target)`);
+      return null;
+    }
+    this.missing.push(m.kind === 'missing' ? m.what : `${m.what} (unknown in the source)`);
     return null;
   }
 }
@@ -91,10 +99,20 @@ export function mapRules(rules: readonly SecurityRule[], map: PrincipalMap, log:
 
 const ruleKey = (r: SecurityRule) => JSON.stringify([r.table, r.column, r.datatype, [...(r.members ?? [])].sort(), r.exclusionary ?? false, (r.shares ?? []).map((s) => `${s.type}:${s.party}`).sort()]);
 
-/** Writes a model's shares in the target (the whole list is replaced). */
+const shareKey = (s: ModelShare) => `${s.type}:${s.partyId}:${s.permission}`;
+
+/**
+ * Writes a model's shares in the target (the whole list is replaced; entries keyed `partyId`, api.md §1.6) and reads
+ * them back: a share the target dropped fails the model.
+ */
 export async function writeShares(target: Side, m: ModelRef, shares: ModelShare[]): Promise<void> {
   if (m.type === 'live') await target.patch(sharesPath(m), shares);
   else await target.put(sharesPath(m), shares);
+  const answer = await target.get<unknown>(sharesPath(m));
+  const list = m.type === 'live' ? answer : (answer as { shares?: unknown } | undefined)?.shares;
+  const kept = new Set(asArray<ModelShare>(list ?? [], 'data model shares').map(shareKey));
+  const lost = shares.filter((s) => !kept.has(shareKey(s)));
+  if (lost.length) throw new Error(`the target dropped ${lost.length} share(s): ${lost.map((s) => `${s.type} ${s.partyId}`).join(', ')}`);
 }
 
 /**
@@ -104,12 +122,16 @@ export async function writeShares(target: Side, m: ModelRef, shares: ModelShare[
 export async function writeRules(target: Side, m: ModelRef, rules: SecurityRule[], replace: boolean): Promise<void> {
   if (m.type !== 'live') {
     if (rules.length || replace) await target.put(rulesPath(m), rules);
-    return;
+  } else if (rules.length) {
+    const there = new Set(asArray<SecurityRule>(await target.get(rulesPath(m)), 'data security rules').map(ruleKey));
+    const add = rules.filter((r) => !there.has(ruleKey(r)));
+    if (add.length) await target.post(`${rulesPath(m)}/addMany`, add);
   }
   if (!rules.length) return;
-  const there = new Set(asArray<SecurityRule>(await target.get(rulesPath(m)), 'data security rules').map(ruleKey));
-  const add = rules.filter((r) => !there.has(ruleKey(r)));
-  if (add.length) await target.post(`${rulesPath(m)}/addMany`, add);
+  // Read back: a rule whose users or groups the target dropped would filter rows for nobody (or everybody).
+  const kept = new Set(asArray<SecurityRule>(await target.get(rulesPath(m)), 'data security rules').map(ruleKey));
+  const lost = rules.filter((r) => !kept.has(ruleKey(r)));
+  if (lost.length) throw new Error(`the target did not keep ${lost.length} data security rule(s) as written: ${lost.map((r) => `${r.table}.${r.column}`).join(', ')}`);
 }
 
 const FINAL = new Set(['done', 'failed', 'cancelled', 'canceled']);

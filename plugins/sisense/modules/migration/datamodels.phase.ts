@@ -5,8 +5,8 @@ import { buildAndWait, exportQuery, MappingLog, mapRules, mapShares, readRules, 
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
-import { select, type Prepared } from './phase.js';
-import { emptyOverlay, PrincipalMap, Principals, type Overlay } from './principals.js';
+import { select, type Gates, type Prepared } from './phase.js';
+import { emptyOverlay, PrincipalMap, type Overlay } from './principals.js';
 
 export const DEPENDENCIES = ['dataSecurity', 'formulas', 'hierarchies', 'perspectives'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
@@ -28,6 +28,7 @@ interface ModelItem extends PlannedItem {
   model: ModelRef;
   doc: Record<string, unknown>;
   query: Query;
+  /** The source's shares and rules, mapped to the target's users and groups when they are written. */
   shares: ModelShare[];
   rules?: SecurityRule[];
 }
@@ -55,15 +56,15 @@ function freeTitle(title: string, taken: Set<string>): string {
  * shares and data security remapped to the target's users and groups, and on request built or published.
  */
 export async function prepareDatamodels(s: Session, input: DatamodelsInput, overlay: Overlay = emptyOverlay()): Promise<Prepared<ModelItem> & { titles: Map<string, string> }> {
-  const [srcModels, dstModels, srcConns, dstConns, srcDir, dstDir] = await Promise.all([
+  const [srcModels, dstModels, srcConns, dstConns, src, dst] = await Promise.all([
     listModels(s.source),
     listModels(s.target),
     listConnections(s.source),
     listConnections(s.target),
-    s.source.directory(),
-    s.target.directory(),
+    s.source.principals(),
+    s.target.principals(),
   ]);
-  const map = new PrincipalMap(new Principals(srcDir), new Principals(dstDir), overlay);
+  const map = new PrincipalMap(src, dst, overlay);
   const chosen = select('data model', srcModels, input.datamodels, (m) => m.oid, (m) => m.title);
   const exported = input.dependencies.filter((d): d is keyof typeof EXPORTED => d in EXPORTED).map((d) => EXPORTED[d]);
   const taken = new Set([...dstModels.map((m) => m.title), ...overlay.models]);
@@ -89,11 +90,13 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
         model,
         doc,
         query: {},
-        shares: mapShares(shares, map, log),
-        ...(rules && { rules: mapRules(rules, map, log) }),
+        shares,
+        ...(rules && { rules }),
       };
+      // The plan's check: every party of a share or rule must be in the target (or created by an earlier phase).
+      mapShares(shares, map, log);
+      if (rules) mapRules(rules, map, log);
       item.missing = [...new Set([...item.missing, ...log.missing])];
-      if (log.dropped.length) item.note = `dropped: ${[...new Set(log.dropped)].join(', ')}`;
       const there = dstModels.find((d) => d.title === m.title);
       if (there && input.action === 'skip') return { ...item, action: 'skip', missing: [], note: 'a data model with this title is in the target already', targetId: there.oid };
       if (there && input.action === 'overwrite') return { ...item, action: 'overwrite', query: { datamodelId: there.oid }, targetId: there.oid };
@@ -106,7 +109,7 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
       return item;
     }),
   );
-  return { items, extra: [], titles, execute: (report) => executeDatamodels(s, items, input, report) };
+  return { items, extra: [], titles, execute: (report, gates) => executeDatamodels(s, items, input, report, overlay, gates) };
 }
 
 /** Points every dataset at a target connection (by name, or as mapped); returns the connections the target lacks. */
@@ -125,13 +128,24 @@ function pointAtTargetConnections(doc: Record<string, unknown>, srcConns: Connec
   return [...new Set(missing)];
 }
 
-async function executeDatamodels(s: Session, items: ModelItem[], input: DatamodelsInput, report: MigrationReport): Promise<void> {
+async function executeDatamodels(s: Session, items: ModelItem[], input: DatamodelsInput, report: MigrationReport, overlay: Overlay, gates: Gates = {}): Promise<void> {
   const work = report.settle(items);
   report.progress(`data models: ${work.length} to import`);
-  await Promise.all(work.map((item) => importOne(s, item, input, report)));
+  let pending = work.length;
+  const imported = () => {
+    if (--pending === 0) gates.onImported?.();
+  };
+  if (!pending) gates.onImported?.();
+  await Promise.all(work.map((item) => importOne(s, item, input, report, overlay, gates, imported)));
 }
 
-async function importOne(s: Session, item: ModelItem, input: DatamodelsInput, report: MigrationReport): Promise<void> {
+/**
+ * One model: import the schema; then (once users and groups are there) publish a live model before anything is
+ * written about it (its permissions and data security 404 until it is published), write its shares (keyed
+ * `partyId`) and data security (rule shares keyed `party`, api.md §1.11–1.12), each read back; build an extract
+ * model on request. A party that cannot be mapped fails the model.
+ */
+async function importOne(s: Session, item: ModelItem, input: DatamodelsInput, report: MigrationReport, overlay: Overlay, gates: Gates, imported: () => void): Promise<void> {
   let created: { oid: string; title: string };
   try {
     created = asObject(await s.target.post('/api/v2/datamodel-imports/schema', item.doc, item.query), 'an imported data model');
@@ -139,15 +153,30 @@ async function importOne(s: Session, item: ModelItem, input: DatamodelsInput, re
     report.fail(item, `importing the schema failed: ${reasonOf(e)}`);
     report.progress(`data models: ${item.asset} failed`);
     return;
+  } finally {
+    imported();
   }
   const there: ModelRef = { ...item.model, oid: created.oid, title: created.title ?? item.targetTitle ?? item.asset };
-  let step = 'setting its shares';
+  let step = 'mapping its users and groups';
   try {
-    if (item.shares.length) await writeShares(s.target, there, item.shares);
+    await gates.accessReady;
+    const log = new MappingLog(true);
+    const map = new PrincipalMap(await s.source.principals(), await s.target.principals(), overlay);
+    const shares = mapShares(item.shares, map, log);
+    const rules = item.rules && mapRules(item.rules, map, log);
+    if (log.missing.length) throw new Error(`the target lacks ${[...new Set(log.missing)].join(', ')}`);
+    const access = shares.length > 0 || (rules?.length ?? 0) > 0;
+    if (there.type === 'live' && (access || input.build)) {
+      step = 'publishing it';
+      const status = await buildAndWait(s, there);
+      if (status !== 'done') throw new Error(`the publish ended ${status}`);
+    }
+    step = 'setting its shares';
+    if (shares.length) await writeShares(s.target, there, shares);
     step = 'setting its data security';
-    if (item.rules) await writeRules(s.target, there, item.rules, item.action === 'overwrite');
-    if (input.build) {
-      step = there.type === 'live' ? 'publishing it' : 'building it';
+    if (rules) await writeRules(s.target, there, rules, item.action === 'overwrite');
+    if (input.build && there.type !== 'live') {
+      step = 'building it';
       const status = await buildAndWait(s, there);
       if (status !== 'done') throw new Error(`the build ended ${status}`);
     }

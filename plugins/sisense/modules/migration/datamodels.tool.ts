@@ -2,6 +2,7 @@ import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { DEPENDENCIES, prepareDatamodels, type DatamodelsInput } from './datamodels.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
+import { readsKey } from './migration.session.js';
 import { concurrency, conflictAction, expectation, MIGRATION_OUTPUT, nameMap, refList, type Expectation, type MigrationOutput } from './migration.types.js';
 import { overlayOf } from './principals.js';
 
@@ -51,6 +52,6 @@ export const migrateDatamodels = (deps: SisenseDeps) =>
         input: { datamodels: ['Retail Sales'], action: 'overwrite', connections: { 'Warehouse (PostgreSQL)': 'Warehouse (PostgreSQL)' }, dependencies: ['dataSecurity'], build: true },
       },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input, overlayOf({ groups: input.expect?.groups, users: input.expect?.users }))),
-    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDatamodels(s, input)),
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input, overlayOf({ groups: input.expect?.groups, users: input.expect?.users })), readsKey('sisense.migration.datamodels', ctx, input)),
+    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDatamodels(s, input), readsKey('sisense.migration.datamodels', ctx, input)),
   });

@@ -5,9 +5,9 @@ import { prepareDashboards } from './dashboards.phase.js';
 import { datamodelMigrationInput } from './datamodels.tool.js';
 import { prepareDatamodels, type Dependency } from './datamodels.phase.js';
 import { prepareGroups } from './groups.phase.js';
-import { assertPrerequisites, MigrationReport } from './migration.report.js';
+import { MigrationReport } from './migration.report.js';
 import { planMigration } from './migration.run.js';
-import { withSession, type Session } from './migration.session.js';
+import { readsKey, withSession, type Session } from './migration.session.js';
 import { concurrency, MIGRATION_OUTPUT, type ConflictAction, type MigrationOutput } from './migration.types.js';
 import type { Prepared } from './phase.js';
 import { emptyOverlay, type Overlay } from './principals.js';
@@ -27,6 +27,7 @@ interface Input {
 }
 
 const ACCESS_BATCH = 50;
+const EVERYTHING = 'sisense.migration.everything';
 
 /**
  * The four phases in dependency order. With an overlay, each phase is prepared as if the earlier ones had run (their
@@ -44,23 +45,30 @@ async function prepareAll(s: Session, input: Input, overlay: Overlay | undefined
   return [groups, users, models, dashboards];
 }
 
-/** Runs the phases one after the other, each prepared afresh from the target the previous one left. */
+/**
+ * Runs the phases prepared once (from the plan's reads when the plan ran in this process), overlapped where nothing
+ * depends on the other: groups, the data models' imports and the dashboards' exports start at once; users wait for
+ * groups; the models' shares and data security and the dashboards' owners and shares wait for users; dashboards are
+ * imported once the models are. What a phase creates is recorded for the later ones (ids of new groups and users).
+ */
 async function runAll(s: Session, ctx: ToolContext, input: Input): Promise<MigrationOutput> {
-  const planned = await prepareAll(s, input, emptyOverlay());
-  assertPrerequisites(planned.flatMap((p) => p.items));
-  const report = new MigrationReport(ctx, planned.reduce((n, p) => n + p.items.length, 0));
-  await planned[0].execute(report);
-  await (await prepareUsers(s, { existing: input.existingUsers, includeInactive: input.includeInactiveUsers, batchSize: ACCESS_BATCH })).execute(report);
-  const models = await prepareDatamodels(s, { action: input.action, connections: input.connections, dependencies: input.dependencies, build: input.build });
-  await models.execute(report);
-  await (await prepareDashboards(s, { action: input.action, republish: input.republish, datasources: input.datasources, batchSize: input.batchSize }, emptyOverlay(), models.titles)).execute(report);
+  const [groups, users, models, dashboards] = await prepareAll(s, input, emptyOverlay());
+  const report = new MigrationReport(ctx, [groups, users, models, dashboards].reduce((n, p) => n + p.items.length, 0));
+  let modelsImported!: () => void;
+  const importReady = new Promise<void>((resolve) => (modelsImported = resolve));
+  const groupsDone = groups.execute(report);
+  const usersDone = groupsDone.then(() => users.execute(report));
+  const modelsDone = models.execute(report, { accessReady: usersDone, onImported: modelsImported }).finally(modelsImported);
+  const dashboardsDone = dashboards.execute(report, { importReady, accessReady: usersDone });
+  const settled = await Promise.allSettled([groupsDone, usersDone, modelsDone, dashboardsDone]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return report.finish();
 }
 
 /** Not idempotent: with action duplicate every run adds copies of the models and dashboards. */
 export const migrateEverything = (deps: SisenseDeps) =>
   defineTool<Input, MigrationOutput>({
-    id: 'sisense.migration.everything',
+    id: EVERYTHING,
     title: 'Migrate a whole deployment',
     description:
       'Migrates everything in dependency order: groups (system groups excluded), users, data models, dashboards, as the four migration tools do. ' +
@@ -74,7 +82,7 @@ export const migrateEverything = (deps: SisenseDeps) =>
         ...dashboardMigrationInput,
         action: { ...datamodelMigrationInput.action, description: 'When the target has the data model (same title) or dashboard (same oid): skip, overwrite in place, or duplicate.' },
         existingUsers: { enum: ['skip', 'update'], default: 'skip', description: 'A user the target has already (same email): skip it, or update its names, role and groups.' },
-        includeInactiveUsers: { type: 'boolean', default: false, description: 'Also migrate users that are inactive in the source.' },
+        includeInactiveUsers: { type: 'boolean', default: true, description: 'Migrate users that are inactive in the source, inactive (true), or leave them out (false).' },
         concurrency,
       },
     },
@@ -85,13 +93,20 @@ export const migrateEverything = (deps: SisenseDeps) =>
     examples: [
       {
         title: 'Everything, keeping what the target has',
-        input: { action: 'skip', existingUsers: 'skip', includeInactiveUsers: false, dependencies: ['dataSecurity', 'formulas', 'hierarchies', 'perspectives'], build: false, republish: true, batchSize: 10 },
+        input: { action: 'skip', existingUsers: 'skip', includeInactiveUsers: true, dependencies: ['dataSecurity', 'formulas', 'hierarchies', 'perspectives'], build: false, republish: true, batchSize: 10 },
       },
     ],
     plan: (input, ctx) =>
-      planMigration(deps, ctx, 'migrate everything', input.concurrency, async (s) => {
-        const phases = await prepareAll(s, input, undefined);
-        return { items: phases.flatMap((p) => p.items), extra: phases.flatMap((p) => p.extra), execute: async () => undefined };
-      }),
-    handler: (input, ctx) => withSession(deps, ctx, input.concurrency, (s) => runAll(s, ctx, input)),
+      planMigration(
+        deps,
+        ctx,
+        'migrate everything',
+        input.concurrency,
+        async (s) => {
+          const phases = await prepareAll(s, input, undefined);
+          return { items: phases.flatMap((p) => p.items), extra: phases.flatMap((p) => p.extra), execute: async () => undefined };
+        },
+        readsKey(EVERYTHING, ctx, input),
+      ),
+    handler: (input, ctx) => withSession(deps, ctx, input.concurrency, (s) => runAll(s, ctx, input), { key: readsKey(EVERYTHING, ctx, input), mode: 'run' }),
   });

@@ -4,7 +4,8 @@ import { label } from '../../shared/plan.js';
 import type { PlannedItem } from './migration.report.js';
 import { chunks, reasonOf, type Session } from './migration.session.js';
 import { select, type Prepared } from './phase.js';
-import { isSystemGroup, Principals } from './principals.js';
+import { isSystemGroup } from './principals.js';
+import { systemTenantOf, tenantExclusion } from './tenants.js';
 
 export interface GroupsInput {
   /** Names or ids; omitted: every group but the system groups. */
@@ -14,16 +15,17 @@ export interface GroupsInput {
 
 /**
  * Groups, matched by name: the target's groups are never changed (a group has nothing but its name to migrate), the
- * missing ones are created in bulk. System groups (Admins, Everyone, All users in system) are never migrated.
+ * missing ones are created in bulk. System groups (Admins, Everyone, All users in system) and groups of another
+ * tenant than the system tenant are never migrated: each is reported skipped with its reason.
  */
 export async function prepareGroups(s: Session, input: GroupsInput): Promise<Prepared> {
-  const [src, dst] = await Promise.all([s.source.directory(), s.target.directory()]);
-  const target = new Principals(dst);
-  const candidates = input.groups === undefined ? src.groups.filter((g) => !isSystemGroup(g)) : src.groups;
-  const chosen = select('group', candidates, input.groups, (g) => g._id, (g) => g.name);
+  const [src, target, systemTenant] = await Promise.all([s.source.directory(), s.target.principals(), systemTenantOf(s.source)]);
+  const chosen = select('group', src.groups, input.groups, (g) => g._id, (g) => g.name);
   const items: PlannedItem[] = chosen.map((g) => {
     const base = { kind: 'group' as const, asset: g.name, label: label.group(g), sourceId: g._id, missing: [] };
     if (isSystemGroup(g)) return { ...base, action: 'skip', note: 'a system group: every deployment has its own' };
+    const otherTenant = tenantExclusion(g, systemTenant);
+    if (otherTenant) return { ...base, action: 'skip', note: otherTenant };
     const there = target.group(g.name);
     return there ? { ...base, action: 'skip', note: 'already in the target', targetId: there._id } : { ...base, action: 'create' };
   });
@@ -40,7 +42,10 @@ export async function prepareGroups(s: Session, input: GroupsInput): Promise<Pre
             const created = asArray<SisenseGroup>(await s.target.post('/api/v1/groups/bulk', batch.map((i) => ({ name: i.asset }))), 'created groups');
             for (const item of batch) {
               const g = created.find((c) => c.name === item.asset);
-              if (g) report.succeed(item, { targetId: g._id });
+              if (g) {
+                target.addGroup(g);
+                report.succeed(item, { targetId: g._id });
+              }
               else report.fail(item, 'the target did not report it as created');
             }
           } catch (e) {

@@ -14,6 +14,8 @@ export interface PlannedItem {
   note?: string;
   /** What the target lacks for this asset (a role, a group, a user, a connection, a data model). */
   missing: string[];
+  /** Why the asset cannot be migrated for another reason (the source would not export it, a title conflict). */
+  failure?: string;
   /** Its id in the target when it is there already. */
   targetId?: string;
   targetTitle?: string;
@@ -23,6 +25,7 @@ const PLAN_ACTION: Record<AssetAction, PlanAction> = { create: 'create', duplica
 
 /** The plan's change for one item: `fail` when the target lacks what it needs. */
 export function changeOf(item: PlannedItem): PlannedChange {
+  if (item.failure) return { action: 'fail', target: item.label, detail: item.failure };
   if (item.missing.length) return { action: 'fail', target: item.label, detail: `the target lacks ${item.missing.join(', ')}` };
   const detail = [item.action === 'duplicate' ? 'duplicate' : item.action === 'overwrite' ? 'overwrite' : undefined, item.note].filter(Boolean).join('; ');
   return { action: PLAN_ACTION[item.action], target: item.label, ...(detail && { detail }) };
@@ -83,7 +86,8 @@ export class MigrationReport {
     const work: T[] = [];
     for (const item of items) if (!this.order.has(item)) this.order.set(item, this.order.size);
     for (const item of items) {
-      if (item.missing.length) this.fail(item, `the target lacks ${item.missing.join(', ')}`);
+      if (item.failure) this.fail(item, item.failure);
+      else if (item.missing.length) this.fail(item, `the target lacks ${item.missing.join(', ')}`);
       else if (item.action === 'skip') this.skip(item);
       else work.push(item);
     }

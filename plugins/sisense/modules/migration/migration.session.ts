@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ToolError, type ResolvedEnvironment, type ToolContext } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { Query } from '../../client/sisense.types.js';
 import type { Directory, SisenseDeps, SisenseFolder } from '../../shared/deps.js';
+import { Principals } from './principals.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -21,11 +23,11 @@ export function limitedClient(client: SisenseClient, limit: LimitFunction): Sise
 
 /**
  * One environment of a migration. Every request passes the environment's limiter (a bound on requests in flight
- * against that deployment) and a failed call becomes the plugin's ToolError naming the environment. The source is
- * read-only during a migration, so its reads can be kept (`once`) and shared by a plan and the run that follows.
+ * against that deployment) and a failed call becomes the plugin's ToolError naming the environment. Reads made
+ * with `once` are kept for the session (and, through the read cache, for the run that follows its plan); the
+ * migration's own writes update what it keeps (Principals, TargetFolders) rather than reading again.
  */
 export class Side {
-  private readonly memo = new Map<string, Promise<unknown>>();
   private readonly client: SisenseClient;
 
   constructor(
@@ -34,6 +36,7 @@ export class Side {
     client: SisenseClient,
     private readonly deps: SisenseDeps,
     limit: LimitFunction,
+    private readonly memo: Map<string, Promise<unknown>> = new Map(),
   ) {
     this.client = limitedClient(client, limit);
   }
@@ -47,14 +50,17 @@ export class Side {
   }
 
   post<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    written(this.env.url);
     return this.call(() => this.client.post<T>(path, body, { query }));
   }
 
   put<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    written(this.env.url);
     return this.call(() => this.client.put<T>(path, body, { query }));
   }
 
   patch<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    written(this.env.url);
     return this.call(() => this.client.patch<T>(path, body, { query }));
   }
 
@@ -71,9 +77,13 @@ export class Side {
     return this.once('folders', () => this.call(() => this.deps.listFolders(this.client)));
   }
 
-  /** The source's reads are made once per migration; the target is read afresh every time. */
+  /** Users, groups and roles by email and name, read once; a migration records what it creates in them. */
+  principals(): Promise<Principals> {
+    return this.once('principals', async () => new Principals(await this.directory()));
+  }
+
+  /** A read made once per session (a failed read is tried again next time). */
   once<T>(key: string, read: () => Promise<T>): Promise<T> {
-    if (this.role === 'target') return read();
     let p = this.memo.get(key) as Promise<T> | undefined;
     if (!p) {
       p = read();
@@ -84,6 +94,11 @@ export class Side {
   }
 
   /** Maps a failure to the plugin's ToolError; the limiting is per request, in the client (never hold a slot here). */
+  /** Drops a kept read (after a write that changes it). */
+  forget(key: string): void {
+    this.memo.delete(key);
+  }
+
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -107,13 +122,67 @@ export function concurrencyOf(ctx: ToolContext, input?: number): number {
   return input ?? (typeof setting === 'number' && setting >= 1 ? setting : DEFAULT_CONCURRENCY);
 }
 
-/** Opens a client for the source and one for the target, runs `fn`, closes both. */
-export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concurrency: number | undefined, fn: (s: Session) => Promise<T>): Promise<T> {
+interface KeptReads {
+  source: Map<string, Promise<unknown>>;
+  target: Map<string, Promise<unknown>>;
+  at: number;
+  /** The deployment the reads are of, as a target (a write to it makes them stale). */
+  targetUrl?: string;
+}
+
+/**
+ * Reads a plan made, kept for the run of the same migration that follows it in this process (the approval of a plan
+ * is followed by its run): keyed by the tool, both environments and the input, taken once by the run (its writes
+ * make them stale), dropped after READS_TTL_MS. At most READS_KEPT plans are kept.
+ */
+const KEPT = new Map<string, KeptReads>();
+export const READS_TTL_MS = 15 * 60_000;
+const READS_KEPT = 4;
+
+export type ReadReuse = { key: string; mode: 'plan' | 'run' };
+
+/** The key of a migration's reads: tool, source and target (name and URL), input. */
+export function readsKey(tool: string, ctx: ToolContext, input: unknown): string {
+  const env = (role: string) => [ctx.environments[role]?.name, ctx.environments[role]?.url];
+  return createHash('sha256').update(JSON.stringify([tool, env('source'), env('target'), input])).digest('hex');
+}
+
+/** Forgets the kept reads of plans whose target is this deployment: something was written to it. */
+function written(url: string | undefined): void {
+  for (const [k, v] of KEPT) if (v.targetUrl === url) KEPT.delete(k);
+}
+
+function keptReads(reuse: ReadReuse | undefined, targetUrl: string | undefined): KeptReads {
+  const fresh = { source: new Map(), target: new Map(), at: Date.now(), targetUrl };
+  if (!reuse) return fresh;
+  for (const [k, v] of KEPT) if (Date.now() - v.at > READS_TTL_MS) KEPT.delete(k);
+  if (reuse.mode === 'run') {
+    const kept = KEPT.get(reuse.key);
+    KEPT.delete(reuse.key);
+    return kept ?? fresh;
+  }
+  KEPT.delete(reuse.key);
+  KEPT.set(reuse.key, fresh);
+  while (KEPT.size > READS_KEPT) KEPT.delete(KEPT.keys().next().value!);
+  return fresh;
+}
+
+/** Forgets every kept plan's reads (tests). */
+export function forgetKeptReads(): void {
+  KEPT.clear();
+}
+
+/**
+ * Opens a client for the source and one for the target, runs `fn`, closes both. With `reuse`, a plan's reads are
+ * kept for the run that follows it, and a run starts from them (see KEPT).
+ */
+export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concurrency: number | undefined, fn: (s: Session) => Promise<T>, reuse?: ReadReuse): Promise<T> {
   const { source, target } = ctx.environments;
   if (!source || !target) throw new ToolError('SISENSE_CONFIG', 'a migration needs a source and a target environment');
   if (source.name === target.name) throw new ToolError('SAME_ENVIRONMENT', `source and target are both "${source.name}"`);
   const n = concurrencyOf(ctx, concurrency);
   allowListeners(ctx.signal, 2 * n);
+  const reads = keptReads(reuse, target.url);
   const sourceClient = deps.clientFor(source, ctx);
   let targetClient: SisenseClient | undefined;
   try {
@@ -122,8 +191,8 @@ export async function withSession<T>(deps: SisenseDeps, ctx: ToolContext, concur
       ctx,
       deps,
       // One limiter per deployment: the cap (migrationConcurrency) is "against each deployment".
-      source: new Side('source', source, sourceClient, deps, pLimit(n)),
-      target: new Side('target', target, targetClient, deps, pLimit(n)),
+      source: new Side('source', source, sourceClient, deps, pLimit(n), reads.source),
+      target: new Side('target', target, targetClient, deps, pLimit(n), reads.target),
       concurrency: n,
     });
   } finally {

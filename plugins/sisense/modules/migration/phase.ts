@@ -10,7 +10,19 @@ export interface Prepared<T extends PlannedItem = PlannedItem> {
   items: T[];
   /** Further changes a plan shows (folders a dashboard migration creates). */
   extra: PlannedChange[];
-  execute(report: MigrationReport): Promise<void>;
+  /** `gates`: what the phase waits for before parts of it (an "everything" migration overlaps its phases). */
+  execute(report: MigrationReport, gates?: Gates): Promise<void>;
+}
+
+/**
+ * When parts of a phase may start: `importReady` before assets are imported (dashboards wait for their data
+ * models), `accessReady` before owners, shares and data security are written (they wait for users and groups).
+ */
+export interface Gates {
+  importReady?: Promise<unknown>;
+  accessReady?: Promise<unknown>;
+  /** Called by a phase once its imports are done (data models: the dashboards may be imported). */
+  onImported?: () => void;
 }
 
 /**

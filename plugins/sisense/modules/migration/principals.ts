@@ -20,10 +20,29 @@ export class Principals {
   private readonly byGroupName = new Map<string, SisenseGroup>();
   private readonly byRoleName = new Map<string, SisenseRole>();
 
+  private readonly userIds = new Map<string, SisenseUser>();
+  private readonly groupIds = new Map<string, SisenseGroup>();
+
   constructor(readonly dir: Directory) {
-    for (const u of dir.users) if (typeof u.email === 'string') this.byEmail.set(u.email.toLowerCase(), u);
-    for (const g of dir.groups) if (!this.byGroupName.has(g.name)) this.byGroupName.set(g.name, g);
+    for (const u of dir.users) this.addUser(u);
+    for (const g of dir.groups) this.addGroup(g);
     for (const r of dir.roles) this.byRoleName.set(r.name, r);
+  }
+
+  /** Records a user (one the migration just created): later phases map to it. */
+  addUser(u: SisenseUser): void {
+    if (typeof u.email === 'string' && !this.byEmail.has(u.email.toLowerCase())) this.byEmail.set(u.email.toLowerCase(), u);
+    if (typeof u._id === 'string') this.userIds.set(u._id, u);
+  }
+
+  /** Records a group (one the migration just created). */
+  addGroup(g: SisenseGroup): void {
+    if (typeof g.name === 'string' && !this.byGroupName.has(g.name)) this.byGroupName.set(g.name, g);
+    if (typeof g._id === 'string') this.groupIds.set(g._id, g);
+  }
+
+  userById(id: string): SisenseUser | undefined {
+    return this.userIds.get(id);
   }
 
   user(email: string): SisenseUser | undefined {
@@ -39,11 +58,11 @@ export class Principals {
   }
 
   emailOf(userId: string): string | undefined {
-    return this.dir.userById.get(userId)?.email;
+    return this.userIds.get(userId)?.email;
   }
 
   groupNameOf(groupId: string): string | undefined {
-    return this.dir.groupById.get(groupId)?.name;
+    return this.groupIds.get(groupId)?.name;
   }
 
   roleNameOf(roleId: string | undefined): string | undefined {

@@ -1,15 +1,16 @@
 import type { SisenseUser } from '../../shared/deps.js';
 import { asArray } from '../../shared/errors.js';
-import { label } from '../../shared/plan.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { chunks, reasonOf, type Session } from './migration.session.js';
 import { select, type Prepared } from './phase.js';
-import { emptyOverlay, groupIdsOf, IMPLICIT_GROUPS, PrincipalMap, Principals, type Overlay } from './principals.js';
+import { emptyOverlay, groupIdsOf, IMPLICIT_GROUPS, PrincipalMap, type Overlay } from './principals.js';
+import { systemTenantOf, tenantExclusion } from './tenants.js';
 
 export interface UsersInput {
   /** Emails or ids; omitted: every user. */
   users?: string[];
   existing: 'skip' | 'update';
+  /** Inactive source users are migrated inactive (true) or left out (false). */
   includeInactive: boolean;
   batchSize: number;
 }
@@ -21,81 +22,138 @@ interface UserBody {
   lastName: string;
   roleId?: string;
   groups: string[];
+  active: boolean;
 }
 
 interface UserItem extends PlannedItem {
   body: UserBody;
+  /** Source group ids, mapped to the target's when the user is written (groups an earlier phase created included). */
+  sourceGroups: string[];
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
+/** Why a source user is never migrated (semantics.md §4.2), or undefined. */
+function exclusion(u: SisenseUser, roleName: string | undefined, tenantReason: string | undefined): string | undefined {
+  if (typeof u.email !== 'string' || !u.email.trim()) return 'no email: users are matched by email';
+  if (roleName === 'super') return 'a super user (Sys. Admin): every deployment has its own';
+  if (tenantReason) return tenantReason;
+  if (typeof u.firstName !== 'string' || !u.firstName.trim()) return 'no first name: Sisense requires one';
+  return undefined;
+}
+
 /**
- * Users, matched by email. The role is mapped by name and the groups by name (the implicit Everyone and All users in
- * system are left out); a user the target has already is skipped, or with `existing: update` given the source's
- * names, role and groups (memberships of groups the source does not have are kept).
+ * Users, matched by email. Super users, users of another tenant than the system tenant, and records without an
+ * email or first name are never migrated (each skipped with its reason). The role is mapped by name (a role the
+ * target lacks fails that user), groups by name (Everyone and All users in system are implicit). An inactive user is
+ * created inactive, or left out when `includeInactive` is false. A user the target has is skipped, or with
+ * `existing: update` given the source's names, role, groups and active state.
  */
 export async function prepareUsers(s: Session, input: UsersInput, overlay: Overlay = emptyOverlay()): Promise<Prepared<UserItem>> {
-  const [srcDir, dstDir] = await Promise.all([s.source.directory(), s.target.directory()]);
-  const src = new Principals(srcDir);
-  const dst = new Principals(dstDir);
+  const [srcDir, src, dst, systemTenant] = await Promise.all([s.source.directory(), s.source.principals(), s.target.principals(), systemTenantOf(s.source)]);
   const map = new PrincipalMap(src, dst, overlay);
-  const chosen = select('user', srcDir.users, input.users, (u) => u._id, (u) => u.email);
+  const chosen = select('user', srcDir.users, input.users, (u) => u._id, (u) => (typeof u.email === 'string' ? u.email : u._id));
 
   const items = chosen.map((u): UserItem => {
+    const email = typeof u.email === 'string' ? u.email : '';
     const missing: string[] = [];
     const notes: string[] = [];
     const roleName = src.roleNameOf(u.roleId);
+    const base = { kind: 'user' as const, asset: email || `user ${u._id}`, label: `user ${email || u._id}`, sourceId: u._id };
+    const excluded = exclusion(u, roleName, tenantExclusion(u, systemTenant));
+    const body: UserBody = { email, userName: typeof u.userName === 'string' ? u.userName : email, firstName: u.firstName ?? '', lastName: u.lastName ?? '', groups: [], active: u.active !== false };
+    if (excluded) return { ...base, missing: [], action: 'skip', note: excluded, body, sourceGroups: [] };
+    if (u.active === false && !input.includeInactive) return { ...base, missing: [], action: 'skip', note: 'inactive in the source (includeInactive is false)', body, sourceGroups: [] };
     const role = roleName ? dst.role(roleName) : undefined;
-    if (!role) missing.push(roleName ? `role "${roleName}"` : `a role for ${u.email} (none in the source)`);
-    const groups: string[] = [];
+    if (role) body.roleId = role._id;
+    else missing.push(roleName ? `role "${roleName}"` : `a role (none in the source)`);
+    const sourceGroups: string[] = [];
     for (const id of groupIdsOf(u)) {
       const m = map.groupById(id);
-      if (m.kind === 'unknown') notes.push(`${m.what} dropped: unknown in the source`);
+      if (m.kind === 'unknown') missing.push(`${m.what} (unknown in the source)`);
       else if (m.kind === 'missing') missing.push(m.what);
-      else if (!IMPLICIT_GROUPS.has(m.name) && m.id) groups.push(m.id);
+      else if (!IMPLICIT_GROUPS.has(m.name)) sourceGroups.push(id);
     }
-    const body: UserBody = { email: u.email, userName: typeof u.userName === 'string' ? u.userName : u.email, firstName: u.firstName ?? '', lastName: u.lastName ?? '', ...(role && { roleId: role._id }), groups };
-    const base = { kind: 'user' as const, asset: u.email, label: label.user(u), sourceId: u._id, missing, body, ...(notes.length && { note: notes.join('; ') }) };
-    if (u.active === false && !input.includeInactive) return { ...base, missing: [], action: 'skip', note: 'inactive in the source (includeInactive is false)' };
-    const there = dst.user(u.email);
-    if (!there) return { ...base, action: 'create' };
-    if (input.existing === 'skip') return { ...base, missing: [], action: 'skip', note: 'already in the target', targetId: there._id };
+    if (u.active === false) notes.push('inactive in the source: created inactive');
+    const note = notes.join('; ') || undefined;
+    const item = { ...base, missing, body, sourceGroups, ...(note && { note }) };
+    const there = dst.user(email);
+    if (!there) return { ...item, action: 'create' };
+    if (input.existing === 'skip') return { ...item, missing: [], action: 'skip', note: 'already in the target', targetId: there._id };
+    return { ...item, action: 'update', targetId: there._id };
+  });
+
+  return { items, extra: [], execute: (report) => executeUsers(s, items, input.batchSize, report, overlay) };
+}
+
+/** The target group ids of a user's source groups, now (after any group the migration created). */
+async function mapGroups(s: Session, item: UserItem, overlay: Overlay): Promise<string[]> {
+  const map = new PrincipalMap(await s.source.principals(), await s.target.principals(), overlay);
+  const ids: string[] = [];
+  for (const id of item.sourceGroups) {
+    const m = map.groupById(id);
+    if (m.kind !== 'found' || !m.id) throw new Error(`its group ${m.kind === 'found' ? `"${m.name}"` : m.what} is not in the target`);
+    ids.push(m.id);
+  }
+  return ids;
+}
+
+async function executeUsers(s: Session, items: UserItem[], batchSize: number, report: MigrationReport, overlay: Overlay): Promise<void> {
+  const dst = await s.target.principals();
+  const work = report.settle(items);
+  const creates: UserItem[] = [];
+  const updates: UserItem[] = [];
+  for (const item of work) {
+    try {
+      item.body.groups = await mapGroups(s, item, overlay);
+      (item.action === 'create' ? creates : updates).push(item);
+    } catch (e) {
+      report.fail(item, reasonOf(e));
+    }
+  }
+  report.progress(`users: ${creates.length} to create, ${updates.length} to update`);
+  const createBatch = async (batch: UserItem[]) => {
+    let created: SisenseUser[];
+    try {
+      created = asArray<SisenseUser>(await s.target.post('/api/v1/users/bulk', batch.map((i) => i.body)), 'created users');
+    } catch (e) {
+      for (const item of batch) report.fail(item, `creating the user failed: ${reasonOf(e)}`);
+      return;
+    }
+    const byEmail = new Map(created.map((u) => [u.email?.toLowerCase(), u]));
+    await Promise.all(
+      batch.map(async (item) => {
+        const u = byEmail.get(item.asset.toLowerCase());
+        if (!u) return report.fail(item, 'the target did not report the user as created');
+        dst.addUser(u);
+        // The bulk create may ignore `active`: an inactive source user must not end up active.
+        if (!item.body.active && u.active !== false) {
+          try {
+            const after = await s.target.patch<SisenseUser>(`/api/v1/users/${u._id}`, { active: false });
+            if (after && typeof after === 'object' && after.active !== false) throw new Error('the target kept it active');
+          } catch (e) {
+            return report.fail(item, `created as ${u._id}, but making it inactive failed: ${reasonOf(e)}`, { targetId: u._id });
+          }
+        }
+        report.succeed(item, { targetId: u._id });
+      }),
+    );
+    report.progress(`users: created a batch of ${batch.length}`);
+  };
+  const update = async (item: UserItem) => {
+    const there = dst.user(item.asset)!;
     // Memberships of groups the source does not know stay: the migration does not own them.
+    const src = await s.source.principals();
     const kept = groupIdsOf(there).filter((id) => {
       const name = dst.groupNameOf(id);
       return name !== undefined && !src.group(name) && !IMPLICIT_GROUPS.has(name);
     });
-    body.groups = [...new Set([...groups, ...kept])];
-    const unchanged = there.roleId === body.roleId && there.firstName === body.firstName && there.lastName === body.lastName && sameSet(groupIdsOf(there), body.groups);
-    return unchanged ? { ...base, missing: [], action: 'skip', note: 'already up to date in the target', targetId: there._id } : { ...base, action: 'update', targetId: there._id };
-  });
-
-  return { items, extra: [], execute: (report) => executeUsers(s, items, input.batchSize, report) };
-}
-
-async function executeUsers(s: Session, items: UserItem[], batchSize: number, report: MigrationReport): Promise<void> {
-  const work = report.settle(items);
-  const creates = work.filter((i) => i.action === 'create');
-  const updates = work.filter((i) => i.action === 'update');
-  report.progress(`users: ${creates.length} to create, ${updates.length} to update`);
-  const createBatch = async (batch: UserItem[]) => {
+    const { firstName, lastName, roleId, active } = item.body;
+    const groups = [...new Set([...item.body.groups, ...kept])];
+    const unchanged = there.roleId === roleId && there.firstName === firstName && there.lastName === lastName && sameSet(groupIdsOf(there), groups) && (there.active !== false) === active;
+    if (unchanged) return report.skip(item, 'already up to date in the target');
     try {
-      const created = asArray<SisenseUser>(await s.target.post('/api/v1/users/bulk', batch.map((i) => i.body)), 'created users');
-      const byEmail = new Map(created.map((u) => [u.email?.toLowerCase(), u]));
-      for (const item of batch) {
-        const u = byEmail.get(item.asset.toLowerCase());
-        if (u) report.succeed(item, { targetId: u._id });
-        else report.fail(item, 'the target did not report the user as created');
-      }
-    } catch (e) {
-      for (const item of batch) report.fail(item, `creating the user failed: ${reasonOf(e)}`);
-    }
-    report.progress(`users: created a batch of ${batch.length}`);
-  };
-  const update = async (item: UserItem) => {
-    const { firstName, lastName, roleId, groups } = item.body;
-    try {
-      await s.target.patch(`/api/v1/users/${item.targetId}`, { firstName, lastName, roleId, groups });
+      await s.target.patch(`/api/v1/users/${item.targetId}`, { firstName, lastName, roleId, groups, active });
       report.succeed(item);
     } catch (e) {
       report.fail(item, `updating the user failed: ${reasonOf(e)}`);

@@ -1,6 +1,7 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { planMigration, runMigration } from './migration.run.js';
+import { readsKey } from './migration.session.js';
 import { batchSize, concurrency, expectation, MIGRATION_OUTPUT, refList, type Expectation, type MigrationOutput } from './migration.types.js';
 import { overlayOf } from './principals.js';
 import { prepareUsers, type UsersInput } from './users.phase.js';
@@ -13,16 +14,17 @@ export const migrateUsers = (deps: SisenseDeps) =>
     id: 'sisense.migration.users',
     title: 'Migrate users',
     description:
-      'Creates the source users in the target, matched by email, with their role mapped by name and their groups by name. A user the target has is skipped, or updated ' +
-      '(names, role, groups; memberships of groups the source lacks are kept) with existing: update. Inactive users are skipped unless includeInactive. ' +
-      'A target lacking a role or group some user needs is refused before anything is written (MIGRATION_PREREQUISITES: migrate the groups first). Fails with MIGRATION_PARTIAL when any user failed.',
+      'Creates the source users in the target, matched by email, with their role mapped by name and their groups by name. Super users, users of other tenants than the system tenant, ' +
+      'and records without an email or first name are never migrated (each skipped with its reason). Inactive users are created inactive, or left out with includeInactive: false. ' +
+      'A user the target has is skipped, or updated (names, role, groups, active; memberships of groups the source lacks are kept) with existing: update. ' +
+      'A user whose role or group the target lacks fails with that reason (migrate the groups first); the others are migrated. Fails with MIGRATION_PARTIAL when any user failed.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
       properties: {
         users: refList('Emails (or ids) of source users; omitted: every user; [] migrates none.'),
         existing: { enum: ['skip', 'update'], default: 'skip', description: 'A user the target has already (same email): skip it, or update its names, role and groups.' },
-        includeInactive: { type: 'boolean', default: false, description: 'Also migrate users that are inactive in the source.' },
+        includeInactive: { type: 'boolean', default: true, description: 'Migrate users that are inactive in the source, inactive (true), or leave them out (false).' },
         batchSize: batchSize(50),
         concurrency,
         expect: expectation(['groups']),
@@ -33,9 +35,9 @@ export const migrateUsers = (deps: SisenseDeps) =>
     idempotent: true,
     environments: ['source', 'target'],
     examples: [
-      { title: 'One user, keeping existing ones', input: { users: ['vic.viewer@acme.test'], existing: 'skip', includeInactive: false, batchSize: 50 } },
+      { title: 'One user, keeping existing ones', input: { users: ['vic.viewer@acme.test'], existing: 'skip', includeInactive: true, batchSize: 50 } },
       { title: 'Every active user, updating existing ones', input: { existing: 'update', includeInactive: false, batchSize: 50 } },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input, overlayOf({ groups: input.expect?.groups }))),
-    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareUsers(s, input)),
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input, overlayOf({ groups: input.expect?.groups })), readsKey('sisense.migration.users', ctx, input)),
+    handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareUsers(s, input), readsKey('sisense.migration.users', ctx, input)),
   });
