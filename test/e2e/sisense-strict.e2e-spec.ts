@@ -451,6 +451,13 @@ describe('Sisense simulator: strict rules (README)', () => {
         const inactive = (await call(source, 'GET', '/api/v1/users?active=false')).body.map((x: any) => x._id);
         expect(d.shares.some((s: any) => inactive.includes(s.shareId))).toBe(true);
       }
+      const widgetsOf = async (title: string) => (await call(source, 'GET', `/api/v1/dashboards/${byTitle.get(title).oid}/widgets?adminAccess=true`)).body as any[];
+      const pivot = (await widgetsOf(PLANTED.dashboards.widePivot)).find((w) => w.type === 'pivot2');
+      expect(pivot.metadata.panels.reduce((n: number, p: any) => n + p.items.length, 0)).toBeGreaterThan(20);
+      expect(await widgetsOf(PLANTED.dashboards.manyWidgets)).toHaveLength(22);
+      const jump = (await widgetsOf(PLANTED.dashboards.missingJumpTarget)).find((w) => w.drillToDashboardConfig);
+      expect(owners.map((d) => d.oid)).not.toContain(jump.drillToDashboardConfig.dashboardIds[0].id);
+
       const rules = (await call(source, 'GET', `/api/elasticubes/localhost/${enc(PLANTED.dataSecurity.extractUserRule.model)}/datasecurity`)).body as any[];
       expect(rules[0].shares.map((s: any) => s.type)).toEqual(['user', 'group']);
     });

@@ -65,6 +65,12 @@ export const PLANTED = {
     superOwned: 'Super Admin Console',
     /** Export with `previewLayout: null`: an import fails (400) unless the client rewrites it to []. */
     nullPreviewLayout: ['Quarterly Report Q2', 'Campaign Tracker 03'],
+    /** A pivot widget ("Everything Pivot") with 22 fields. */
+    widePivot: 'Data Team Sandbox',
+    /** 22 widgets. */
+    manyWidgets: 'Mia Ideas',
+    /** A widget's Jump-to-Dashboard names a dashboard oid that does not exist. */
+    missingJumpTarget: 'Campaign Tracker 04',
     /** Folder paths (root first) of some dashboards. */
     nested: { 'Regional Performance': ['Sales', 'Deep Dives', 'Regional'], 'Quarterly Report Q1': ['Finance', 'Quarterly'], 'Campaign Tracker 01': ['Marketing', 'Campaigns'] },
   },

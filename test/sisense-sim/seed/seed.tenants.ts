@@ -37,6 +37,13 @@ function simpleWidgets(n: number): WidgetSpec[] {
   return all.slice(0, n);
 }
 
+/** Widgets whose Jump-to-Dashboard points at a dashboard that does not exist (PLANTED.dashboards.missingJumpTarget). */
+function missingJump(b: SeedBuilder): WidgetSpec[] {
+  const gone = b.ids.hex24();
+  const [first, second] = simpleWidgets(2);
+  return [{ ...first, extra: () => ({ drillToDashboardConfig: { drilledDashboardPrefix: '_drill', dashboardIds: [{ id: gone, caption: 'Deleted detail' }] } }) }, second];
+}
+
 /**
  * The migration source (see PLANTED in planted.ts for every planted thing by name): 14 users (two super users, three
  * inactive, one without a first name, one of another tenant), groups (one of another tenant), root and nested
@@ -228,16 +235,35 @@ export function seedSource(b: SeedBuilder): Record<string, string> {
       owner: mia,
       datasource: ecommerce,
       folder: i <= 4 ? campaigns : i === 5 ? marketingFolder : undefined,
-      widgets: simpleWidgets(2),
+      widgets: i === 4 ? missingJump(b) : simpleWidgets(2),
       shares: [{ to: marketing, rule: 'view' }, ...(i === 1 ? [{ to: ivan, rule: 'view' as const }, { to: nofirst, rule: 'view' as const }] : []), ...(i === 2 ? [{ to: sales, rule: 'edit' as const }] : [])],
       ...(i === 3 ? { previewLayout: null } : {}),
     });
   }
   addDashboard(b, { title: 'Admin Scratchpad', owner: admin, datasource: ecommerce, folder: undefined, widgets: simpleWidgets(1) });
-  addDashboard(b, { title: 'Data Team Sandbox', owner: dora, datasource: retail, widgets: [{ title: 'Orders', type: 'indicator', subtype: 'indicator/numeric', panels: [['value', [jaql('Orders.Amount', 'Amount', { agg: 'sum' })]]] }] });
+  // A pivot with 22 fields (PLANTED.dashboards.widePivot).
+  const pivotDims = ['Orders.OrderId', 'Customers.Customer', 'Customers.Region', 'Products.Product', 'Promotions.Promo Code', 'Promotions.Region'];
+  const aggs = ['sum', 'avg', 'min', 'max'];
+  addDashboard(b, {
+    title: 'Data Team Sandbox',
+    owner: dora,
+    datasource: retail,
+    widgets: [
+      { title: 'Orders', type: 'indicator', subtype: 'indicator/numeric', panels: [['value', [jaql('Orders.Amount', 'Amount', { agg: 'sum' })]]] },
+      {
+        title: 'Everything Pivot', type: 'pivot2', subtype: '',
+        panels: [
+          ['rows', pivotDims.map((d) => jaql(d, d.split('.')[1]))],
+          ['columns', []],
+          ['values', [...aggs.map((a) => jaql('Orders.Amount', `Amount ${a}`, { agg: a })), ...aggs.map((a) => jaql('Promotions.Discount', `Discount ${a}`, { agg: a })), ...Array.from({ length: 8 }, (_, i) => jaql('Orders.Amount', `Amount ${i + 1}`, { agg: 'sum' }))]],
+        ],
+      },
+    ],
+  });
   addDashboard(b, { title: 'Dana Notes', owner: dana, datasource: ecommerce, widgets: simpleWidgets(1) });
   addDashboard(b, { title: 'Olga Draft', owner: olga, datasource: ecommerce, widgets: simpleWidgets(1) });
-  addDashboard(b, { title: 'Mia Ideas', owner: mia, datasource: ecommerce, folder: marketingFolder, widgets: simpleWidgets(1) });
+  // 22 widgets (PLANTED.dashboards.manyWidgets).
+  addDashboard(b, { title: 'Mia Ideas', owner: mia, datasource: ecommerce, folder: marketingFolder, widgets: Array.from({ length: 22 }, (_, i) => ({ ...simpleWidgets(3)[i % 3], title: `Idea ${i + 1}` })) });
   addDashboard(b, { title: 'Retail Weekly', owner: dora, datasource: retail, widgets: [{ title: 'Amount by Product', type: 'chart/bar', subtype: 'bar/classic', panels: [['categories', [jaql('Products.Product', 'Product')]], ['values', [jaql('Orders.Amount', 'Amount', { agg: 'sum' })]], ['break by', []]] }], shares: [{ to: dataTeam, rule: 'edit' }, { to: sales, rule: 'view' }] });
   addDashboard(b, { title: 'EMEA Scorecard', owner: dana, datasource: retail, folder: regional, widgets: [{ title: 'EMEA Revenue', type: 'indicator', subtype: 'indicator/numeric', panels: [['value', [jaql('Orders.Amount', 'Revenue', { agg: 'sum' })]]] }], shares: [{ to: emea, rule: 'view' }] });
   addDashboard(b, { title: 'Archive 2024', owner: admin, datasource: ecommerce, folder: archive, widgets: simpleWidgets(1) });
