@@ -2,14 +2,14 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { MinRole, type Principal } from '../auth/roles.js';
+import { hasRole, MinRole, type Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { STORE } from '../http/tokens.js';
 import type { Store } from '../store/store.types.js';
 import { RunEventsService } from './run-events.service.js';
-import { isTerminal, type RunEvent } from './run.types.js';
-import { readableRun } from './run.views.js';
+import { isTerminal, type RunEvent, type RunRow } from './run.types.js';
+import { mayReadRun, readableRun } from './run.views.js';
 import { RunsService } from './runs.service.js';
 
 const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
@@ -106,13 +106,40 @@ export class RunEventsController {
   @Get('events')
   @MinRole('viewer')
   @ApiOperation({ summary: 'SSE: live events of every run; filters runId, type (prefix, e.g. approval.).' })
-  async allEvents(@Query('runId') runId: string | undefined, @Query('type') type: string | undefined, @Res() res: Response): Promise<void> {
+  async allEvents(@Query('runId') runId: string | undefined, @Query('type') type: string | undefined, @Res() res: Response, @CurrentPrincipal() who: Principal): Promise<void> {
     if (runId !== undefined && !/^run_[0-9a-z]+$/.test(runId)) throw new StewardError('VALIDATION_FAILED', 'runId must look like run_<id>');
     if (type !== undefined && !/^[a-z.]{1,40}$/.test(type)) throw new StewardError('VALIDATION_FAILED', 'type must be an event type or prefix such as approval.');
     const stream = openStream(res, this.config.runs.sseHeartbeatMs, () => unsubscribe());
+    const visible = this.visibility(who);
     const unsubscribe = this.events.subscribe((e) => {
       if (type && !e.type.startsWith(type)) return;
-      stream.send(e);
+      visible(e, () => stream.send(e));
     }, runId);
+  }
+
+  /**
+   * For one stream: delivers an event only when `who` may read its run (a thread's run is its owner's), in order. The
+   * first event of a run waits for one lookup; its run's later events queue behind it.
+   */
+  private visibility(who: Principal): (e: RunEvent, send: () => void) => void {
+    if (hasRole(who, 'admin')) return (_e, send) => send();
+    const known = new Map<string, boolean | (() => void)[]>();
+    return (e, send) => {
+      const k = known.get(e.runId);
+      if (k === true) return send();
+      if (k === false) return;
+      if (k) return void k.push(send);
+      const queue = [send];
+      if (known.size >= 10_000) known.clear(); // a long-lived stream looks runs up again rather than grow
+      known.set(e.runId, queue);
+      void this.store
+        .query<RunRow>('SELECT id, kind, inputs, requested_by FROM runs WHERE id = $1', [e.runId])
+        .then((r) => !!r.rows[0] && mayReadRun(r.rows[0], who))
+        .catch(() => false)
+        .then((ok) => {
+          known.set(e.runId, ok);
+          if (ok) for (const f of queue) f();
+        });
+    };
   }
 }
