@@ -24,7 +24,7 @@ const TOKEN = 'abcdefghijklmnopqrstuvwxyz012345';
 describe('config loader: valid input', () => {
   it('applies built-in defaults to an empty file', () => {
     const { config, secrets } = load('');
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1048576, allowedHosts: [], allowedOrigins: [], shutdownTimeoutMs: 10000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1048576, allowedHosts: [], allowedOrigins: [], shutdownTimeoutMs: 10000, mcpSessions: { max: 1000, perToken: 32, idleTimeoutMs: 600000 } });
     expect(config.store.path).toBe('.steward/data');
     expect(config.store.connect.retries).toBe(5);
     expect(config.auth.tokens).toEqual([]);
@@ -100,7 +100,7 @@ describe('config loader: bad input, each with its exact message and position', (
 
   it('3. unknown keys name the key and what is allowed', () => {
     expect(errorsOf('server:\n  prot: 8080\n')).toEqual([
-      '2:3: server.prot: unknown key (allowed: host, port, bodyLimitBytes, allowedHosts, allowedOrigins, shutdownTimeoutMs)',
+      '2:3: server.prot: unknown key (allowed: host, port, bodyLimitBytes, allowedHosts, allowedOrigins, shutdownTimeoutMs, mcpSessions)',
     ]);
     expect(errorsOf('colour: blue\n')).toEqual([expect.stringMatching(/^1:1: colour: unknown key \(allowed: server, store, auth, /)]);
   });
@@ -134,7 +134,7 @@ describe('config loader: bad input, each with its exact message and position', (
       '2:9: server.port: must be >= 0',
       '3:9: server.host: must be a string',
       '5:10: logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"',
-      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, playbooks, runs, schedules, notifications)',
+      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, approvals, playbooks, runs, schedules, notifications)',
     ]);
   });
 

@@ -18,6 +18,8 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Grace period for in-flight work on SIGTERM/SIGINT before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** /mcp session caps and idle reaping. */
+  mcpSessions: { max: number; perToken: number; idleTimeoutMs: number };
 }
 
 export interface StoreConnectConfig {

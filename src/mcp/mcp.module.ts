@@ -37,9 +37,15 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
     },
     {
       provide: McpSessions,
-      inject: [MCP_DEPS],
-      useFactory: (deps: McpServerDeps) =>
-        new McpSessions({ createServer: (principal) => createMcpServer(deps, { principal, channel: 'mcp' }), logger: deps.logger.child({ component: 'mcp' }) }),
+      inject: [MCP_DEPS, CONFIG],
+      useFactory: (deps: McpServerDeps, config: StewardConfig) =>
+        new McpSessions({
+          createServer: (principal) => createMcpServer(deps, { principal, channel: 'mcp' }),
+          logger: deps.logger.child({ component: 'mcp' }),
+          maxSessions: config.server.mcpSessions?.max,
+          maxSessionsPerToken: config.server.mcpSessions?.perToken,
+          idleTimeoutMs: config.server.mcpSessions?.idleTimeoutMs,
+        }),
     },
     {
       provide: ENGINE_CLIENT,

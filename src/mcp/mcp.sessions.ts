@@ -13,32 +13,45 @@ interface Session {
   server: Server;
   principal: Principal;
   lastSeen: number;
+  /** Requests in flight and streams open on this session: a session with none is idle. */
+  active: number;
 }
 
 export interface McpSessionOptions {
   createServer: (principal: Principal) => Server;
   logger: Logger;
+  /** Sessions in all (default 1000). */
   maxSessions?: number;
+  /** Sessions one token may hold (default 32): its oldest idle one is reclaimed for a new one. */
+  maxSessionsPerToken?: number;
+  /** A session with no request or stream for this long is closed (default 10 minutes). */
   idleTimeoutMs?: number;
 }
+
+export const MCP_SESSION_DEFAULTS = { maxSessions: 1000, maxSessionsPerToken: 32, idleTimeoutMs: 10 * 60_000 } as const;
 
 const rpcError = (res: Response, status: number, code: number, message: string) =>
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 
 /**
  * Streamable HTTP sessions at /mcp: one MCP server per session, bound to the token that opened it (another token
- * cannot use it), resumable SSE, idle sessions reaped, a cap on how many exist.
+ * cannot use it), resumable SSE, idle sessions reaped. Caps: per token and in all. Most clients never close their
+ * sessions, so a new session past a cap reclaims an idle one (no request in flight, no stream open) instead of
+ * being refused: the oldest idle session of the same token first, then (past the overall cap) the oldest idle one
+ * of any token. Only when every session concerned is busy is the new one refused (503).
  */
 export class McpSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly reaper: NodeJS.Timeout;
   private readonly maxSessions: number;
+  private readonly maxPerToken: number;
   private readonly idleTimeoutMs: number;
 
   constructor(private readonly opts: McpSessionOptions) {
-    this.maxSessions = opts.maxSessions ?? 1000;
-    this.idleTimeoutMs = opts.idleTimeoutMs ?? 30 * 60_000;
-    this.reaper = setInterval(() => this.reap(), Math.min(60_000, this.idleTimeoutMs)).unref();
+    this.maxSessions = opts.maxSessions ?? MCP_SESSION_DEFAULTS.maxSessions;
+    this.maxPerToken = opts.maxSessionsPerToken ?? MCP_SESSION_DEFAULTS.maxSessionsPerToken;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? MCP_SESSION_DEFAULTS.idleTimeoutMs;
+    this.reaper = setInterval(() => this.reap(), Math.max(1000, Math.min(60_000, this.idleTimeoutMs / 2))).unref();
   }
 
   get size(): number {
@@ -54,21 +67,25 @@ export class McpSessions {
       // A session opened by another token is reported exactly like an unknown one.
       if (!session || session.principal.name !== principal.name) return void rpcError(res, 404, -32001, 'Session not found');
       session.lastSeen = Date.now();
+      session.active++;
+      res.once('close', () => {
+        session.active--;
+        session.lastSeen = Date.now();
+      });
       return session.transport.handleRequest(req, res, req.body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
       return void rpcError(res, 400, -32000, 'Bad Request: no valid session ID provided (send initialize first, then Mcp-Session-Id)');
     }
-    if (this.sessions.size >= this.maxSessions) {
-      return void rpcError(res, 503, -32000, `too many MCP sessions (${this.maxSessions}); close idle ones (DELETE /mcp) and retry`);
-    }
+    const refusal = this.makeRoom(principal);
+    if (refusal) return void rpcError(res, 503, -32000, refusal);
     const server = this.opts.createServer(principal);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: new BoundedEventStore(),
       retryInterval: 1000,
       onsessioninitialized: (sid) => {
-        this.sessions.set(sid, { transport, server, principal, lastSeen: Date.now() });
+        this.sessions.set(sid, { transport, server, principal, lastSeen: Date.now(), active: 0 });
         this.opts.logger.debug({ session: sid, actor: principal.name }, 'mcp session opened');
       },
       onsessionclosed: (sid) => this.drop(sid),
@@ -95,6 +112,30 @@ export class McpSessions {
 
   private reap(): void {
     const cutoff = Date.now() - this.idleTimeoutMs;
-    for (const [id, s] of this.sessions) if (s.lastSeen < cutoff) this.drop(id);
+    for (const [id, s] of this.sessions) if (s.active === 0 && s.lastSeen < cutoff) this.drop(id);
+  }
+
+  /** Frees a slot for a new session of `principal` when a cap is reached; a message when none can be freed. */
+  private makeRoom(principal: Principal): string | undefined {
+    const mine = [...this.sessions].filter(([, s]) => s.principal.name === principal.name);
+    if (mine.length >= this.maxPerToken) {
+      if (!this.reclaimOldestIdle(mine, 'per-token cap')) {
+        return `token "${principal.name}" has ${mine.length} MCP sessions open (the most per token), all busy; close one (DELETE /mcp) and retry`;
+      }
+    }
+    if (this.sessions.size >= this.maxSessions) {
+      const reclaimed = this.reclaimOldestIdle(mine, 'overall cap') || this.reclaimOldestIdle([...this.sessions], 'overall cap');
+      if (!reclaimed) return `too many MCP sessions (${this.maxSessions}), all busy; close idle ones (DELETE /mcp) and retry`;
+    }
+    return undefined;
+  }
+
+  private reclaimOldestIdle(candidates: [string, Session][], why: string): boolean {
+    let oldest: [string, Session] | undefined;
+    for (const c of candidates) if (c[1].active === 0 && (!oldest || c[1].lastSeen < oldest[1].lastSeen)) oldest = c;
+    if (!oldest) return false;
+    this.opts.logger.info({ session: oldest[0], actor: oldest[1].principal.name, idleMs: Date.now() - oldest[1].lastSeen }, `mcp session reclaimed (${why})`);
+    this.drop(oldest[0]);
+    return true;
   }
 }

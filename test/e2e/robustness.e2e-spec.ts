@@ -119,3 +119,64 @@ describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
     });
   });
 });
+
+describe('20: /mcp sessions per token (real HTTP)', () => {
+  let d: TestDaemon;
+  beforeAll(async () => {
+    d = await startTestDaemon(configYaml('server: { mcpSessions: { max: 5, perToken: 3, idleTimeoutMs: 600000 } }\nenvironments:\n  lab: { kind: demo }\n'));
+  });
+  afterAll(() => d?.close());
+
+  const HEADERS = { Accept: 'application/json, text/event-stream', 'Content-Type': 'application/json' };
+  const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+  const open = async (role: keyof typeof TOKENS) => {
+    const res = await fetch(`${d.url}/mcp`, { method: 'POST', headers: { ...HEADERS, Authorization: bearer(role) }, body: JSON.stringify(INIT) });
+    await res.text();
+    return { status: res.status, id: res.headers.get('mcp-session-id') };
+  };
+  const ping = async (role: keyof typeof TOKENS, id: string) => {
+    const res = await fetch(`${d.url}/mcp`, {
+      method: 'POST',
+      headers: { ...HEADERS, Authorization: bearer(role), 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+    });
+    await res.text();
+    return res.status;
+  };
+  /** A session with its standalone SSE stream open: busy, never reclaimed. */
+  const busy = async (role: keyof typeof TOKENS, id: string) => {
+    const ac = new AbortController();
+    const res = await fetch(`${d.url}/mcp`, { headers: { Accept: 'text/event-stream', Authorization: bearer(role), 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    return () => ac.abort();
+  };
+
+  it('a token past its cap reclaims its own oldest idle session; other tokens are unaffected; all busy is a 503', async () => {
+    const a = [await open('operator'), await open('operator'), await open('operator')];
+    expect(a.map((s) => s.status)).toEqual([200, 200, 200]);
+    const v = await open('viewer');
+    expect(v.status).toBe(200);
+    expect(await ping('operator', a[0]!.id!)).toBe(200); // a[0] used again: a[1] is now the oldest idle
+    const fourth = await open('operator');
+    expect(fourth.status).toBe(200);
+    expect(await ping('operator', a[1]!.id!)).toBe(404);
+    expect(await ping('operator', a[0]!.id!)).toBe(200);
+    expect(await ping('viewer', v.id!)).toBe(200);
+
+    // Every operator session busy (a stream open on each): the next one is refused, naming the cap.
+    const stops = [await busy('operator', a[0]!.id!), await busy('operator', a[2]!.id!), await busy('operator', fourth.id!)];
+    const refused = await fetch(`${d.url}/mcp`, { method: 'POST', headers: { ...HEADERS, Authorization: bearer('operator') }, body: JSON.stringify(INIT) });
+    expect(refused.status).toBe(503);
+    expect((await refused.json()).error.message).toMatch(/token "operator" has 3 MCP sessions open .* all busy/);
+    for (const stop of stops) stop();
+  });
+
+  it('past the overall cap a new token reclaims the oldest idle session of another token', async () => {
+    // 3 operator + 1 viewer sessions exist from the test above (max 5).
+    const approver = await open('approver');
+    expect(approver.status).toBe(200);
+    const admin = await open('admin');
+    expect(admin.status).toBe(200);
+    expect(d.logs.text).toMatch(/mcp session reclaimed \(overall cap\)/);
+  });
+});
