@@ -172,6 +172,24 @@ describe('Sisense simulator: the real API shapes and quirks', () => {
     expect((await call(source, 'GET', '/api/v1/elasticubes/live/Live%20Sales/datasecurity')).body).toHaveLength(2);
   });
 
+  it('serves the data model sub-resources, connections by name and id, the cube listing and the navigation tree', async () => {
+    const retail = (await call(source, 'GET', `/api/v2/datamodels/schema?title=${encodeURIComponent(PLANTED.datamodels.retail)}`)).body;
+    const datasets = (await call(source, 'GET', `/api/v2/datamodels/${retail.oid}/schema/datasets`)).body as any[];
+    expect(datasets.map((d) => d.oid)).toEqual(retail.datasets.map((d: any) => d.oid));
+    const tables = (await call(source, 'GET', `/api/v2/datamodels/${retail.oid}/schema/datasets/${datasets[0].oid}/tables`)).body as any[];
+    expect(tables.map((t) => t.name)).toContain('Orders');
+    const orders = (await call(source, 'GET', `/api/v2/datamodels/${retail.oid}/schema/datasets/${datasets[0].oid}/tables/${tables[0].oid}`)).body;
+    expect(orders.columns.length).toBeGreaterThan(0);
+    expect((await call(source, 'GET', `/api/v2/datamodels/${retail.oid}/schema/relations`)).body).toEqual(retail.relations);
+    expect((await call(source, 'GET', `/api/v2/datamodels/${retail.oid}/schema/datasets/nope/tables`)).status).toBe(404);
+    const [warehouse] = (await call(source, 'GET', '/api/v2/connections?name=Warehouse%20(PostgreSQL)')).body;
+    expect((await call(source, 'GET', `/api/v2/connections/${warehouse.oid}`)).body.name).toBe('Warehouse (PostgreSQL)');
+    const cubes = (await call(source, 'GET', '/api/v1/elasticubes/getElasticubes')).body as any[];
+    expect(cubes.find((c) => c.title === PLANTED.datamodels.live).buildDestination).toEqual({ destination: 'live' });
+    const nav = (await call(source, 'GET', '/api/v1/navver')).body;
+    expect(nav.folders.map((f: any) => f.name)).toEqual(PLANTED.folders.roots);
+  });
+
   it('manages folders: create 201, rename and move, delete with everything inside', async () => {
     const parent = await call(target, 'POST', '/api/v1/folders', { body: { name: 'Migrated' } });
     expect(parent.status).toBe(201);

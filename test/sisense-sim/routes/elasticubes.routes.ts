@@ -86,6 +86,26 @@ function newRules(ctx: RouteCtx, m: JsonObject): JsonObject[] {
 }
 
 export const elasticubeRoutes: Route[] = [
+  // The cross-platform listing (api.md §1.12): live models show buildDestination "live".
+  route('GET', '/api/v1/elasticubes/getElasticubes', (ctx) => ({
+    status: 200,
+    body: visibleModels(ctx).map((m) => ({
+      _id: m.oid,
+      oid: m.oid,
+      title: m.title,
+      type: m.type,
+      server: 'LocalHost',
+      datasets: (m.datasets as JsonObject[]).map((d) => d.oid),
+      buildDestination: { destination: m.type === 'live' ? 'live' : 'elasticube' },
+      creator: clone(m.creator),
+      shares: clone(m.shares),
+      tenantId: ctx.state.tenant._id,
+      lastUpdated: m.lastUpdated,
+      lastBuildTime: m.lastBuildTime,
+      lastSuccessfulBuildTime: m.lastSuccessfulBuildTime,
+      relationType: m.relationType,
+    })),
+  })),
   route('GET', '/api/elasticubes/:server/:title/permissions', (ctx) => ({ status: 200, body: { shares: clone(model(ctx, 'extract', 'title').shares) } })),
   route('PUT', '/api/elasticubes/:server/:title/permissions', (ctx) => ({ status: 200, body: { shares: replaceShares(ctx, model(ctx, 'extract', 'title')) } })),
   route('GET', '/api/v1/elasticubes/live/:oid/permissions', (ctx) => ({ status: 200, body: clone(model(ctx, 'live', 'oid').shares) })),
