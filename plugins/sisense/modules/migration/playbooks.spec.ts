@@ -69,13 +69,15 @@ describe('playbooks/sisense: valid against the real tool catalogue', () => {
       const recorded = (include: boolean) => {
         const scope = { inputs: { ...inputs, includeInfo: include }, steps, environments: { target: { name: 'prod', kind: 'sisense' } }, run: { id: 'r', playbook: pb.id } };
         const items = (check.foreach as Expression).evaluate(scope) as Finding[];
-        const out = items.flatMap((item) => check.assert.filter((a) => !a.that.test({ ...scope, [check.as]: item })).map((a) => ({ severity: a.severity, asset: a.asset!.renderText({ ...scope, [check.as]: item }) })));
+        const out = items.flatMap((item) => check.assert.filter((a) => !a.that.test({ ...scope, [check.as]: item })).map((a) => ({ severity: a.severity, check: a.check!.renderText({ ...scope, [check.as]: item }), asset: a.asset!.renderText({ ...scope, [check.as]: item }) })));
         return { items, out, scope };
       };
       const all = recorded(true);
       expect(all.items.length).toBeGreaterThan(10);
       expect(all.out.map((f) => f.severity)).toEqual(all.items.map((i) => i.severity));
-      expect(new Set(all.out.map((f) => f.asset)).size).toBe(all.out.length);
+      // The tool's check id is the finding's check (not folded into the asset); check + asset is unique.
+      expect(all.out.map((f) => f.check)).toEqual(all.items.map((i) => i.check));
+      expect(new Set(all.out.map((f) => `${f.check} ${f.asset}`)).size).toBe(all.out.length);
       expect(recorded(false).out.map((f) => f.severity)).toEqual(all.items.filter((i) => i.severity !== 'info').map((i) => i.severity));
       expect(pb.outputs.errors.render(all.scope)).toBe(all.items.filter((i) => i.severity === 'error').length);
     } finally {
