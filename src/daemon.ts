@@ -20,6 +20,7 @@ import { authenticate, jsonBody, requestId, saneUrl } from './http/http.middlewa
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { Redactor } from './logging/redactor.js';
+import { redactStored } from './logging/stored.js';
 import { MetaRepository } from './store/meta.repository.js';
 import { openStore } from './store/store.factory.js';
 import type { Store } from './store/store.types.js';
@@ -64,7 +65,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const listening = opts.listen !== false;
   const tokens = new TokenService(listening ? resolveTokens(loaded, redactor, logger) : loaded.config.auth.tokens);
 
-  const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) });
+  const stopRedactingStored = redactStored(redactor);
+  const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) }).catch((e: unknown) => {
+    stopRedactingStored();
+    throw e;
+  });
   let app: NestExpressApplication | undefined;
   const streams = new OpenStreams();
   try {
@@ -98,7 +103,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (!listening) {
       await app.init();
       logger.info({ store: store.kind, location: store.location, version: pkg.version }, 'steward started in-process (not listening)');
-      return handle(app, logger, store, '', 0, streams);
+      return handle(app, logger, store, '', 0, streams, stopRedactingStored);
     }
     openapi.document = buildOpenApi(app, pkg.version);
     SwaggerModule.setup('docs', app, openapi.document as never, { useGlobalPrefix: false, ui: true, raw: false });
@@ -109,15 +114,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const bound = (app.getHttpServer() as Server).address() as AddressInfo;
     const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
     logger.info({ url, store: store.kind, location: store.location, tokens: tokens.size, version: pkg.version }, 'steward listening');
-    return handle(app, logger, store, url, bound.port, streams);
+    return handle(app, logger, store, url, bound.port, streams, stopRedactingStored);
   } catch (e) {
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+    stopRedactingStored();
     throw e;
   }
 }
 
-function handle(nest: NestExpressApplication, logger: Logger, store: Store, url: string, port: number, streams: OpenStreams): Daemon {
+function handle(nest: NestExpressApplication, logger: Logger, store: Store, url: string, port: number, streams: OpenStreams, stopRedactingStored: () => void): Daemon {
   let closing: Promise<void> | undefined;
   return {
     app: nest,
@@ -137,6 +143,7 @@ function handle(nest: NestExpressApplication, logger: Logger, store: Store, url:
           clearInterval(sweep);
         }
         await store.close();
+        stopRedactingStored();
         logger.info('stopped');
       })()),
   };

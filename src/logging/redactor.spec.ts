@@ -43,4 +43,14 @@ describe('Redactor', () => {
     const shared = { code: 'X', message: 'boom' };
     expect(new Redactor().redact({ a: shared, b: [shared] })).toEqual({ a: shared, b: [shared] });
   });
+
+  it('scrub() redacts secrets in stored data but keeps keys, shape and depth (no blanking by key name)', () => {
+    const deep = { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: { l: { m: { n: 'tok_0123456789abcdef' } } } } } } } } } } } } } };
+    const out = r.scrub({ token: 'public-id', list: ['pw hunter2-password', 3, null], deep }) as Record<string, any>;
+    expect(out.token).toBe('public-id');
+    expect(out.list).toEqual([`pw ${REDACTED}`, 3, null]);
+    expect(out.deep.a.b.c.d.e.f.g.h.i.j.k.l.m.n).toBe(REDACTED);
+    const clean = { x: 'nothing secret' };
+    expect(r.scrub(clean)).toBe(clean);
+  });
 });

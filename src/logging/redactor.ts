@@ -5,7 +5,7 @@
  */
 export const REDACTED = '[REDACTED]';
 const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|token|access[-_]?token|refresh[-_]?token|password|passwd|secret|client[-_]?secret)$/i;
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)([^@/?#\s]+)@/gi;
 const MAX_DEPTH = 12;
 
@@ -27,6 +27,25 @@ export class Redactor {
     let out = s;
     if (this.pattern) out = out.replace(this.pattern, REDACTED);
     return out.replace(BEARER, `$1 ${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+  }
+
+  /**
+   * For values that are stored or served as data (step outputs, errors, run reasons): every string with secrets
+   * replaced, keys and structure left as they are (no blanking by key name, no depth limit, so a tool's output keeps
+   * its shape). The value itself when nothing in it needed redacting.
+   */
+  scrub<T>(value: T): T {
+    if (typeof value === 'string') return this.redactString(value) as T;
+    if (value === null || typeof value !== 'object') return value;
+    const text = JSON.stringify(value);
+    if (text === undefined || this.redactString(text) === text) return value;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return this.redactString(v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      return v;
+    };
+    return walk(value) as T;
   }
 
   /** A redacted deep copy: strings scrubbed, secret-named keys blanked, errors flattened (message and stack scrubbed). */

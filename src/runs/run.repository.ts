@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { scrubStored } from '../logging/stored.js';
 import type { Queryable } from '../store/store.types.js';
 import type { RunRow, RunState, StepRow, StepState } from './run.types.js';
 
@@ -9,8 +10,9 @@ export const newId = (prefix: string): string => `${prefix}_${Date.now().toStrin
 const UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 
 /** JSON text the store accepts (see storable); null for undefined. */
-export const json = (v: unknown): string | null => {
-  if (v === undefined) return null;
+export const json = (given: unknown): string | null => {
+  if (given === undefined) return null;
+  const v = scrubStored(given); // secrets a target or provider echoed back are never stored (issue 11 #21)
   const text = JSON.stringify(v);
   return UNSTORABLE.test(text) ? JSON.stringify(sanitize(v)) : text;
 };
@@ -20,8 +22,9 @@ export const json = (v: unknown): string | null => {
  * target system's reply may contain; both become U+FFFD (the replacement character) in strings and keys. Values
  * without them come back as they are (the same object).
  */
-export function storable<T>(v: T): T {
-  if (v === null || v === undefined) return v;
+export function storable<T>(given: T): T {
+  if (given === null || given === undefined) return given;
+  const v = scrubStored(given);
   if (typeof v === 'string') return clean(v) as T;
   if (typeof v !== 'object' || !UNSTORABLE.test(JSON.stringify(v) ?? '')) return v;
   return sanitize(v);

@@ -7,6 +7,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
+import { waitForRun } from '../helpers/runs.js';
+import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const DEMO = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 /** A "billion laughs" YAML: nine levels of nine aliases each, a few hundred bytes that expand to 9^9 strings. */
@@ -178,5 +180,43 @@ describe('20: /mcp sessions per token (real HTTP)', () => {
     const admin = await open('admin');
     expect(admin.status).toBe(200);
     expect(d.logs.text).toMatch(/mcp session reclaimed \(overall cap\)/);
+  });
+});
+
+describe('21: secrets echoed back by a provider or a target are never stored or served (real HTTP)', () => {
+  const API_KEY = 'sk-robustness-0123456789abcdef';
+  const ENV_TOKEN = 'lab-token-fedcba9876543210';
+  let d: TestDaemon;
+  let llm: ScriptedLlm;
+  beforeAll(async () => {
+    llm = await startScriptedLlm();
+    d = await startTestDaemon(
+      configYaml(`environments:\n  lab: { kind: demo, token: "\${env:LAB_TOKEN}" }\nplaybooks:\n  dirs: [${DEMO}]\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  apiKey: \${env:LLM_KEY}\n  maxRetries: 0\n`),
+      { env: { LLM_KEY: API_KEY, LAB_TOKEN: ENV_TOKEN } },
+    );
+  });
+  afterAll(async () => {
+    await d?.close();
+    await llm?.close();
+  });
+
+  it("a provider error quoting llm.apiKey: the run's reason and steps hold [REDACTED]", async () => {
+    llm.push({ status: 401, message: `Incorrect API key provided: ${API_KEY}. You can find your API key at https://example.invalid` });
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ prompt: 'hello', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['failed', 'succeeded']);
+    expect(run.state).toBe('failed');
+    const served = JSON.stringify(run);
+    expect(served).not.toContain(API_KEY);
+    expect(served).toContain('[REDACTED]');
+    const stored = await d.store.query<{ row: unknown }>(`SELECT to_jsonb(r) AS row FROM runs r WHERE id = $1 UNION ALL SELECT to_jsonb(s) FROM run_steps s WHERE run_id = $1`, [res.body.id]);
+    expect(JSON.stringify(stored.rows)).not.toContain(API_KEY);
+  });
+
+  it("a target echoing an environment's credential: the step output is stored and served redacted", async () => {
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-read', environments: { target: 'lab' }, inputs: { greeting: `token=${ENV_TOKEN}` } }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['failed', 'succeeded']);
+    expect(run.steps.find((s: { key: string }) => s.key === 'echo').output).toEqual({ message: 'token=[REDACTED]' });
+    const stored = await d.store.query<{ output: unknown }>(`SELECT output FROM run_steps WHERE run_id = $1`, [res.body.id]);
+    expect(JSON.stringify(stored.rows)).not.toContain(ENV_TOKEN);
   });
 });
