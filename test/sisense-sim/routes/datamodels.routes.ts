@@ -37,16 +37,6 @@ export const datamodelRoutes: Route[] = [
     return { status: 200, body: page(visibleModels(ctx), ctx.query).map((m) => project(clone(m), ctx.query, ['oid'])) };
   }),
   route('GET', '/api/v2/datamodels/:id/schema', (ctx) => ({ status: 200, body: clone(modelById(ctx, ctx.params.id)) })),
-  // Sub-resources (dm-demo, keboola, pysisense get_datamodel_columns and the m2m check).
-  route('GET', '/api/v2/datamodels/:id/schema/datasets', (ctx) => ({ status: 200, body: clone(datasetsOf(modelById(ctx, ctx.params.id))) })),
-  route('GET', '/api/v2/datamodels/:id/schema/datasets/:ds', (ctx) => ({ status: 200, body: clone(datasetOf(ctx)) })),
-  route('GET', '/api/v2/datamodels/:id/schema/datasets/:ds/tables', (ctx) => ({ status: 200, body: clone(tablesOf(datasetOf(ctx))) })),
-  route('GET', '/api/v2/datamodels/:id/schema/datasets/:ds/tables/:tbl', (ctx) => {
-    const table = tablesOf(datasetOf(ctx)).find((t) => t.oid === ctx.params.tbl);
-    if (!table) throw v2Error(404, 'TableNotFound', `Table ${ctx.params.tbl} was not found.`);
-    return { status: 200, body: clone(table) };
-  }),
-  route('GET', '/api/v2/datamodels/:id/schema/relations', (ctx) => ({ status: 200, body: clone((modelById(ctx, ctx.params.id).relations as JsonObject[]) ?? []) })),
   route('DELETE', '/api/v2/datamodels/:id', (ctx) => {
     const model = modelById(ctx, ctx.params.id);
     if (!DATA_ROLES.has(ctx.role)) throw v2Error(403, 'Forbidden', 'Only administrators can delete data models.');
@@ -111,20 +101,6 @@ export const datamodelRoutes: Route[] = [
     return { status: 200, body: buildView(build) };
   }),
 ];
-
-function datasetsOf(model: JsonObject): JsonObject[] {
-  return (model.datasets as JsonObject[]) ?? [];
-}
-
-function datasetOf(ctx: RouteCtx): JsonObject {
-  const dataset = datasetsOf(modelById(ctx, ctx.params.id)).find((d) => d.oid === ctx.params.ds);
-  if (!dataset) throw v2Error(404, 'DatasetNotFound', `Dataset ${ctx.params.ds} was not found.`);
-  return dataset;
-}
-
-function tablesOf(dataset: JsonObject): JsonObject[] {
-  return ((dataset.schema as JsonObject | undefined)?.tables as JsonObject[]) ?? [];
-}
 
 /** A finished build: a done extract build fills the build times (the data exists); a live publish the publish time. */
 function finish(ctx: RouteCtx, build: SimBuild): void {

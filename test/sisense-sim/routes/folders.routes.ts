@@ -59,8 +59,6 @@ export const folderRoutes: Route[] = [
     return { status: 200, body: page(clone(folders), ctx.query) };
   }),
   route('GET', '/api/v1/folders/:id', (ctx) => ({ status: 200, body: clone(findFolder(ctx)) })),
-  // The left-navigation tree (pysisense ownership.py): {folders: [{oid, name, folders, dashboards}]}.
-  route('GET', '/api/v1/navver', (ctx) => ({ status: 200, body: { folders: tree(ctx, visibleFolders(ctx), null) } })),
   route('POST', '/api/v1/folders', (ctx) => {
     const body = bodyObject(ctx);
     noNulls(body);

@@ -2,7 +2,6 @@ import { v1Error } from '../errors.js';
 import { q, route, type Route, type RouteResult } from '../router.js';
 import { SAMPLE_ROWS } from '../seed/seed.rows.js';
 import type { Json, JsonObject } from '../sim.types.js';
-import { bodyObject } from '../views.js';
 import { modelByTitle } from './datamodels.routes.js';
 
 const ID = String.raw`\[([^\]]+)\]`;
@@ -34,8 +33,9 @@ function answer(headers: string[], values: Json[][], csv: boolean): RouteResult 
 }
 
 /**
- * Queries against a model's data, answered from the seed's sample rows (seed/seed.rows.ts). Only the documented
- * forms are understood (README Q1); an extract model never built, or a live model never published, has no data.
+ * SQL against a model's data, answered from the seed's sample rows (seed/seed.rows.ts). Only the documented forms
+ * are understood (README Q1); an extract model never built, or a live model never published, has no data.
+ * (JAQL is answered by jaql.routes.ts.)
  */
 export const sqlRoutes: Route[] = [
   route('GET', '/api/datasources/:title/sql', (ctx) => {
@@ -75,47 +75,6 @@ export const sqlRoutes: Route[] = [
       return answer(columns, picked, csv);
     }
     throw v1Error(400, 'Unsupported query: the simulator answers SELECT COUNT(*) FROM [T], SELECT * | [a], [b] FROM [T] [LIMIT n], and the duplicate-key probe select [c], count([c]) as k from [T] group by [c] having count([c]) > 1.');
-  }),
-  /**
-   * JAQL (`POST /api/datasources/{title}/jaql`, semantics.md §6.4): `metadata` items `{jaql: {dim: "[T.C]", agg?}}`
-   * on one table; items without `agg` group, `count` / `sum` / `avg` / `min` / `max` aggregate; `count` caps rows.
-   * Answers `{headers, values: [[{data, text}]]}`.
-   */
-  route('POST', '/api/datasources/:title/jaql', (ctx) => {
-    const model = modelByTitle(ctx, ctx.params.title);
-    const rows = dataOf(model);
-    const body = bodyObject(ctx);
-    if (!Array.isArray(body.metadata) || !body.metadata.length) throw v1Error(400, 'metadata must be a non-empty array of {jaql: {dim}} items.');
-    const items = (body.metadata as Array<{ jaql?: { dim?: unknown; agg?: unknown; title?: unknown } }>).map((m) => {
-      const dim = typeof m?.jaql?.dim === 'string' ? /^\[([^.\]]+)\.([^\]]+)\]$/.exec(m.jaql.dim) : null;
-      if (!dim) throw v1Error(400, 'Each metadata item needs jaql.dim of the form [Table.Column].');
-      const agg = m.jaql?.agg;
-      if (agg !== undefined && !['count', 'sum', 'avg', 'min', 'max'].includes(agg as string)) throw v1Error(400, `Unsupported agg ${String(agg)}.`);
-      return { table: dim[1], column: dim[2], agg: agg as string | undefined, title: typeof m.jaql?.title === 'string' ? m.jaql.title : dim[2] };
-    });
-    const tables = new Set(items.map((i) => i.table));
-    if (tables.size !== 1) throw v1Error(400, 'The simulator answers JAQL over one table at a time.');
-    const data = rows[items[0].table];
-    if (!data) throw v1Error(400, `Table [${items[0].table}] was not found in "${String(model.title)}".`);
-    for (const i of items) if (data.length && !(i.column in data[0])) throw v1Error(400, `Column [${i.table}.${i.column}] was not found.`);
-    const dims = items.filter((i) => !i.agg);
-    const groups = new Map<string, JsonObject[]>();
-    for (const r of data) {
-      const k = JSON.stringify(dims.map((d) => r[d.column] ?? null));
-      groups.set(k, [...(groups.get(k) ?? []), r]);
-    }
-    const aggregate = (agg: string, column: string, group: JsonObject[]): Json => {
-      const vals = group.map((r) => r[column]).filter((v) => v !== null && v !== undefined);
-      if (agg === 'count') return vals.length;
-      const nums = vals.map(Number);
-      if (!nums.length) return null;
-      if (agg === 'sum') return nums.reduce((a, b) => a + b, 0);
-      if (agg === 'avg') return nums.reduce((a, b) => a + b, 0) / nums.length;
-      return agg === 'min' ? Math.min(...nums) : Math.max(...nums);
-    };
-    let values = [...groups.values()].map((group) => items.map((i) => (i.agg ? aggregate(i.agg, i.column, group) : (group[0][i.column] ?? null))));
-    if (typeof body.count === 'number') values = values.slice(0, body.count);
-    return { status: 200, body: { headers: items.map((i) => i.title), values: values.map((row) => row.map((v) => ({ data: v, text: v === null ? 'N\\A' : String(v) }))) } };
   }),
 ];
 
