@@ -40,15 +40,19 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
   const partyIds = (m: JsonObject) => (m.shares as Array<{ partyId: string; permission: string }>).map((s) => `${s.partyId}:${s.permission}`).sort();
   const id = (kind: 'user' | 'group', name: string) => (kind === 'user' ? dst.state.users.find((u) => u.email === name)!._id : dst.state.groups.find((g) => g.name === name)!._id);
 
-  it('refuses before writing when the target lacks users, groups or a connection; the plan writes nothing', async () => {
+  it('a model whose users, groups or connection the target lacks fails on its own with the reason; the plan writes nothing', async () => {
     const before = dst.snapshot();
     const plan = await host.invoker.invoke('sisense.migration.datamodels', {}, { ...roles, mode: 'plan' });
     expect(plan).toMatchObject({ ok: true, plan: { wouldFail: true } });
     const detail = (title: string) => (plan.ok && plan.mode === 'plan' ? plan.plan!.changes.find((c) => c.target.endsWith(`"${title}"`))?.detail : undefined);
     expect(detail('Unbuilt Draft')).toBe('the target lacks connection "Draft Targets", user dora.data@acme.test');
     expect(detail('Sample ECommerce')).toBe('a data model with this title is in the target already');
-    expect(await host.invoker.invoke('sisense.migration.datamodels', {}, roles)).toMatchObject({ ok: false, error: { code: 'MIGRATION_PREREQUISITES' } });
     expect(dst.snapshot()).toBe(before);
+    const run = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Unbuilt Draft', 'Sample ECommerce'] }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    expect(resultFor(run, 'Unbuilt Draft')).toMatchObject({ status: 'failed', reason: 'the target lacks connection "Draft Targets", user dora.data@acme.test' });
+    expect(resultFor(run, 'Sample ECommerce')).toMatchObject({ status: 'skipped' });
+    expect(models('Unbuilt Draft')).toHaveLength(0);
   });
 
   it('imports with connections mapped by name (or as given), shares and data security remapped, then builds or publishes', async () => {
@@ -67,8 +71,16 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
     expect(partyIds(retail)).toEqual([`${id('user', 'dora.data@acme.test')}:w`, `${id('group', 'Sales')}:r`, `${id('group', 'EMEA Analysts')}:r`].sort());
     const rules = dst.state.dataSecurity.filter((r) => r.elasticube === 'Retail Sales').map((r) => (r.shares as Array<{ party: string | null; type: string }>).map((s) => `${s.type}:${s.party}`));
     expect(rules.sort()).toEqual([['default:null'], [`group:${id('group', 'EMEA Analysts')}`]]);
+    // Live: published before its permissions and data security were written (they 404 before); rule shares keyed `party`.
     const live = dst.state.dataSecurity.filter((r) => r.elasticube === 'Live Sales');
-    expect(live.map((r) => [r.column, (r.shares as Array<{ party: string }>)[0].party])).toEqual([['ORDER_ID', id('group', 'Finance')]]);
+    expect(live.map((r) => [r.column, (r.shares as Array<{ party: string }>)[0].party]).sort()).toEqual([
+      ['ORDER_ID', id('group', 'Finance')],
+      ['REGION', id('user', 'fred.finance@acme.test')],
+    ]);
+    const publishedAt = dst.requests.findIndex((r) => r.method === 'POST' && r.path === '/api/v2/builds' && r.status === 201);
+    const liveWrites = dst.requests.map((r, i) => [r, i] as const).filter(([r]) => r.method !== 'GET' && /elasticubes\/live\//.test(r.path));
+    expect(liveWrites.length).toBeGreaterThan(0);
+    for (const [r, i] of liveWrites) expect([r.path, r.status, i > publishedAt]).toEqual([r.path, 200, true]);
     expect(retail.lastSuccessfulBuildTime).toEqual(expect.any(String));
     expect(models('Live Sales')[0].lastPublishTime).toEqual(expect.any(String));
     expect(dst.state.builds.map((b) => [b.datamodelTitle, b.buildType, b.status]).sort()).toEqual([
@@ -79,7 +91,7 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
 
     // Live rules are added, not replaced: a second import adds none twice.
     await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Live Sales'], action: 'overwrite' }, roles);
-    expect(dst.state.dataSecurity.filter((r) => r.elasticube === 'Live Sales')).toHaveLength(1);
+    expect(dst.state.dataSecurity.filter((r) => r.elasticube === 'Live Sales')).toHaveLength(2);
   });
 
   it('a title clash: skip leaves the target model, overwrite replaces it in place, duplicate imports "<title> (copy)"', async () => {
@@ -93,7 +105,7 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
     const [replaced] = models('Sample ECommerce');
     expect(replaced.oid).toBe(original.oid);
     expect(connectionsOf(replaced)).toEqual(['Sample Country', 'Sample Commerce', 'Sample Category', 'Sample Brand'].map(dstConnection));
-    expect(partyIds(replaced)).toEqual([`${id('user', 'admin@acme.test')}:w`, `${id('user', 'dora.data@acme.test')}:w`, `${id('group', 'Sales')}:r`].sort());
+    expect(partyIds(replaced)).toEqual([`${id('user', 'admin@acme.test')}:w`, `${id('user', 'dora.data@acme.test')}:w`, `${id('group', 'Sales')}:r`, `${id('group', 'Marketing')}:a`].sort());
 
     const dup = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'], action: 'duplicate' }, roles);
     expect(dup).toMatchObject({ ok: true, output: { results: [{ action: 'duplicate', status: 'succeeded', targetTitle: 'Sample ECommerce (copy)', reason: 'imported as "Sample ECommerce (copy)"' }] } });
@@ -111,5 +123,15 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
       ['Retail Sales', 'succeeded'],
     ]);
     expect(models('Retail Sales')).toHaveLength(1);
+  });
+
+  it('a share whose party cannot be mapped fails that model rather than succeeding without it', async () => {
+    await people();
+    const m = src.state.datamodels.find((x) => x.title === 'Retail Sales')!;
+    (m.shares as JsonObject[]).push({ partyId: 'bbbbbbbbbbbbbbbbbbbbbbbb', type: 'user', permission: 'r' });
+    const run = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Retail Sales', 'Live Sales'] }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    expect(resultFor(run, 'Retail Sales')).toMatchObject({ status: 'failed', reason: 'the target lacks user bbbbbbbbbbbbbbbbbbbbbbbb (unknown in the source)' });
+    expect(resultFor(run, 'Live Sales')).toMatchObject({ status: 'succeeded' });
   });
 });
