@@ -22,8 +22,8 @@ export interface ProcessDaemon {
   exited: Promise<number | null>;
 }
 
-/** The real binary (dist/src/main.js serve) in `dir`, on `port`; resolves once /health answers. */
-export async function spawnDaemon(dir: string, port: number, timeoutMs = 20000): Promise<ProcessDaemon> {
+/** The real binary (dist/src/main.js serve) in `dir`, on `port`; resolves once /health answers (a loaded machine may take a while). */
+export async function spawnDaemon(dir: string, port: number, timeoutMs = 60000): Promise<ProcessDaemon> {
   const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), 'serve', '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
@@ -54,14 +54,14 @@ export async function processApi(d: ProcessDaemon, method: string, path: string,
   return { status: res.status, body: (await res.json()) as any };
 }
 
-/** The run once it is in one of `states`. */
-export const runIn = (d: ProcessDaemon, id: string, states: string[]) =>
+/** The run once it is in one of `states` (waits generously: recovery after a restart on a loaded machine is slow). */
+export const runIn = (d: ProcessDaemon, id: string, states: string[], timeoutMs = 60000) =>
   until(
     `run ${id} in ${states}`,
     async () => {
       const r = await processApi(d, 'GET', `/runs/${id}`, 'viewer');
       return states.includes(r.body.state) ? r.body : undefined;
     },
-    15000,
+    timeoutMs,
     50,
   );
