@@ -59,7 +59,12 @@ export interface ToolContext {
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
-/** What a dry run would do to one target: `fail` marks a change that would not succeed. */
+/**
+ * What a dry run would do to one target: `fail` marks a change that would not succeed. The one rule for a failed plan:
+ * any `fail` change (or a plan that throws) fails a dry run's step and the run, and its approval cannot be approved.
+ * A tool reporting per-asset outcomes (in its output, or its ToolError's detail) lists them as
+ * `results: [{ asset, kind?, status: 'succeeded' | 'skipped' | 'failed', reason? }]`; the run report lists each failed one.
+ */
 export type PlanAction = 'create' | 'update' | 'delete' | 'skip' | 'fail';
 export const PLAN_ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'skip', 'fail'];
 
