@@ -87,6 +87,15 @@ describe('Sisense simulator: strict rules (README)', () => {
       expect(repeated.body.error.message).toMatch(/comma-separated/);
     });
 
+    it('D3b: bulk delete takes dashboardIds once, comma-separated; repeated → 400; others\' dashboards need adminAccess', async () => {
+      const a = await dash(source, 'Dana Notes');
+      const b = await dash(source, 'Olga Draft');
+      expect((await call(source, 'DELETE', `/api/v1/dashboards/bulk?dashboardIds=${a.oid}&dashboardIds=${b.oid}&adminAccess=true`)).status).toBe(400);
+      expect((await call(source, 'DELETE', `/api/v1/dashboards/bulk?dashboardIds=${a.oid},${b.oid}`)).status).toBe(403);
+      expect((await call(source, 'DELETE', `/api/v1/dashboards/bulk?dashboardIds=${a.oid},${b.oid}&adminAccess=true`)).status).toBe(200);
+      expect(source.state.dashboards.some((d) => d.oid === a.oid || d.oid === b.oid)).toBe(false);
+    });
+
     it('D4: the v0.9 export answers a single object (trailing slash too)', async () => {
       const d = await dash(source, 'Sales Deep Dive');
       for (const path of [`/api/dashboards/${d.oid}/export?adminAccess=true`, `/api/dashboards/${d.oid}/export/?adminAccess=true`]) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bareError, v1Error } from '../errors.js';
 import { HEX24 } from '../ids.js';
-import { q, route, type Route, type RouteCtx } from '../router.js';
+import { q, qCsv, route, type Route, type RouteCtx } from '../router.js';
 import type { JsonObject, SimDashboard, SimShare, SimUser } from '../sim.types.js';
 import { ADMIN_ROLES, bodyObject, canEdit, canSee, clone, page, project, publish, requireAdmin, roleOf, shares } from '../views.js';
 
@@ -96,6 +96,15 @@ export const dashboardRoutes: Route[] = [
     const list = ctx.state.dashboards.filter((d) => (all || canSee(ctx.state, ctx.user, d)) && d.title.toLowerCase().includes(search));
     const paged = page(list, { skip: String(options.skip ?? 0), ...(options.limit !== undefined ? { limit: String(options.limit) } : {}) });
     return { status: 200, body: { items: paged.map((d) => clone(d)) } };
+  }),
+  // DELETE /api/v1/dashboards/bulk?dashboardIds=a,b[&adminAccess=true] (PySense, playwright: 200): all or nothing.
+  route('DELETE', '/api/v1/dashboards/bulk', (ctx) => {
+    const ids = qCsv(ctx.query, 'dashboardIds');
+    if (!ids.length) throw v1Error(400, 'dashboardIds is required (comma-separated dashboard oids).');
+    const doomed = ids.map((id) => dashboardById(ctx, id));
+    for (const d of doomed) requireOwnerOrAdminAccess(ctx, d, 'delete');
+    removeDashboards(ctx, doomed.map((d) => d.oid));
+    return { status: 200 };
   }),
   route('GET', '/api/v1/dashboards/:id', (ctx) => ({ status: 200, body: dashboardView(findDashboard(ctx), ctx) })),
   // v0.9: the dashboard with its widgets inline (the well-check reads this one).
