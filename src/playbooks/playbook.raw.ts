@@ -23,7 +23,7 @@ export interface RawStep {
   check?: {
     foreach?: string | unknown[];
     as?: string;
-    assert: { id?: string; that: string; severity?: Severity; asset?: string; message: string }[];
+    assert: { id?: string; that: string; severity?: Severity; asset?: string; check?: string; message: string }[];
   };
   approval?: { message: string; approvers?: number };
   foreach?: string | unknown[];

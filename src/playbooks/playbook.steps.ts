@@ -103,6 +103,7 @@ function assertions(raw: RawStep, path: PathSegment[], ctx: StepsContext, scope:
       that: ctx.exprs.condition([...p, 'that'], a.that, scope) as Expression,
       severity: a.severity ?? 'warning',
       ...(a.asset !== undefined && { asset: ctx.exprs.template([...p, 'asset'], a.asset, scope) as Template }),
+      ...(a.check !== undefined && { check: ctx.exprs.template([...p, 'check'], a.check, scope) as Template }),
       message: ctx.exprs.template([...p, 'message'], a.message, scope) as Template,
     };
   });

@@ -65,6 +65,8 @@ export interface Assertion {
   that: Expression;
   severity: Severity;
   asset?: Template;
+  /** The finding's check id (default `<playbook>/<id>`), e.g. the check a tool reported. */
+  check?: Template;
   message: Template;
 }
 

@@ -200,7 +200,7 @@ export class Runner {
           passed++;
           continue;
         }
-        const check = `${ctx.playbook?.id ?? 'ad-hoc'}/${a.id}`;
+        const check = a.check?.renderText(s).trim() || `${ctx.playbook?.id ?? 'ad-hoc'}/${a.id}`;
         const asset = a.asset ? a.asset.renderText(s) : null;
         const message = a.message.renderText(s);
         const fingerprint = createHash('sha256').update(JSON.stringify([check, environment, asset ?? message])).digest('hex').slice(0, 32);

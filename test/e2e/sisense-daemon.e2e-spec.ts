@@ -155,16 +155,19 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
       `info dashboard.structure ${oid(PLANTED.dashboards.plugins)}`,
     ];
     const r = await report(id);
-    // A run finding: check <playbook>/<severity>, asset "<tool check> <tool asset>", on the environment checked.
-    const found = (r.findings as Json[]).map((f) => `${f.severity} ${f.asset}`);
+    // A run finding carries the tool's check id in `check` (e.g. datamodel.island-table) and the tool's asset in `asset`.
+    const found = (r.findings as Json[]).map((f) => `${f.severity} ${f.check} ${f.asset}`);
     expect(found).toEqual(expect.arrayContaining(planted));
-    for (const f of r.findings as Json[]) expect(f).toMatchObject({ check: `sisense-wellcheck/${f.severity}`, environment: 'src', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    for (const f of r.findings as Json[]) expect(f).toMatchObject({ check: expect.stringMatching(/^(dashboard|datamodel)\.[a-z-]+$/), environment: 'src', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(found.filter((f) => f.includes('dashboard.unreadable'))).toEqual([]);
     expect(new Set((r.findings as Json[]).map((f) => f.fingerprint)).size).toBe(r.findings.length);
-    expect(r.findings.find((f: Json) => f.asset.startsWith('dashboard.datasource-missing')).message).toBe(`dashboard "${PLANTED.dashboards.brokenDatasource}" uses "Legacy Cube", which the deployment does not have`);
-    expect(r.findings.find((f: Json) => f.asset === `datamodel.many-to-many ${m}/Orders-Promotions`).message).toMatch(/many-to-many/);
+    expect(r.findings.find((f: Json) => f.check === 'dashboard.datasource-missing').message).toBe(`dashboard "${PLANTED.dashboards.brokenDatasource}" uses "Legacy Cube", which the deployment does not have`);
+    expect(r.findings.find((f: Json) => f.check === 'datamodel.many-to-many' && f.asset === `${m}/Orders-Promotions`).message).toMatch(/many-to-many/);
     expect(r.summary).toMatchObject({ steps: 3, succeeded: 3, failed: 0, findings: r.findings.length });
-    expect(r.summary.findingsBySeverity).toMatchObject({ error: 2 });
-    expect(run.outputs).toEqual({ dashboardsChecked: 6, datamodelsChecked: 4, findings: r.findings.length, errors: r.summary.findingsBySeverity.error });
+    // The errors: the missing model, the many-to-many join, and the jump to a dashboard that does not exist (a commented-out jump is none).
+    expect(found.filter((f) => f.startsWith('error ')).sort()).toEqual([`error dashboard.datasource-missing ${oid(PLANTED.dashboards.brokenDatasource)}`, `error dashboard.jump-target-missing ${oid('Campaign Tracker 04')}`, `error datamodel.many-to-many ${m}/Orders-Promotions`]);
+    expect(r.summary.findingsBySeverity).toMatchObject({ error: 3 });
+    expect(run.outputs).toEqual({ dashboardsChecked: PLANTED.counts.dashboards, datamodelsChecked: 4, findings: r.findings.length, errors: r.summary.findingsBySeverity.error });
 
     // Live over SSE: one `finding` event per recorded finding, then run.finished.
     const live = events.filter((e) => e.event === 'finding').map((e) => e.data.data);
@@ -174,7 +177,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     const md = await markdown(id);
     expect(md).toContain(`# Run ${id}: sisense-wellcheck — succeeded`);
     expect(md).toContain(`### error (${r.summary.findingsBySeverity.error})`);
-    expect(md).toContain(`- sisense-wellcheck/error — dashboard.datasource-missing ${oid(PLANTED.dashboards.brokenDatasource)}: dashboard "Orphaned Report" uses "Legacy Cube"`);
+    expect(md).toContain(`- dashboard.datasource-missing — ${oid(PLANTED.dashboards.brokenDatasource)}: dashboard "Orphaned Report" uses "Legacy Cube"`);
 
     // The same deployment checked again: the same fingerprints, nothing new, nothing resolved.
     const again = await start('sisense-wellcheck', {}, { target: 'src' });
