@@ -35,10 +35,12 @@ export const listTargetDashboards = (side: Side) => side.once('dashboards', () =
 const listSourceDashboards = (side: Side) => side.once('dashboards', () => side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', asObject: false }));
 
 /** What the plan says about the parties of a dashboard: missing ones fail it. */
-function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[], missing: string[], notes: string[]): SourceAccess {
-  const access: SourceAccess = { shares: [], folder };
+function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[], missing: string[], notes: string[]): SourceAccess & { failure?: string } {
+  const access: SourceAccess & { failure?: string } = { shares: [], folder };
   if (d.owner) {
     const m = map.userById(d.owner);
+    // An inactive user cannot own a dashboard (can_be_owned says no): importing it would leave it with the importing admin.
+    if (map.src.userById(d.owner)?.active === false) access.failure = `its owner ${m.kind === 'unknown' ? d.owner : m.name} is inactive, and Sisense does not let an inactive user own a dashboard: give it another owner in the source first`;
     if (m.kind === 'found') access.owner = d.owner;
     else if (m.kind === 'missing') missing.push(`${m.what} (the owner)`);
     else notes.push('its owner is unknown in the source: the importing user keeps it');
@@ -87,8 +89,8 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     const missing: string[] = [];
     const notes: string[] = [];
     const folder = input.folder !== undefined ? parsePath(input.folder) : pathOf(d.parentFolder, srcFolders.byOid);
-    const access = accessOf(d, map, folder, missing, notes);
-    const base = { kind: 'dashboard' as const, asset: d.title, label: label.dashboard(d), sourceId: d.oid, access };
+    const { failure, ...access } = accessOf(d, map, folder, missing, notes);
+    const base = { kind: 'dashboard' as const, asset: d.title, label: label.dashboard(d), sourceId: d.oid, access, ...(failure && { failure }) };
     const doc = docs.get(d.oid);
     if (!doc) return { ...base, action: 'create', missing: [], refs: new Set(), failure: `the source would not export it: ${failures.get(d.oid) ?? 'no answer'}` };
     for (const title of new Set(datasourcesIn(doc).map((ds) => ds.title))) {
@@ -122,9 +124,8 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
 }
 
 async function executeDashboards(s: Session, items: DashboardItem[], input: DashboardsInput, folders: TargetFolders, me: string, report: MigrationReport, overlay: Overlay, gates: Gates = {}): Promise<void> {
-  const settled = new Set(report.settle(items.filter((i) => i.action !== 'skip' || !i.current)));
   const existing = items.filter((i) => i.action === 'skip' && i.current && !i.failure);
-  const work = [...settled];
+  const work = report.settle(items.filter((i) => !existing.includes(i)));
   const map = async () => new PrincipalMap(await s.source.principals(), await s.target.principals(), overlay);
   const restore = async (item: DashboardItem, id: string, overwritten: boolean) => {
     await gates.accessReady;

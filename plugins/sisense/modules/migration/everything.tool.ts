@@ -54,6 +54,7 @@ async function prepareAll(s: Session, input: Input, overlay: Overlay | undefined
 async function runAll(s: Session, ctx: ToolContext, input: Input): Promise<MigrationOutput> {
   const [groups, users, models, dashboards] = await prepareAll(s, input, emptyOverlay());
   const report = new MigrationReport(ctx, [groups, users, models, dashboards].reduce((n, p) => n + p.items.length, 0));
+  report.register([groups, users, models, dashboards].flatMap((p) => p.items));
   let modelsImported!: () => void;
   const importReady = new Promise<void>((resolve) => (modelsImported = resolve));
   const groupsDone = groups.execute(report);

@@ -62,6 +62,11 @@ export class MigrationReport {
     private total = 0,
   ) {}
 
+  /** Lists results in this order whatever order the phases settle them in (phases overlap). */
+  register(items: readonly PlannedItem[]): void {
+    for (const item of items) if (!this.order.has(item)) this.order.set(item, this.order.size);
+  }
+
   expect(n: number): void {
     this.total += n;
   }
