@@ -13,20 +13,26 @@ import { startSisenseSim, type SisenseSim } from '../../test/sisense-sim/sisense
 
 const fast = { maxRetries: 2, retryBaseMs: 5, retryMaxMs: 10 };
 const target = { environments: { target: 'src' } };
-const MODULES = ['access', 'dashboard', 'datamodel', 'folder'];
+const MODULES = ['access', 'dashboard', 'datamodel', 'folder', 'query'];
 
-/** Every tool of the four modules here: effect and idempotence are part of the contract. */
+/** Every tool of the five modules here: effect and idempotence are part of the contract. */
 const TOOLS: Record<string, [effect: string, idempotent: boolean]> = {
+  'sisense.access.group-create': ['write', true],
   'sisense.access.group-members': ['read', true],
   'sisense.access.groups': ['read', true],
   'sisense.access.roles': ['read', true],
+  'sisense.access.share-audit': ['read', true],
+  'sisense.access.tenants': ['read', true],
   'sisense.access.user': ['read', true],
   'sisense.access.user-delete': ['destructive', true],
   'sisense.access.user-upsert': ['write', true],
   'sisense.access.users': ['read', true],
+  'sisense.access.users-per-group': ['read', true],
   'sisense.access.whoami': ['read', true],
+  'sisense.dashboard.can-be-owned': ['read', true],
   'sisense.dashboard.change-owner': ['write', true],
   'sisense.dashboard.columns': ['read', true],
+  'sisense.dashboard.describe': ['read', true],
   'sisense.dashboard.export': ['read', true],
   'sisense.dashboard.get': ['read', true],
   'sisense.dashboard.list': ['read', true],
@@ -34,21 +40,36 @@ const TOOLS: Record<string, [effect: string, idempotent: boolean]> = {
   'sisense.dashboard.publish': ['write', true],
   'sisense.dashboard.rename': ['write', true],
   'sisense.dashboard.resolve': ['read', true],
+  'sisense.dashboard.script': ['read', true],
   'sisense.dashboard.share-add': ['write', true],
+  'sisense.dashboard.share-remove': ['write', true],
   'sisense.dashboard.shares': ['read', true],
+  'sisense.dashboard.widget-script': ['read', true],
   'sisense.dashboard.widgets': ['read', true],
   'sisense.datamodel.build': ['write', false],
   'sisense.datamodel.build-status': ['read', true],
+  'sisense.datamodel.connection': ['read', true],
   'sisense.datamodel.connections': ['read', true],
+  'sisense.datamodel.dashboards': ['read', true],
   'sisense.datamodel.data-security': ['read', true],
+  'sisense.datamodel.data-security-add': ['write', false],
+  'sisense.datamodel.data-security-delete': ['destructive', true],
+  'sisense.datamodel.describe': ['read', true],
   'sisense.datamodel.list': ['read', true],
   'sisense.datamodel.row-counts': ['read', true],
   'sisense.datamodel.schema': ['read', true],
+  'sisense.datamodel.share-set': ['write', true],
   'sisense.datamodel.shares': ['read', true],
+  'sisense.datamodel.table': ['read', true],
+  'sisense.folder.ancestors': ['read', true],
   'sisense.folder.create': ['write', true],
   'sisense.folder.delete': ['destructive', true],
   'sisense.folder.list': ['read', true],
+  'sisense.folder.navver': ['read', true],
+  'sisense.folder.owner': ['write', true],
   'sisense.folder.update': ['write', true],
+  'sisense.query.jaql': ['read', true],
+  'sisense.query.sql': ['read', true],
 };
 
 const failure = (r: ToolResult) => {
@@ -66,8 +87,8 @@ describe('sisense plugin (in-process, against the simulator)', () => {
   });
   afterEach(() => sim.close());
 
-  it('loads all six modules; the tools here have the declared effects, idempotence, dry runs for every write, strict inputs', () => {
-    expect(host.catalogue.plugin('sisense')).toMatchObject({ status: 'loaded', kinds: ['sisense'], modules: ['access', 'dashboard', 'datamodel', 'folder', 'migration', 'wellcheck'] });
+  it('loads all seven modules; the tools here have the declared effects, idempotence, dry runs for every write, strict inputs', () => {
+    expect(host.catalogue.plugin('sisense')).toMatchObject({ status: 'loaded', kinds: ['sisense'], modules: ['access', 'dashboard', 'datamodel', 'folder', 'migration', 'query', 'wellcheck'] });
     const mine = host.catalogue.tools().filter((t) => t.plugin === 'sisense' && MODULES.includes(t.module));
     expect(Object.fromEntries(mine.map((t) => [t.id, [t.effect, t.idempotent]]))).toEqual(TOOLS);
     for (const t of mine) {

@@ -27,7 +27,7 @@ export const widgetScript = (deps: SisenseDeps) =>
     }),
     effect: 'read',
     idempotent: true,
-    examples: [{ title: 'Script of a widget', input: { dashboard: 'Sales Deep Dive', widget: 'Orders by Region' } }],
+    examples: [{ title: 'Script of a widget', input: { dashboard: 'Sales Deep Dive', widget: 'Revenue by Region' } }],
     handler: (input, ctx) =>
       deps.withClient(ctx, async (client) => {
         const d = await deps.resolveDashboard(client, input.dashboard);
