@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { StewardError } from '../common/errors.js';
 import { LOGGER } from '../http/tokens.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { DEFAULT_MAX_PLAYBOOK_BYTES, loadPlaybooks, tooLarge, type LoadOptions } from './playbook.loader.js';
+import { DEFAULT_MAX_PLAYBOOK_BYTES, loadPlaybooks, loadPlaybooksAsync, tooLarge, type LoadOptions, type LoadResult } from './playbook.loader.js';
 import type { ParsedPlaybook } from './playbook.types.js';
 import { validatePlaybookText } from './playbook.validator.js';
 import { PLAYBOOKS_OPTIONS } from './playbooks.tokens.js';
@@ -29,7 +29,16 @@ export class PlaybooksService {
 
   reload(): { playbooks: number; diagnostics: Diagnostic[] } {
     const { baseDir, ...rest } = this.options;
-    const result = loadPlaybooks({ ...rest, relativeTo: baseDir });
+    return this.apply(loadPlaybooks({ ...rest, relativeTo: baseDir }));
+  }
+
+  /** reload() giving the event loop a turn between files (POST /reload, file watching): requests keep being answered. */
+  async reloadAsync(): Promise<{ playbooks: number; diagnostics: Diagnostic[] }> {
+    const { baseDir, ...rest } = this.options;
+    return this.apply(await loadPlaybooksAsync({ ...rest, relativeTo: baseDir }));
+  }
+
+  private apply(result: LoadResult): { playbooks: number; diagnostics: Diagnostic[] } {
     this.byId = new Map(result.playbooks.map((p) => [p.id, p]));
     this.problems = result.diagnostics;
     for (const d of result.diagnostics) this.logger[d.severity === 'error' ? 'error' : 'warn']({ file: d.file, line: d.line, col: d.col }, `playbook: ${formatDiagnostic(d)}`);

@@ -161,7 +161,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async doReload(by: string): Promise<ReloadResult> {
-    const loaded = this.playbooks.reload();
+    const loaded = await this.playbooks.reloadAsync();
     let entries = this.entries;
     let configText = this.configText;
     let minIntervalMs = this.minIntervalMs;

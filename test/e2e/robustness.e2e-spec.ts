@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
+import { until } from '../helpers/wait.js';
 import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const DEMO = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
@@ -54,7 +55,39 @@ describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
     });
   });
 
-  describe('14: size limits', () => {
+  describe('14: size limits, loading between requests', () => {
+    /** A valid playbook of about `kb` KB of dense steps (~4 ms per KB to parse and validate). */
+    const dense = (name: string, kb: number) => {
+      const steps: string[] = [];
+      for (let i = 0; steps.join('').length < kb * 1024 - 300; i++) {
+        steps.push(`  - id: s${i}\n    check:\n      assert:\n        - id: a${i}\n          that: inputs.x == "y${i}"\n          message: m${i}\n`);
+      }
+      return `apiVersion: steward/v1\nkind: Playbook\nmetadata: { name: ${name} }\ninputs:\n  x: { type: string, default: y }\nsteps:\n${steps.join('')}`;
+    };
+
+    it('a file over playbooks.maxFileBytes (256 KiB) is a diagnostic; /health answers while a reload of big files runs', async () => {
+      writeFileSync(join(playbooks, 'huge.yaml'), dense('huge', 300));
+      for (let i = 0; i < 8; i++) writeFileSync(join(playbooks, `big-${i}.yaml`), dense(`big-${i}`, 100));
+      const order: string[] = [];
+      // The daemon runs in this process: a file being parsed shows as a timer firing late. Once one has, the reload is
+      // under way, and /health must still be answered before it ends.
+      let last = Date.now();
+      let stalled = false;
+      const probe = setInterval(() => {
+        if (Date.now() - last > 150) stalled = true;
+        last = Date.now();
+      }, 10);
+      const reload = api().post('/reload').then((r) => order.push(`reload ${r.status}`));
+      await until('reload under way', () => (stalled || order.length > 0 ? true : undefined), 60_000, 10);
+      clearInterval(probe);
+      const health = request(d.url).get('/health').then((r) => order.push(`health ${r.status}`));
+      await Promise.all([reload, health]);
+      expect(order).toEqual(['health 200', 'reload 200']);
+      const listed = await api('viewer').get('/playbooks').expect(200);
+      expect(listed.body.playbooks.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['big-0', 'big-3']));
+      expect(listed.body.diagnostics).toContainEqual({ file: 'pb/huge.yaml', line: 1, col: 1, severity: 'error', message: expect.stringMatching(/^file is \d+ bytes, over the limit of 262144 bytes/) });
+    }, 120_000);
+
     it('POST /playbooks/validate over playbooks.maxFileBytes is a diagnostic, not parsed', async () => {
       const res = await api('viewer').post('/playbooks/validate').send({ yaml: `# ${'x'.repeat(1024 * 1024)}` }).set('Content-Type', 'application/json');
       // The body limit (1 MiB) answers first for this one; both are 4xx.
