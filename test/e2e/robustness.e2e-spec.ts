@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import request from 'supertest';
+import { runCli, type CliIo } from '../../src/cli/cli.js';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
@@ -251,5 +252,19 @@ describe('21: secrets echoed back by a provider or a target are never stored or 
     expect(run.steps.find((s: { key: string }) => s.key === 'echo').output).toEqual({ message: 'token=[REDACTED]' });
     const stored = await d.store.query<{ output: unknown }>(`SELECT output FROM run_steps WHERE run_id = $1`, [res.body.id]);
     expect(JSON.stringify(stored.rows)).not.toContain(ENV_TOKEN);
+  });
+});
+
+describe('13: steward config check on an alias bomb', () => {
+  it('exits 2 with the position and no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-robust-cli-'));
+    writeFileSync(join(dir, 'steward.yaml'), `logging: { level: info }\n${BOMB}\n`);
+    const out: string[] = [];
+    const io: CliIo = { out: (s) => out.push(s), err: (s) => out.push(s), env: {}, cwd: dir, onSignal: () => undefined };
+    expect(await runCli(['node', 'steward', 'config', 'check'], io)).toBe(2);
+    expect(out.join('')).toBe(
+      `steward: invalid configuration (${join(dir, 'steward.yaml')}), 1 error:\n` +
+        '  3:8: YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 aliases are expanded)\n',
+    );
   });
 });
