@@ -32,6 +32,7 @@ const TOOLS: Record<string, [effect: string, idempotent: boolean]> = {
   'sisense.dashboard.can-be-owned': ['read', true],
   'sisense.dashboard.change-owner': ['write', true],
   'sisense.dashboard.columns': ['read', true],
+  'sisense.dashboard.delete': ['destructive', true],
   'sisense.dashboard.describe': ['read', true],
   'sisense.dashboard.export': ['read', true],
   'sisense.dashboard.get': ['read', true],

@@ -98,3 +98,26 @@ describe('sisense.dashboard.share-add and inactive users', () => {
     }
   });
 });
+
+describe('sisense.dashboard.delete', () => {
+  it('plans with the recipients, deletes another owner\'s dashboard with adminAccess, then skips', async () => {
+    const sim = await startSisenseSim({ seed: 'source' });
+    try {
+      const host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+      const title = PLANTED.dashboards.sharedWithInactive[0];
+      const d = sim.state.dashboards.find((x) => x.title === title)!;
+      const admin = sim.state.users.find((u) => u.email === 'admin@acme.test')!;
+      expect(d.owner).not.toBe(admin._id);
+      const planned = await host.invoker.invoke('sisense.dashboard.delete', { dashboard: title }, { ...target, mode: 'plan' });
+      expect(planned).toMatchObject({ ok: true, plan: { changes: [{ action: 'delete', detail: expect.stringMatching(/shared with [1-9]\d* user/) }] } });
+      expect(sim.state.dashboards.some((x) => x.oid === d.oid)).toBe(true);
+      const r = output(await host.invoker.invoke('sisense.dashboard.delete', { dashboard: d.oid }, target));
+      expect(r).toMatchObject({ deleted: true, dashboard: { oid: d.oid } });
+      expect(sim.state.dashboards.some((x) => x.oid === d.oid)).toBe(false);
+      expect(sim.requests.some((q) => q.method === 'DELETE' && q.path === `/api/dashboards/${d.oid}` && q.query.adminAccess === 'true')).toBe(true);
+      expect(output(await host.invoker.invoke('sisense.dashboard.delete', { dashboard: d.oid }, target))).toEqual({ deleted: false, dashboard: null, recipients: 0 });
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import type { SisenseDeps } from '../../shared/deps.js';
 import { canBeOwned } from './can-be-owned.tool.js';
 import { changeOwner } from './change-owner.tool.js';
 import { columns } from './columns.tool.js';
+import { remove } from './delete.tool.js';
 import { describe } from './describe.tool.js';
 import { exportDashboards } from './export.tool.js';
 import { get } from './get.tool.js';
@@ -19,5 +20,5 @@ import { widgetScript } from './widget-script.tool.js';
 import { widgets } from './widgets.tool.js';
 
 export function dashboardTools(deps: SisenseDeps): AnyToolDefinition[] {
-  return [list, get, resolve, describe, widgets, exportDashboards, shares, shareAdd, shareRemove, publish, rename, move, changeOwner, canBeOwned, columns, script, widgetScript].map((make) => make(deps) as AnyToolDefinition);
+  return [list, get, resolve, describe, widgets, exportDashboards, shares, shareAdd, shareRemove, publish, rename, move, changeOwner, canBeOwned, columns, script, widgetScript, remove].map((make) => make(deps) as AnyToolDefinition);
 }
