@@ -1,4 +1,5 @@
 import { exportDashboards as exportInDocumentedForm, type DashboardDoc } from '../../shared/dashboard.export.js';
+import { readDashboard } from '../../shared/dashboard.reading.js';
 import type { Side } from './migration.session.js';
 
 export type { DashboardDoc } from '../../shared/dashboard.export.js';
@@ -61,11 +62,12 @@ export function remapDatasources(doc: DashboardDoc, to: ReadonlyMap<string, { ti
   }
 }
 
-/** The oids of other selected dashboards a document mentions: Jump-to-Dashboard configs, drill targets, scripts. */
+/**
+ * The selected dashboards a document jumps to, as the one reading of a dashboard finds them
+ * (shared/dashboard.reading.ts: Jump to Dashboard configs, drill targets, scripts with comments ignored).
+ */
 export function referencedDashboards(doc: DashboardDoc, selected: ReadonlySet<string>): Set<string> {
-  const refs = new Set<string>();
-  for (const m of JSON.stringify(doc).match(OID) ?? []) if (m !== doc.oid && selected.has(m)) refs.add(m);
-  return refs;
+  return new Set(readDashboard(doc).jumpTargets.filter((t) => t !== doc.oid && selected.has(t)));
 }
 
 /** A copy of a document with dashboard oids replaced (references to dashboards that were imported with a new oid). */

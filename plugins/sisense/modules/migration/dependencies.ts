@@ -1,5 +1,6 @@
 import type { DashboardSummary } from '../../shared/deps.js';
-import { datasourcesIn, exportDashboards, referencedDashboards } from './dashboard.documents.js';
+import { readDashboard } from '../../shared/dashboard.reading.js';
+import { exportDashboards, referencedDashboards } from './dashboard.documents.js';
 import { readRules, readShares, type ModelRef } from './datamodel.access.js';
 import type { Side } from './migration.session.js';
 import { select } from './phase.js';
@@ -37,7 +38,7 @@ export async function dependenciesOf(source: Side, refs: string[], drillTargets:
     const docs = await exportDashboards(source, frontier, batchSize);
     frontier = [];
     for (const doc of docs.values()) {
-      for (const ds of datasourcesIn(doc)) modelTitles.add(ds.title);
+      for (const ds of readDashboard(doc).datasources) modelTitles.add(ds.title);
       if (!drillTargets) continue;
       for (const oid of referencedDashboards(doc, known)) {
         if (included.has(oid)) continue;

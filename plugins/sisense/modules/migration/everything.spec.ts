@@ -111,4 +111,11 @@ describe('sisense.migration.everything and .dependencies (two simulated tenants)
     expect(await host.invoker.invoke('sisense.migration.dashboards', { dashboards: deps.dashboards.map((d) => d.oid) }, roles)).toMatchObject({ ok: true, output: { summary: { failed: 0 } } });
     expect(dst.state.dashboards.map((d) => d.title).sort()).toEqual(['Campaign Tracker 01', 'ECommerce Overview', 'Sales Deep Dive', 'Target Home', '_drill Order Detail']);
   });
+
+  it('dependencies: a jump target named only in commented-out script is not a dependency', async () => {
+    const deps = output<Dependencies>(await host.invoker.invoke('sisense.migration.dependencies', { dashboards: ['Regional Performance'] }, { environments: { source: 'src' } }));
+    const titles = deps.dashboards.map((d) => d.title);
+    expect(titles).toContain('_drill Customer Detail');
+    expect(titles).not.toContain('_drill Legacy Detail');
+  });
 });
