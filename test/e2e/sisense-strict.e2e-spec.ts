@@ -196,6 +196,12 @@ describe('Sisense simulator: strict rules (README)', () => {
       const ok = await call(source, 'POST', `/api/shares/dashboard/${d.oid}?adminAccess=true`, { body: { sharesTo: [{ shareId: vic._id, type: 'user', rule: 'co-owner', subscribe: false }] } });
       expect(ok.status).toBe(200);
       expect(ok.body.sharesTo.map((s: any) => [s.shareId, s.rule])).toEqual([[d.owner, undefined], [vic._id, 'co-owner']]);
+      // The v1 PATCH {shares} overrides the list under the same rules.
+      const ian = await userBy(source, PLANTED.users.inactive);
+      const dup = [{ shareId: vic._id, type: 'user', rule: 'view' }, { shareId: vic._id, type: 'user', rule: 'view' }];
+      expect((await call(source, 'PATCH', `/api/v1/dashboards/${d.oid}?adminAccess=true`, { body: { shares: dup } })).status).toBe(400);
+      const patched = await call(source, 'PATCH', `/api/v1/dashboards/${d.oid}?adminAccess=true`, { body: { shares: [{ shareId: vic._id, type: 'user', rule: 'edit' }, { shareId: ian._id, type: 'user', rule: 'view' }] } });
+      expect(patched.body.shares).toEqual([{ shareId: d.owner, type: 'user' }, { shareId: vic._id, type: 'user', rule: 'edit', subscribe: false }]);
     });
 
     it('S2: the same shareId twice fails the share (400) and changes nothing', async () => {

@@ -19,22 +19,7 @@ export const dashboardTransferRoutes: Route[] = [
     if (d.owner !== ctx.user._id && !ctx.adminAccess) throw v1Error(403, `Only the owner, or an administrator with adminAccess=true, can share dashboard ${d.oid}.`);
     const list = bodyObject(ctx).sharesTo;
     if (!Array.isArray(list)) throw v1Error(400, 'sharesTo must be an array.');
-    const next: SimShare[] = [{ shareId: d.owner, type: 'user' }];
-    const seen = new Set<string>();
-    for (const raw of list as Array<Record<string, unknown>>) {
-      const { shareId, type, rule } = raw ?? {};
-      if (typeof shareId !== 'string' || (type !== 'user' && type !== 'group')) throw v1Error(400, 'Each sharesTo entry needs shareId and type "user" or "group".');
-      if (seen.has(shareId)) throw v1Error(400, `${type} ${shareId} appears more than once in sharesTo: the share failed.`);
-      seen.add(shareId);
-      if (shareId === d.owner) continue;
-      if (rule !== undefined && !RULES.has(rule as string)) throw v1Error(400, `Unknown rule ${String(rule)} (view, edit or co-owner).`);
-      if (type === 'user') {
-        const user = ctx.state.users.find((u) => u._id === shareId);
-        if (!user) throw v1Error(400, `Unknown user ${shareId} in sharesTo.`);
-        if (!user.active) continue; // accepted and silently dropped (api.md §1.6, §4 #3)
-      } else if (!ctx.state.groups.some((g) => g._id === shareId)) throw v1Error(400, `Unknown group ${shareId} in sharesTo.`);
-      next.push({ shareId, type, rule: (rule as SimShare['rule']) ?? 'view', subscribe: raw.subscribe === true });
-    }
+    const next = shareList(ctx, d, list);
     d.shares = next as unknown as JsonObject[];
     d.lastUpdated = ctx.clock.now();
     return { status: 200, body: sharesView(ctx, d) };
@@ -83,6 +68,31 @@ export const dashboardTransferRoutes: Route[] = [
     return { status: 201, body: result };
   }),
 ];
+
+/**
+ * The share list a write leaves (POST /api/shares/dashboard sharesTo, or PATCH /api/v1/dashboards shares): the
+ * owner entry first, each user/group once (a repeat fails the whole write, 400), rules view|edit|co-owner, shares
+ * for inactive users silently dropped (api.md §1.6, §4 #2/#3).
+ */
+export function shareList(ctx: RouteCtx, d: SimDashboard, list: unknown[]): SimShare[] {
+  const next: SimShare[] = [{ shareId: d.owner, type: 'user' }];
+  const seen = new Set<string>();
+  for (const raw of list as Array<Record<string, unknown>>) {
+    const { shareId, type, rule } = raw ?? {};
+    if (typeof shareId !== 'string' || (type !== 'user' && type !== 'group')) throw v1Error(400, 'Each share needs shareId and type "user" or "group".');
+    if (seen.has(shareId)) throw v1Error(400, `${type} ${shareId} appears more than once in the shares: the share failed.`);
+    seen.add(shareId);
+    if (shareId === d.owner) continue;
+    if (rule !== undefined && !RULES.has(rule as string)) throw v1Error(400, `Unknown rule ${String(rule)} (view, edit or co-owner).`);
+    if (type === 'user') {
+      const user = ctx.state.users.find((u) => u._id === shareId);
+      if (!user) throw v1Error(400, `Unknown user ${shareId} in the shares.`);
+      if (!user.active) continue; // accepted and silently dropped
+    } else if (!ctx.state.groups.some((g) => g._id === shareId)) throw v1Error(400, `Unknown group ${shareId} in the shares.`);
+    next.push({ shareId, type, rule: (rule as SimShare['rule']) ?? 'view', subscribe: raw.subscribe === true });
+  }
+  return next;
+}
 
 function sharesView(ctx: RouteCtx, d: SimDashboard): JsonObject {
   const owner = ctx.state.users.find((u) => u._id === d.owner);

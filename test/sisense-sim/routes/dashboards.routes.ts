@@ -3,6 +3,7 @@ import { bareError, v1Error } from '../errors.js';
 import { HEX24 } from '../ids.js';
 import { q, qCsv, route, type Route, type RouteCtx } from '../router.js';
 import type { JsonObject, SimDashboard, SimShare, SimUser } from '../sim.types.js';
+import { shareList } from './dashboard-transfer.routes.js';
 import { ADMIN_ROLES, bodyObject, canEdit, canSee, clone, page, project, publish, requireAdmin, roleOf, shares } from '../views.js';
 
 /**
@@ -194,6 +195,12 @@ function patchDashboard(ctx: RouteCtx, d: SimDashboard) {
   }
   if (typeof patch.desc === 'string') d.desc = patch.desc;
   if (typeof patch.script === 'string') d.script = patch.script;
+  if (patch.shares !== undefined) {
+    // KB 9290: "updating the shares object … will override it" — same rules as the shares POST; publish to show it.
+    if (!Array.isArray(patch.shares)) throw v1Error(400, 'shares must be an array.');
+    if (d.owner !== ctx.user._id && !ctx.adminAccess) throw v1Error(403, `Only the owner, or an administrator with adminAccess=true, can share dashboard ${d.oid}.`);
+    d.shares = shareList(ctx, d, patch.shares) as unknown as JsonObject[];
+  }
   if (patch.parentFolder !== undefined) {
     if (patch.parentFolder === null || patch.parentFolder === '') delete d.parentFolder;
     else if (!ctx.state.folders.some((f) => f.oid === patch.parentFolder)) throw v1Error(400, `Unknown folder ${String(patch.parentFolder)}.`);
