@@ -6,8 +6,11 @@ import type { RunRow, RunState, StepRow, StepState } from './run.types.js';
 /** A sortable, unguessable id: time prefix + random. */
 export const newId = (prefix: string): string => `${prefix}_${Date.now().toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
 
-/** JSON text PostgreSQL refuses: `\u0000` (NUL) or an unpaired surrogate escape. A false alarm only costs a copy. */
-const UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+/**
+ * JSON text PostgreSQL refuses: a `\u0000` (NUL) or surrogate escape (JSON.stringify writes surrogates as escapes only
+ * when unpaired), not itself an escaped backslash followed by text.
+ */
+const UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
 /** JSON text the store accepts (see storable); null for undefined. */
 export const json = (given: unknown): string | null => {

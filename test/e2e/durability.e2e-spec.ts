@@ -27,7 +27,8 @@ afterAll(async () => {
 
 async function setup(extra = '', storeUrl?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'steward-durable-'));
-  const store = storeUrl ? `store: { url: "${storeUrl}" }\n` : '';
+  // On PostgreSQL the killed daemon's runs stay leased until the lease lapses: a short lease keeps the restart quick.
+  const store = storeUrl ? `store: { url: "${storeUrl}" }\nruns: { leaseMs: 2000 }\n` : '';
   writeFileSync(join(dir, 'steward.yaml'), configYaml(`${store}environments:\n  lab: { kind: demo }\n${extra}playbooks:\n  dirs: [${FIXTURES}, ${join(dir, 'playbooks')}]\n`).replace('level: debug', 'level: info'));
   mkdirSync(join(dir, 'playbooks'));
   const port = await freePort();
