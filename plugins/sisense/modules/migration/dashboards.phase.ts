@@ -32,10 +32,10 @@ export interface DashboardItem extends PlannedItem {
 
 const listModels = (side: Side) => side.once('models', () => side.list<{ title: string; type?: string }>('/api/v2/datamodels/schema', { fields: 'oid,title,type' }));
 export const listTargetDashboards = (side: Side) => side.once('dashboards', () => side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', asObject: false, fields: 'oid,title,owner,parentFolder,shares' }));
-const listSourceDashboards = (side: Side) => side.once('dashboards', () => side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', asObject: false }));
+export const listSourceDashboards = (side: Side) => side.once('dashboards', () => side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', asObject: false }));
 
 /** What the plan says about the parties of a dashboard: missing ones fail it. */
-function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[], missing: string[], notes: string[]): SourceAccess & { failure?: string } {
+export function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[], missing: string[], notes: string[]): SourceAccess & { failure?: string } {
   const access: SourceAccess & { failure?: string } = { shares: [], folder };
   if (d.owner) {
     const m = map.userById(d.owner);

@@ -63,8 +63,12 @@ describe('playbooks/sisense: valid against the real tool catalogue', () => {
         return { output: r.output, status: 'succeeded', error: null };
       };
       const pb = validatePlaybookText(readFileSync(join(DIR, 'wellcheck.yaml'), 'utf8'), 'wellcheck.yaml', { lookup: h.catalogue }).playbook!;
-      const inputs = { maxWidgets: 20, maxPivotFields: 20, maxPivots: 5, includeInfo: true };
-      const steps = { dashboards: await run('sisense.wellcheck.dashboards', { maxWidgets: 20, maxPivotFields: 20, maxPivots: 5 }), datamodels: await run('sisense.wellcheck.datamodels', {}) };
+      const inputs = { maxWidgets: 20, maxPivotFields: 20, maxPivots: 5, maxAdmins: 5, includeInfo: true };
+      const steps = {
+        dashboards: await run('sisense.wellcheck.dashboards', { maxWidgets: 20, maxPivotFields: 20, maxPivots: 5 }),
+        datamodels: await run('sisense.wellcheck.datamodels', {}),
+        access: await run('sisense.wellcheck.access', { maxAdmins: 5 }),
+      };
       const check = pb.steps.find((x) => x.id === 'findings') as CheckStep;
       const recorded = (include: boolean) => {
         const scope = { inputs: { ...inputs, includeInfo: include }, steps, environments: { target: { name: 'prod', kind: 'sisense' } }, run: { id: 'r', playbook: pb.id } };
