@@ -173,6 +173,9 @@ describe('Sisense simulator: strict rules (README)', () => {
       expect((await call(target, 'POST', `/api/v1/dashboards/${d.oid}/publish?force=false`)).status).toBe(204);
       expect(await seen()).toBe(true);
       expect(target.visibleTo(tDana._id, d.oid)).toBe(true);
+      expect(target.recipients(d.oid)).toEqual(['dana.designer@acme.test']);
+      expect(source.folderPath(d.oid)).toEqual(['Sales']);
+      expect(target.folderPath(d.oid)).toEqual([]);
     });
 
     it('D12: a title that exists under another oid imports as a second dashboard (Sisense matches by oid only)', async () => {

@@ -46,6 +46,10 @@ export interface SisenseSim {
    * own it, or its last *published* share list names them or a group of theirs, and they are active.
    */
   visibleTo(user: string, oid: string): boolean;
+  /** Emails of the users other than the owner who can open a dashboard now (`visibleTo`), sorted. */
+  recipients(oid: string): string[];
+  /** The folder names from the root down to a dashboard's folder ([] at the root or for an unknown dashboard). */
+  folderPath(oid: string): string[];
   close(): Promise<void>;
 }
 
@@ -83,6 +87,22 @@ export async function startSisenseSim(options: SisenseSimOptions = {}): Promise<
       const user = state.users.find((u) => u._id === who || u.email === who);
       const dashboard = state.dashboards.find((d) => d.oid === oid);
       return !!user && !!dashboard && canSee(state, user, dashboard);
+    },
+    recipients: (oid) => {
+      const dashboard = state.dashboards.find((d) => d.oid === oid);
+      if (!dashboard) return [];
+      return state.users.filter((u) => u._id !== dashboard.owner && canSee(state, u, dashboard)).map((u) => u.email).sort();
+    },
+    folderPath: (oid) => {
+      const path: string[] = [];
+      let folderId = state.dashboards.find((d) => d.oid === oid)?.parentFolder as string | undefined;
+      for (let guard = 0; folderId && guard < 100; guard++) {
+        const folder = state.folders.find((f) => f.oid === folderId);
+        if (!folder) break;
+        path.unshift(folder.name);
+        folderId = folder.parentId ?? undefined;
+      }
+      return path;
     },
     close: async () => {
       for (const t of timers) {
