@@ -203,7 +203,7 @@ describe('20: /mcp sessions per token (real HTTP)', () => {
     const stops = [await busy('operator', a[0]!.id!), await busy('operator', a[2]!.id!), await busy('operator', fourth.id!)];
     const refused = await fetch(`${d.url}/mcp`, { method: 'POST', headers: { ...HEADERS, Authorization: bearer('operator') }, body: JSON.stringify(INIT) });
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error.message).toMatch(/token "operator" has 3 MCP sessions open .* all busy/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/token "operator" has 3 MCP sessions open .* all busy/);
     for (const stop of stops) stop();
   });
 
