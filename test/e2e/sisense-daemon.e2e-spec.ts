@@ -137,7 +137,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     const [events, { run, approvals }] = await Promise.all([follow(id), drive(id)]);
     expect(run.state).toBe('succeeded');
     expect(approvals).toEqual([]);
-    expect(run.steps.map((s: Json) => [s.key, s.state])).toEqual([['dashboards', 'succeeded'], ['datamodels', 'succeeded'], ['findings', 'succeeded']]);
+    expect(run.steps.map((s: Json) => [s.key, s.state])).toEqual([['dashboards', 'succeeded'], ['datamodels', 'succeeded'], ['access', 'succeeded'], ['findings', 'succeeded']]);
 
     const oid = (title: string) => src.state.dashboards.find((x) => x.title === title)!.oid;
     const m = PLANTED.datamodels.retail;
@@ -153,17 +153,19 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
       `error dashboard.datasource-missing ${oid(PLANTED.dashboards.brokenDatasource)}`,
       `warning dashboard.scripts ${oid(PLANTED.dashboards.plugins)}`,
       `info dashboard.structure ${oid(PLANTED.dashboards.plugins)}`,
+      `warning access.inactive-owner ${oid(PLANTED.dashboards.inactiveOwner)}`,
+      `warning access.inactive-recipient ${oid('Finance KPIs')}/user:${PLANTED.users.inactive}`,
     ];
     const r = await report(id);
     // A run finding carries the tool's check id in `check` (e.g. datamodel.island-table) and the tool's asset in `asset`.
     const found = (r.findings as Json[]).map((f) => `${f.severity} ${f.check} ${f.asset}`);
     expect(found).toEqual(expect.arrayContaining(planted));
-    for (const f of r.findings as Json[]) expect(f).toMatchObject({ check: expect.stringMatching(/^(dashboard|datamodel)\.[a-z-]+$/), environment: 'src', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    for (const f of r.findings as Json[]) expect(f).toMatchObject({ check: expect.stringMatching(/^(dashboard|datamodel|access)\.[a-z-]+$/), environment: 'src', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(found.filter((f) => f.includes('dashboard.unreadable'))).toEqual([]);
     expect(new Set((r.findings as Json[]).map((f) => f.fingerprint)).size).toBe(r.findings.length);
     expect(r.findings.find((f: Json) => f.check === 'dashboard.datasource-missing').message).toBe(`dashboard "${PLANTED.dashboards.brokenDatasource}" uses "Legacy Cube", which the deployment does not have`);
     expect(r.findings.find((f: Json) => f.check === 'datamodel.many-to-many' && f.asset === `${m}/Orders-Promotions`).message).toMatch(/many-to-many/);
-    expect(r.summary).toMatchObject({ steps: 3, succeeded: 3, failed: 0, findings: r.findings.length });
+    expect(r.summary).toMatchObject({ steps: 4, succeeded: 4, failed: 0, findings: r.findings.length });
     // The errors: the missing model, the many-to-many join, and the jump to a dashboard that does not exist (a commented-out jump is none).
     expect(found.filter((f) => f.startsWith('error ')).sort()).toEqual([`error dashboard.datasource-missing ${oid(PLANTED.dashboards.brokenDatasource)}`, `error dashboard.jump-target-missing ${oid('Campaign Tracker 04')}`, `error datamodel.many-to-many ${m}/Orders-Promotions`]);
     expect(r.summary.findingsBySeverity).toMatchObject({ error: 3 });

@@ -137,4 +137,19 @@ describe('sisense.wellcheck (the strict simulator with planted problems)', () =>
       sim.faults.length = 0;
     }
   });
+
+  it('access: inactive owners and recipients, orphaned owners, too many administrators', async () => {
+    const ian = sim.state.users.find((u) => u.email === PLANTED.users.inactive)!;
+    const r = output(await host.invoker.invoke('sisense.wellcheck.access', { maxAdmins: 2 }, target));
+    expect(keys(r)).toEqual(
+      expect.arrayContaining([
+        `warning access.inactive-owner ${oid(PLANTED.dashboards.inactiveOwner)}`,
+        `warning access.inactive-recipient ${oid('Finance KPIs')}/user:${ian.email}`,
+        'warning access.admins admins',
+      ]),
+    );
+    expect(r.findings.find((f) => f.check === 'access.admins')!.detail.admins).toEqual(expect.arrayContaining([...PLANTED.users.superUsers]));
+    expect(r.checked).toMatchObject({ dashboards: PLANTED.counts.dashboards, users: PLANTED.counts.users });
+    expect(keys(output(await host.invoker.invoke('sisense.wellcheck.access', { checks: ['owners'] }, target))).every((k) => k.includes('-owner '))).toBe(true);
+  });
 });
