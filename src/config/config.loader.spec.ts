@@ -211,10 +211,10 @@ describe('config loader: hostile files', () => {
     expect(errorsOf(`logging: { level: info }\n${bomb}\n`)).toEqual(['3:8: YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 aliases are expanded)']);
   });
 
-  it('refuses a steward.yaml over 1 MiB, and a ${file:} over 1 MiB, without parsing them', () => {
+  it('refuses a steward.yaml over 256 KiB, and a ${file:} over 1 MiB, without parsing them', () => {
     const big = join(dir, 'big.yaml');
-    writeFileSync(big, `# ${'x'.repeat(1024 * 1024)}\n`);
-    expect(() => loadConfig({ flag: big, env: {}, cwd: dir })).toThrow(/config file is 1048579 bytes, over the limit of 1048576 bytes/);
+    writeFileSync(big, `# ${'x'.repeat(256 * 1024)}\n`);
+    expect(() => loadConfig({ flag: big, env: {}, cwd: dir })).toThrow(/config file is 262147 bytes, over the limit of 262144 bytes/);
     writeFileSync(join(dir, 'big.txt'), 'y'.repeat(1024 * 1024 + 1));
     expect(errorsOf('llm: { apiKey: "${file:big.txt}" }')).toEqual([expect.stringMatching(/^1:\d+: llm\.apiKey: file .*big\.txt referenced by \$\{file:\} is 1048577 bytes, over the limit of 1048576$/)]);
   });

@@ -14,8 +14,13 @@ const REFERENCE = /\$\{([a-z]+):([^}]*)\}/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEYS = /^(token|password|apiKey|secret|authorization|key)$/i;
 const MIN_LITERAL_TOKEN = 16;
-/** Largest steward.yaml (and ${file:} reference) read: real ones are a few KB; a bigger file is refused unparsed. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+/**
+ * Largest steward.yaml read: real ones are a few KB; a bigger file is refused unparsed (dense YAML costs ~4 ms per
+ * KB to parse, on the event loop when POST /reload reads it again).
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** Largest file a ${file:} reference reads (a secret, a CA bundle): read as text, never parsed. */
+export const MAX_REFERENCED_FILE_BYTES = 1024 * 1024;
 /** Most YAML aliases expanded in steward.yaml: past this it is an alias bomb ("billion laughs"), reported, not expanded. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -129,7 +134,7 @@ function resolveReferences(value: unknown, path: PathSegment[], ctx: ResolveCtx)
       const p = isAbsolute(arg) ? arg : resolve(ctx.baseDir, arg);
       try {
         const size = statSync(p).size;
-        if (size > MAX_CONFIG_BYTES) return fail(`file ${p} referenced by \${file:} is ${size} bytes, over the limit of ${MAX_CONFIG_BYTES}`);
+        if (size > MAX_REFERENCED_FILE_BYTES) return fail(`file ${p} referenced by \${file:} is ${size} bytes, over the limit of ${MAX_REFERENCED_FILE_BYTES}`);
         const v = readFileSync(p, 'utf8').replace(/\r?\n$/, '');
         if (v === '') return fail(`file ${p} referenced by \${file:} is empty`);
         ctx.secrets.add(v);
