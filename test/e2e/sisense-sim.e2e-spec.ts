@@ -190,6 +190,17 @@ describe('Sisense simulator: the real API shapes and quirks', () => {
     expect(nav.folders.map((f: any) => f.name)).toEqual(PLANTED.folders.roots);
   });
 
+  it('creates an empty data model (title clash → 400 ElasticubeAlreadyExists) and projects fields in and out', async () => {
+    const made = await call(target, 'POST', '/api/v2/datamodels', { body: { title: 'Scratch', server: 'LocalHost', type: 'extract' } });
+    expect([made.status, made.body.title, made.body.lastBuildTime]).toEqual([201, 'Scratch', null]);
+    expect((await call(target, 'POST', '/api/v2/datamodels', { body: { title: 'Scratch', server: 'LocalHost', type: 'extract' } })).body).toEqual(v2Error(400, 'ElasticubeAlreadyExists'));
+    const [lean] = (await call(source, 'GET', '/api/v1/dashboards?fields=-layout,-style&name=Dana%20Notes', { token: source.tokens.designer })).body;
+    expect(lean).toHaveProperty('title');
+    expect(lean).not.toHaveProperty('layout');
+    const [slim] = (await call(source, 'GET', '/api/v1/dashboards?fields=title&name=Dana%20Notes', { token: source.tokens.designer })).body;
+    expect(Object.keys(slim).sort()).toEqual(['_id', 'oid', 'title']);
+  });
+
   it('manages folders: create 201, rename and move, delete with everything inside', async () => {
     const parent = await call(target, 'POST', '/api/v1/folders', { body: { name: 'Migrated' } });
     expect(parent.status).toBe(201);

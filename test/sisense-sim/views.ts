@@ -30,10 +30,15 @@ export function page<T>(items: T[], query: Query): T[] {
   return items.slice(skip, limit === undefined || limit === 0 ? undefined : skip + limit);
 }
 
-/** `fields=a,b`: keep only those top-level fields (ids always kept, as Sisense does). */
+/** `fields=a,b`: keep only those top-level fields (ids always kept, as Sisense does); `fields=-a,-b` drops them. */
 export function project<T extends object>(item: T, query: Query, keep: string[] = ['_id', 'oid']): Partial<T> {
   const fields = qList(query, 'fields');
   if (!fields.length) return item;
+  if (fields.every((f) => f.startsWith('-'))) {
+    const out = { ...item } as Record<string, unknown>;
+    for (const f of fields) delete out[f.slice(1)];
+    return out as Partial<T>;
+  }
   const out: Record<string, unknown> = {};
   for (const k of [...keep, ...fields]) if (k in item) out[k] = (item as Record<string, unknown>)[k];
   return out as Partial<T>;

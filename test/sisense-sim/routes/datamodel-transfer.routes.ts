@@ -44,6 +44,18 @@ export const datamodelTransferRoutes: Route[] = [
     ctx.state.datamodels.push(model);
     return { status: 201, body: clone(model) };
   }),
+  // Create an empty model (Bluemetrics, keboola live): a title clash is 400 ElasticubeAlreadyExists.
+  route('POST', '/api/v2/datamodels', (ctx) => {
+    if (!ADMIN_ROLES.has(ctx.role) && ctx.role !== 'dataAdmin' && ctx.role !== 'dataDesigner') throw v2Error(403, 'Forbidden', 'Creating data models needs a data designer or administrator.');
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw v2Error(400, 'ValidationError', 'The body must be {title, server, type}.');
+    if (typeof body.title !== 'string' || !body.title.trim()) throw v2Error(400, 'ValidationError', 'title is required.');
+    if (body.type !== 'extract' && body.type !== 'live') throw v2Error(400, 'ValidationError', 'type must be extract or live.');
+    if (ctx.state.datamodels.some((m) => m.title === body.title)) throw alreadyExists(body.title);
+    const model = materialize(ctx, { title: body.title, type: body.type, datasets: [], relations: [] }, ctx.ids.uuid(), body.title);
+    ctx.state.datamodels.push(model);
+    return { status: 201, body: clone(model) };
+  }),
 ];
 
 function alreadyExists(title: string) {
