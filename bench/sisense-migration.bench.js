@@ -1,22 +1,26 @@
-// Migration throughput: sisense.migration.dashboards (action overwrite) moving 500 dashboards between two simulated
-// Sisense tenants that add 50 ms of latency to every request, called in-process through createTestHost (the real
-// plugin loader, invoker and Sisense plugin from dist/; the simulator compiled from test/sisense-sim to dist/sim).
+// Migration throughput on the strict simulator: sisense.migration.dashboards (action overwrite) moving 500 dashboards
+// between two simulated Sisense tenants that add 50 ms of latency to every request, called in-process through
+// createTestHost (the real plugin loader, invoker and Sisense plugin from dist/; the simulator compiled from
+// test/sisense-sim to dist/sim). As in the daemon, the plan (the approval's preview) runs first, then the migration;
+// the migration reuses the plan's reads, and what is timed is the migration after the approval.
 //
 // Each dashboard has 3 widgets, and most have an owner other than the importing admin, a folder and shares, so the
-// migration exports them (10 a request), bulk-imports them (10 a request), and then per dashboard puts it in its
-// folder, gives it its owner and its shares back: about 2.8 requests a dashboard.
+// migration bulk-imports them (10 a request), then per dashboard puts it in its folder, asks whether its owner can
+// own it, gives it its owner, its whole share list, republishes it and reads it back: about 7 requests a dashboard,
+// 6 of them one after the other (the dependency chain of one dashboard).
 //
-// Figures: requests (both tenants, from sim.requests), wall time, the floor = requests × latency ÷ concurrency cap
-// (the plugin setting migrationConcurrency, 8 by default), the ratio to it, and the speed-up over the same migration
-// one request at a time (migrationConcurrency 1). Where the time went: request timestamps split the run into
-// reading (listings, exports) and writing (imports, folders, owners, shares), with the requests in flight on average.
-// Targets: wall ≤ 1.5× the floor at the cap, and ≥ 5× faster than sequential.
+// Figures: requests (both tenants, from sim.requests), wall time, the floor = the larger of (requests × latency ÷
+// concurrency cap: the plugin setting migrationConcurrency, 8 by default) and (the longest chain of requests that must
+// follow each other × latency), the ratio to it, the speed-up over the same migration one request at a time
+// (migrationConcurrency 1), and CPU in this process per dashboard. Targets: wall ≤ 1.5× the floor at the cap, and
+// ≥ 5× faster than sequential.
 //
 // `node bench/sisense-migration.bench.js [--dashboards 500] [--cap 8] [--sequential-subset N]`: the sequential
 // baseline runs the whole migration one request at a time (≈ 75 s, nearly all of it waiting); with
 // --sequential-subset it migrates N dashboards instead and extrapolates by request count (it says so).
 // Needs `npm run build` first (npm run bench does it); compiles the simulator itself (a few seconds).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,7 +45,9 @@ function compileSimulator() {
     [tsc, '--ignoreConfig', '--outDir', 'dist/sim', '--rootDir', '.', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', '--strict', 'test/sisense-sim/main.ts'],
     { cwd: ROOT, encoding: 'utf8' },
   );
-  if (r.status !== 0) throw new Error(`compiling the simulator failed:\n${r.stdout}${r.stderr}`);
+  // tsc emits despite type errors (noEmitOnError is off): a type error in the simulator is reported, not fatal.
+  if (r.status !== 0 && !existsSync(new URL('../dist/sim/test/sisense-sim/sisense-sim.js', import.meta.url))) throw new Error(`compiling the simulator failed:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) console.log(`(the simulator compiled with type errors:\n${r.stdout.trim()})\n`);
 }
 
 compileSimulator();
@@ -69,18 +75,22 @@ function people(b) {
   return users;
 }
 
-/** The source: `n` dashboards, owners in turn (one in five is the admin's), three in four in a folder, most shared. */
+/** The source: `n` dashboards, owners in turn (one in four is the admin's), three in four in a folder, most shared. */
 const sourceSeed = (n) => (b) => {
   const users = people(b);
   const sales = b.folder('Sales', users[1]);
   const folders = [undefined, sales, b.folder('Deep Dives', users[1], sales), b.folder('Finance', users[2])];
   const groups = ['Sales', 'Finance', 'Marketing'].map((g) => b.groupNamed(g));
   const datasource = { title: 'Sample ECommerce', live: false };
+  // A viewer cannot own a dashboard (can_be_owned says no): the owners are the others.
+  const owners = users.slice(0, 4);
   for (let i = 0; i < n; i++) {
-    const shares = i % 10 === 9 ? [] : [{ to: groups[i % 3], rule: 'view' }, { to: users[(i + 1) % users.length], rule: i % 2 ? 'edit' : 'view' }];
+    const owner = owners[i % owners.length];
+    const other = users[(i + 1) % users.length] === owner ? users[(i + 2) % users.length] : users[(i + 1) % users.length];
+    const shares = i % 10 === 9 ? [] : [{ to: groups[i % 3], rule: 'view' }, { to: other, rule: i % 2 ? 'edit' : 'view' }];
     addDashboard(b, {
       title: `Dashboard ${String(i).padStart(4, '0')}`,
-      owner: users[i % users.length],
+      owner,
       datasource,
       folder: folders[i % folders.length],
       shares,
@@ -118,9 +128,17 @@ async function migrate(n, concurrency) {
   });
   try {
     globalThis.gc?.();
+    const roles = { environments: { source: 'src', target: 'dst' } };
+    const p0 = performance.now();
+    const plan = await host.invoker.invoke('sisense.migration.dashboards', { action: 'overwrite' }, { ...roles, mode: 'plan' });
+    if (!plan.ok || plan.plan.wouldFail) throw new Error(`the plan failed: ${JSON.stringify(plan).slice(0, 2000)}`);
+    const planWall = performance.now() - p0;
+    const planRequests = src.requests.length + dst.requests.length;
+    src.requests.length = 0;
+    dst.requests.length = 0;
     t0.at = performance.now();
     const cpu0 = process.cpuUsage();
-    const r = await host.invoker.invoke('sisense.migration.dashboards', { action: 'overwrite' }, { environments: { source: 'src', target: 'dst' } });
+    const r = await host.invoker.invoke('sisense.migration.dashboards', { action: 'overwrite' }, roles);
     const wall = performance.now() - t0.at;
     const cpu = process.cpuUsage(cpu0);
     if (!r.ok) throw new Error(`the migration failed: ${JSON.stringify(r.error).slice(0, 2000)}`);
@@ -130,7 +148,7 @@ async function migrate(n, concurrency) {
     check(src, dst);
     const all = [...src.requests, ...dst.requests];
     if (all.some((q) => q.status >= 400 || q.status === 0)) throw new Error('some request failed');
-    return { n, concurrency, wall, cpuMs: (cpu.user + cpu.system) / 1000, requests: all.length, src: src.requests, dst: dst.requests };
+    return { n, concurrency, wall, planWall, planRequests, cpuMs: (cpu.user + cpu.system) / 1000, requests: all.length, src: src.requests, dst: dst.requests };
   } finally {
     await host.catalogue.dispose();
     await Promise.all([src.close(), dst.close()]);
@@ -154,24 +172,30 @@ function check(src, dst) {
 // ---- figures -----------------------------------------------------------------------------------------------------------
 
 const KINDS = [
-  ['listings and lookups', (q) => q.method === 'GET' && !q.path.endsWith('/export')],
+  ['listings and read-backs', (q) => q.method === 'GET' && !q.path.endsWith('/export') && !q.path.endsWith('/can_be_owned')],
   ['exports', (q) => q.method === 'GET' && q.path.endsWith('/export')],
   ['bulk imports', (q) => q.path.endsWith('/import/bulk')],
   ['folders created', (q) => q.method === 'POST' && q.path === '/api/v1/folders'],
   ['folder moves', (q) => q.method === 'PATCH'],
+  ['can_be_owned', (q) => q.path.endsWith('/can_be_owned')],
   ['owner changes', (q) => q.path.endsWith('/change_owner')],
   ['share writes', (q) => q.method === 'POST' && q.path.startsWith('/api/shares/')],
+  ['publishes', (q) => q.path.endsWith('/publish')],
 ];
+
+/** The longest chain of requests that must follow each other: import, folders (2 levels, first time), folder move with can_be_owned, owner, shares, publish, read back. */
+const CHAIN = 8;
 
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 function describeRun(m) {
-  const floor = (m.requests * LATENCY_MS) / m.concurrency;
+  const floor = Math.max((m.requests * LATENCY_MS) / m.concurrency, CHAIN * LATENCY_MS);
+  console.log(`  the plan (approval preview) before it: ${s(m.planWall)} for ${m.planRequests} requests; its reads are reused by the migration`);
   const all = [...m.src, ...m.dst];
-  const firstWrite = Math.min(...all.filter((q) => q.method !== 'GET').map((q) => q.at));
+  const firstWrite = Math.min(...all.filter((q) => q.method !== 'GET').map((q) => q.at), m.wall);
   const reads = all.filter((q) => q.at < firstWrite).length;
   console.log(`  requests: ${m.requests} (source ${m.src.length}, target ${m.dst.length}); ${KINDS.map(([k, f]) => `${k} ${all.filter(f).length}`).join(', ')}`);
-  console.log(`  wall ${s(m.wall)}; floor ${m.requests} × ${LATENCY_MS} ms ÷ ${m.concurrency} = ${s(floor)}; ratio ${(m.wall / floor).toFixed(2)}×; CPU in this process ${s(m.cpuMs)}`);
+  console.log(`  wall ${s(m.wall)}; floor max(${m.requests} × ${LATENCY_MS} ms ÷ ${m.concurrency}, ${CHAIN} × ${LATENCY_MS} ms) = ${s(floor)}; ratio ${(m.wall / floor).toFixed(2)}×; CPU in this process ${s(m.cpuMs)} (${(m.cpuMs / m.n).toFixed(1)} ms a dashboard)`);
   console.log(
     `  reading until the first write: ${s(firstWrite)} for ${reads} requests (${((reads * LATENCY_MS) / firstWrite).toFixed(1)} in flight on average); ` +
       `writing: ${s(m.wall - firstWrite)} for ${m.requests - reads} requests (${(((m.requests - reads) * LATENCY_MS) / (m.wall - firstWrite)).toFixed(1)} in flight on average)`,
@@ -211,6 +235,6 @@ if (seqN !== N) console.log(`  extrapolated: ${s(seq.wall)} ÷ ${seq.requests} r
 const ratio = capped.wall / floor;
 const speedup = seqWall / capped.wall;
 console.log('');
-console.log(`requests ${capped.requests}; wall ${s(capped.wall)}; floor ${s(floor)}; ratio to floor ${ratio.toFixed(2)}× (target ≤ ${TARGET_FLOOR_RATIO}×): ${ratio <= TARGET_FLOOR_RATIO ? 'met' : 'MISSED'}`);
+console.log(`requests ${capped.requests}; wall ${s(capped.wall)}; floor ${s(floor)}; ratio to floor ${ratio.toFixed(2)}× (target ≤ ${TARGET_FLOOR_RATIO}×): ${ratio <= TARGET_FLOOR_RATIO ? 'met' : 'MISSED'}; CPU ${(capped.cpuMs / capped.n).toFixed(1)} ms a dashboard`);
 console.log(`sequential ${s(seqWall)}${seqN === N ? '' : ' (extrapolated)'}; speed-up ${speedup.toFixed(1)}× (target ≥ ${TARGET_SPEEDUP}×): ${speedup >= TARGET_SPEEDUP ? 'met' : 'MISSED'}`);
 process.exitCode = ratio <= TARGET_FLOOR_RATIO && speedup >= TARGET_SPEEDUP ? 0 : 1;
