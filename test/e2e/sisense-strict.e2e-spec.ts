@@ -436,6 +436,60 @@ describe('Sisense simulator: strict rules (README)', () => {
     });
   });
 
+  describe('the documented recipe works end to end', () => {
+    it('migrates a shared dashboard of another owner in nested folders: folders by path, import, shares, owner, publish', async () => {
+      const src = await dash(source, 'Regional Performance');
+      expect(source.folderPath(src.oid)).toEqual(['Sales', 'Deep Dives', 'Regional']);
+      const wanted = source.recipients(src.oid);
+      expect(wanted).toEqual(['vic.viewer@acme.test']);
+
+      // Users and groups by email / name (ids differ per deployment).
+      const roles = (await call(target, 'GET', '/api/roles')).body as any[];
+      const consumer = roles.find((r) => r.name === 'consumer')._id;
+      const [emeaGroup] = (await call(target, 'POST', '/api/v1/groups/bulk', { body: [{ name: 'EMEA Analysts' }] })).body;
+      const srcUsers = (await call(source, 'GET', '/api/v1/users?expand=groups')).body as any[];
+      const missing = wanted.filter((e) => e !== 'dana.designer@acme.test');
+      const made = await call(target, 'POST', '/api/v1/users/bulk', {
+        body: missing.map((email) => {
+          const u = srcUsers.find((x) => x.email === email);
+          return { email, firstName: u.firstName, lastName: u.lastName, roleId: consumer, groups: u.groups.some((g: any) => g.name === 'EMEA Analysts') ? [emeaGroup._id] : [] };
+        }),
+      });
+      expect(made.status).toBe(201);
+      const tDana = await userBy(target, 'dana.designer@acme.test');
+      await call(target, 'PATCH', `/api/v1/users/${tDana._id}`, { body: { groups: [...tDana.groups, emeaGroup._id] } });
+
+      // Folders by path: the root "Sales" exists; the rest are created under it (no null parentId).
+      let parent = ((await call(target, 'GET', '/api/v1/folders?name=Sales')).body as any[]).find((f) => f.parentId === null).oid;
+      for (const name of ['Deep Dives', 'Regional']) parent = (await call(target, 'POST', '/api/v1/folders', { body: { name, parentId: parent } })).body.oid;
+
+      // Export (one comma-separated parameter), import into that folder, shares by name, owner, publish.
+      const [exp] = (await call(source, 'GET', `/api/v1/dashboards/export?dashboardIds=${src.oid}&adminAccess=true`)).body;
+      const imported = await call(target, 'POST', '/api/v1/dashboards/import/bulk?action=skip&republish=false', { body: [{ ...exp, parentFolder: parent, previewLayout: exp.previewLayout ?? [] }] });
+      expect(imported.body.succeded).toHaveLength(1);
+      const srcGroups = (await call(source, 'GET', '/api/v1/groups')).body as any[];
+      const tGroups = (await call(target, 'GET', '/api/v1/groups')).body as any[];
+      const tUsers = (await call(target, 'GET', '/api/v1/users')).body as any[];
+      const sharesTo = (src.shares as any[])
+        .filter((x) => x.rule)
+        .map((x) => ({
+          shareId: x.type === 'group' ? tGroups.find((g) => g.name === srcGroups.find((sg) => sg._id === x.shareId).name)._id : tUsers.find((u) => u.email === srcUsers.find((su) => su._id === x.shareId).email)._id,
+          type: x.type,
+          rule: x.rule,
+          subscribe: false,
+        }));
+      expect((await call(target, 'POST', `/api/shares/dashboard/${src.oid}`, { body: { sharesTo } })).status).toBe(200);
+      expect((await call(target, 'GET', `/api/v1/dashboards/${src.oid}/can_be_owned?email=${enc('dana.designer@acme.test')}`)).body.canBeOwned).toBe(true);
+      expect((await call(target, 'POST', `/api/v1/dashboards/${src.oid}/change_owner`, { body: { ownerId: tDana._id, originalOwnerRule: 'edit' } })).status).toBe(200);
+      expect((await call(target, 'POST', `/api/v1/dashboards/${src.oid}/publish?adminAccess=true`)).status).toBe(204);
+
+      expect(target.folderPath(src.oid)).toEqual(['Sales', 'Deep Dives', 'Regional']);
+      expect((await call(target, 'GET', `/api/v1/dashboards/${src.oid}`, { token: target.tokens.designer })).body.owner).toBe(tDana._id);
+      // The migrating admin kept an edit share (change_owner's originalOwnerRule); everyone else is as on the source.
+      expect(target.recipients(src.oid).filter((e) => e !== 'admin@acme.test')).toEqual(wanted.filter((e) => e !== 'dana.designer@acme.test'));
+    });
+  });
+
   describe('seed', () => {
     it('plants what PLANTED says: 30 dashboards, 20 shared, most not the admin\'s, nested folders, drill targets, column uses', async () => {
       const owners = (await call(source, 'GET', '/api/v1/dashboards/admin?dashboardType=owner')).body as any[];
