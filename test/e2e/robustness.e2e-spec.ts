@@ -268,3 +268,19 @@ describe('13: steward config check on an alias bomb', () => {
     );
   });
 });
+
+describe('19: a 500 leaves a log line that says what failed (real HTTP)', () => {
+  it("the requestId's log line carries the error's message and stack, not [object Object]", async () => {
+    const d = await startTestDaemon();
+    try {
+      await d.store.close(); // every query now fails with "store ... is closed"
+      const res = await request(d.url).get('/runs').set('Authorization', bearer('viewer'));
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      const line = d.logs.lines.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.requestId === res.body.requestId && l.err);
+      expect(line?.err).toMatchObject({ message: expect.stringMatching(/is closed/), stack: expect.stringContaining('\n') });
+      expect(d.logs.text).not.toContain('[object Object]');
+    } finally {
+      await d.close();
+    }
+  });
+});
