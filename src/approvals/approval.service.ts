@@ -100,8 +100,8 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     const policy = await this.policyFor(req.environments, req.caller.runId, req.tool.plugin);
     if (!policy.requireFor.includes(req.tool.effect)) return { action: 'run' };
     const digest = callDigest(req.tool.id, req.input, req.environments);
+    if (req.approvalId) return this.release(req, digest);
     const binding: Binding = { requestedBy: await this.requester(req), runId: req.caller.runId ?? null, stepKey: req.caller.stepId ?? null };
-    if (req.approvalId) return this.release(req, digest, binding);
     // Outside a run, the exact repeat of a call stands for its approval (clients that cannot send _meta).
     if (!binding.runId) {
       const repeat = await this.repeatOf(digest, binding.requestedBy);
@@ -170,18 +170,22 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * caller's must be used before it expires. An idempotent call its run's step did not finish is released to that step
    * again (calling it twice leaves the target as once).
    */
-  private async release(req: GateRequest, digest: string, b: Binding): Promise<GateDecision> {
+  private async release(req: GateRequest, digest: string): Promise<GateDecision> {
     const id = req.approvalId!;
+    const runId = req.caller.runId ?? null;
+    // The requester: the person who started the run (engine calls), else the caller — read in the same statement.
     const claimed = await this.store.query<ApprovalRow>(
       `UPDATE approvals SET status = 'consumed', consumed_at = now()
-       WHERE id = $1 AND call_digest = $2 AND requested_by = $3
+       WHERE id = $1 AND call_digest = $2
+         AND requested_by = CASE WHEN $7::boolean THEN (SELECT r.requested_by FROM runs r WHERE r.id = $4::text) ELSE $3::text END
          AND run_id IS NOT DISTINCT FROM $4::text AND step_key IS NOT DISTINCT FROM $5::text
          AND ((status = 'approved' AND (run_id IS NOT NULL OR expires_at > now()))
               OR (status = 'consumed' AND run_id IS NOT NULL AND $6::boolean))
        RETURNING *`,
-      [id, digest, b.requestedBy, b.runId, b.stepKey, req.tool.idempotent],
+      [id, digest, req.caller.principal.name, runId, req.caller.stepId ?? null, req.tool.idempotent, req.caller.channel === 'engine' && runId !== null],
     );
     if (claimed.rows[0]) return { action: 'run', approvalId: id };
+    const b: Binding = { requestedBy: await this.requester(req), runId, stepKey: req.caller.stepId ?? null };
     const a = await this.repo.get(this.store, id);
     if (!a) return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
     if (a.run_id !== b.runId || a.step_key !== b.stepKey) {
@@ -348,10 +352,16 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     if ((await this.repo.decisions(tx, a.id)).some((d) => d.decision === 'approve')) {
       throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the arguments shown then; changing them now would bypass those approvers`);
     }
-    await tx.query(
-      `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = $5::jsonb WHERE id = $1`,
-      [a.id, JSON.stringify(prepared.input), prepared.digest, who.name, JSON.stringify(prepared.plan)],
-    );
+    await tx
+      .query(
+        `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = $5::jsonb WHERE id = $1`,
+        [a.id, JSON.stringify(prepared.input), prepared.digest, who.name, JSON.stringify(prepared.plan)],
+      )
+      .catch((e: unknown) => {
+        // One pending approval per outside call: the edited call is already waiting under another approval.
+        if ((e as { code?: string }).code === '23505') throw new StewardError('APPROVAL_EDIT_REFUSED', `"${a.requested_by}" already has a pending approval for exactly the edited call; decide that one`);
+        throw e;
+      });
   }
 
   /** Pending approvals past their expiry become `expired` (and their runs end `expired`). */
