@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import request from 'supertest';
+import { fromText } from '../../src/config/config.loader.js';
 import { startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { everythingStdio } from '../helpers/mcp-peers.js';
 import { freshPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
@@ -262,6 +263,19 @@ describe.each(STORES)('honest outcomes of a plan that fails ($name)', ({ pg }) =
     expect((await request(d.url).get(`/approvals/${pending.id}`).set('Authorization', auth('viewer')).expect(200)).body).toMatchObject({ status: 'pending', decisions: [] });
     await request(d.url).post(`/approvals/${pending.id}`).set('Authorization', auth('approver')).send({ decision: 'reject', comment: 'notebook full' }).expect(200);
     expect((await waitForRun(d, started.body.id, ['rejected', 'failed', 'succeeded'])).state).toBe('rejected');
+  });
+});
+
+describe('policy config for tools without an environment', () => {
+  it('is validated: a bad approvals.defaultPolicy or plugins.<id>.policy names its path', () => {
+    const load = (extra: string) => fromText('/tmp/steward.yaml', yaml(undefined, extra), '/tmp', {});
+    expect(() => load('approvals:\n  defaultPolicy: { approvers: 0 }\n')).toThrow(/approvals\.defaultPolicy\.approvers/);
+    expect(() => load('plugins:\n  mcp:\n    policy: { approver: 2 }\n')).toThrow(/plugins\.mcp\.policy/);
+    expect(() => load('approvals:\n  fallback: {}\n')).toThrow(/approvals/);
+    expect(load('approvals:\n  defaultPolicy: { approvers: 2, expiresAfter: 1h }\nplugins:\n  mcp:\n    policy: { approvers: 3 }\n').config).toMatchObject({
+      approvals: { defaultPolicy: { approvers: 2, expiresAfter: '1h' } },
+      plugins: { mcp: { policy: { approvers: 3 } } },
+    });
   });
 });
 
