@@ -5,7 +5,10 @@ import { safe } from './io.js';
 export type ApprovalView = Pick<
   ReturnType<typeof toApprovalView>,
   'id' | 'status' | 'runId' | 'stepKey' | 'kind' | 'tool' | 'effect' | 'environments' | 'message' | 'requestedBy' | 'requiredApprovals' | 'expiresAt' | 'decisions'
->;
+> & { planFailure?: string | null };
+
+/** The message, led by the plan's failure when it has one (such an approval cannot be approved). */
+const note = (a: ApprovalView) => (a.planFailure ? `CANNOT BE APPROVED, ${a.planFailure}${a.message ? ` — ${a.message}` : ''}` : (a.message ?? ''));
 
 const where = (a: ApprovalView) => (a.runId ? `${a.runId}${a.stepKey ? `/${a.stepKey}` : ''}` : '(mcp)');
 const what = (a: ApprovalView) =>
@@ -23,7 +26,7 @@ export function formatApprovals(list: readonly ApprovalView[]): string {
     a.requestedBy,
     `${a.decisions.filter((d) => d.decision === 'approve').length}/${a.requiredApprovals}`,
     a.expiresAt ?? '',
-    a.message ?? '',
+    note(a),
   ].map(safe));
   const head = ['ID', 'STATUS', 'RUN/STEP', 'WHAT', 'REQUESTED BY', 'VOTES', 'EXPIRES', 'MESSAGE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -40,7 +43,7 @@ export function inProcessApprovalHelp(runId: string, pending: readonly ApprovalV
   const first = ids[0] ?? '<approval-id>';
   const lines = [
     `run ${runId} is waiting for approval; it stays awaiting_approval in the store and nothing continues it until a decision is made:`,
-    ...pending.map((a) => `  ${safe(a.id)}  ${safe(a.message ?? what(a))} (expires ${safe(a.expiresAt ?? '?')})`),
+    ...pending.map((a) => `  ${safe(a.id)}  ${safe(a.planFailure ? note(a) : (a.message ?? what(a)))} (expires ${safe(a.expiresAt ?? '?')})`),
     `Decide through a daemon on this store (this process cannot wait for one: ${ctx.storeKind === 'pglite' ? 'the embedded store admits one process at a time' : 'it would wait unattended'}):`,
     `  steward serve    # then, with an approver's token:`,
     `  steward approve ${first} --server ${ctx.serverUrl} --token-file <file> [--comment "..."]`,
