@@ -88,6 +88,7 @@ export class RunsController {
   @MinRole('operator')
   @ApiOperation({ summary: 'Cancel a run that has not ended; in-flight tool calls get their AbortSignal. 409 when already finished.' })
   async cancel(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
+    readableRun(await this.runs.get(id), who); // a thread's run is its owner's (and admins') to cancel and see
     return toRunView(await this.runs.cancel(id, who));
   }
 }

@@ -41,6 +41,13 @@ describe("a thread's runs are as private as the thread", () => {
       expect(list.body.runs.map((x: { id: string }) => x.id)).not.toContain(runId);
       expect(JSON.stringify(list.body)).not.toContain('my private question');
     }
+    // Another operator cannot cancel it either (the answer would show the run).
+    const { body: other } = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'] }).expect(201);
+    llm.push({ content: 'slow answer', delayMs: 3000 });
+    const busy = (await request(d.url).post(`/threads/${other.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'take your time' }).expect(202)).body.runId;
+    const refused = await request(d.url).post(`/runs/${busy}/cancel`).set('Authorization', bearer('approver')).expect(404);
+    expect(JSON.stringify(refused.body)).not.toContain('take your time');
+    await request(d.url).post(`/runs/${busy}/cancel`).set('Authorization', bearer('operator')).expect(200);
     const events = await request(d.url).get(`/runs/${runId}/events`).set('Authorization', bearer('operator')).expect(200);
     expect(events.text).toContain('the secret plan is ready');
     const report = await request(d.url).get(`/runs/${runId}/report`).set('Authorization', bearer('operator')).expect(200);
