@@ -14,6 +14,7 @@ import type { GateRequest } from '../../src/mcp/tool-gate.js';
 import type { LoadedTool } from '../../src/plugins/plugin.types.js';
 import type { ToolInvoker } from '../../src/plugins/tool.invoker.js';
 import { RunEventsService } from '../../src/runs/run-events.service.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.factory.js';
 import type { Store } from '../../src/store/store.types.js';
 import { PG_URL, pgliteLeg, postgresLeg, type Leg } from './harness.js';
@@ -159,6 +160,29 @@ function suite(leg: Leg): void {
     const r = await approvals.check(gate({ principal: ANN, channel: 'mcp', runId: 'run_d', stepId: 'write' }));
     expect(r).toMatchObject({ action: 'deny', code: 'RUN_IDENTITY_REFUSED' });
     expect((await store.query('SELECT * FROM approvals WHERE run_id = $1', ['run_d'])).rows).toHaveLength(0);
+  });
+
+  it('migration 8 keeps the oldest of the pending repeats an outside caller piled up before it, and cancels the rest', async () => {
+    const t = await leg.fresh();
+    const before = await openStore(t.config, { baseDir: t.baseDir, logger: silent, migrations: MIGRATIONS.filter((m) => m.id < 8) });
+    const insert = (id: string, who: string, digest: string, ageMinutes: number, runId: string | null = null) =>
+      before.query(
+        `INSERT INTO approvals (id, run_id, kind, tool, call_digest, requested_by, status, created_at, expires_at) VALUES ($1, $2, 'tool', 'demo.notes.write', $3, $4, 'pending', now() - make_interval(mins => $5::int), now() + interval '1 hour')`,
+        [id, runId, digest, who, ageMinutes],
+      );
+    await before.query(`INSERT INTO runs (id, kind, playbook, state, requested_by) VALUES ('run_m', 'playbook', 'p', 'awaiting_approval', 'ann')`);
+    await insert('apr_new', 'ann', 'd1', 1);
+    await insert('apr_old', 'ann', 'd1', 3);
+    await insert('apr_mid', 'ann', 'd1', 2);
+    await insert('apr_bob', 'bob', 'd1', 2);
+    await insert('apr_run1', 'ann', 'd1', 2, 'run_m');
+    await insert('apr_run2', 'ann', 'd1', 1, 'run_m');
+    await before.close();
+    store = await openStore(t.config, { baseDir: t.baseDir, logger: silent });
+    const rows = (await store.query<{ id: string; status: string }>('SELECT id, status FROM approvals ORDER BY id')).rows;
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({
+      apr_bob: 'pending', apr_mid: 'cancelled', apr_new: 'cancelled', apr_old: 'pending', apr_run1: 'pending', apr_run2: 'pending',
+    });
   });
 
   it('a call whose plan would fail is shown with its failure and cannot be approved; it can be rejected', async () => {
