@@ -57,6 +57,25 @@ describe('Steward MCP server (in-process client, the engine path)', () => {
     expect(copy.inputSchema.properties?.environments).toEqual(expect.objectContaining({ required: ['source', 'target'] }));
   });
 
+  it('run identity in _meta reaches the gate from the engine only; an outside client setting it is refused before the gate', async () => {
+    const gate = new StubGate(() => ({ action: 'run' }));
+    const engine = await connect(gate);
+    await engine.call({ tool: 'demo.util.echo', input: { message: 'x' }, runId: 'run_1', stepId: 'echo' });
+    expect(gate.asked.at(-1)?.caller).toMatchObject({ channel: 'engine', runId: 'run_1', stepId: 'echo' });
+    const outside = createMcpServer(
+      { catalogue: host.catalogue, invoker: host.invoker, surface: new McpToolSurface(environments), gate, logger: host.logger, version: '0.1.0', approvalsUrl: (id) => `/approvals/${id}` },
+      { principal: operator, channel: 'mcp' },
+    );
+    const c = await EngineClient.connect(outside); // an in-memory client standing in for one over /mcp
+    clients.push(c);
+    const asked = gate.asked.length;
+    const r = await c.call({ tool: 'demo.util.echo', input: { message: 'x' }, runId: 'run_1', stepId: 'echo' });
+    expect(r).toMatchObject({ isError: true, _meta: { 'steward/error': { code: 'RUN_IDENTITY_REFUSED' } } });
+    expect(gate.asked.length).toBe(asked);
+    expect((await c.call({ tool: 'demo.util.echo', input: { message: 'x' } })).isError).toBeFalsy();
+    expect(gate.asked.at(-1)?.caller).toEqual({ principal: operator, channel: 'mcp' });
+  });
+
   it('read tools run; by wire name or canonical id', async () => {
     const c = await connect(new FailClosedGate());
     const a = await c.call({ tool: 'demo__util__echo', input: { message: 'hi' } });
