@@ -3,7 +3,7 @@ import { asObject } from '../../shared/errors.js';
 import { TargetFolders } from './dashboard.folders.js';
 import type { MigrationReport } from './migration.report.js';
 import { reasonOf, statusOf, type Side } from './migration.session.js';
-import type { PrincipalMap, Principals } from './principals.js';
+import { IMPLICIT_GROUPS, type PrincipalMap, type Principals } from './principals.js';
 
 /** What a migrated dashboard should look like in the target, in source terms (mapped when it is written). */
 export interface SourceAccess {
@@ -74,17 +74,23 @@ export function differences(current: Current, wanted: Wanted, folderOid: string 
 }
 
 /**
- * Whether the recipients of a dashboard's user shares have their copy (it was published since it was shared). The
- * admin listing without `dashboardType` answers one row per instance (owner, each recipient's `user` copy); a
- * deployment that answers no `instanceType` cannot tell, and counts as published.
+ * Whether the recipients of a dashboard have their copy (it was published since it was shared): the users it is
+ * shared with and the active members of the groups it is shared with (the implicit Everyone / All users in system
+ * left out). The admin listing without `dashboardType` answers one row per instance (the owner's, each recipient's
+ * `user` copy, api.md §1.2); a deployment that answers no `instanceType` cannot tell, and counts as published.
  */
-export async function publishedToRecipients(target: Side, id: string, shares: readonly SisenseShare[]): Promise<boolean> {
-  const users = shares.filter((s) => s.type === 'user').map((s) => s.shareId);
-  if (!users.length) return true;
+export async function publishedToRecipients(target: Side, id: string, shares: readonly SisenseShare[], dst: Principals, owner?: string): Promise<boolean> {
+  const expected = new Set<string>();
+  for (const s of shares) {
+    if (s.type === 'user') expected.add(s.shareId);
+    else if (!IMPLICIT_GROUPS.has(dst.groupNameOf(s.shareId) ?? '')) for (const u of dst.membersOf(s.shareId)) if (u.active !== false) expected.add(u._id);
+  }
+  if (owner) expected.delete(owner);
+  if (!expected.size) return true;
   const rows = await target.get<unknown>('/api/v1/dashboards/admin', { id, asObject: false, fields: 'oid,userId,instanceType' });
   if (!Array.isArray(rows) || !rows.some((r) => typeof (r as { instanceType?: unknown })?.instanceType === 'string')) return true;
   const copies = new Set((rows as Array<{ instanceType?: string; userId?: string }>).filter((r) => r.instanceType === 'user').map((r) => r.userId));
-  return users.every((u) => copies.has(u));
+  return [...expected].every((u) => copies.has(u));
 }
 
 const admin = { adminAccess: true };

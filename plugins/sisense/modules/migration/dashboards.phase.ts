@@ -207,7 +207,7 @@ async function reconcileOne(s: Session, item: DashboardItem, folders: TargetFold
     const folderOid = folders.known(wanted.folder);
     const current = item.current!;
     const wrong = folderOid === null ? ['folder'] : differences(current, wanted, folderOid);
-    if (!wrong.length && publish && !(await publishedToRecipients(s.target, id, wanted.shares))) wrong.push('publication to its recipients');
+    if (!wrong.length && publish && !(await publishedToRecipients(s.target, id, wanted.shares, m.dst, wanted.ownerId ?? current.owner))) wrong.push('publication to its recipients');
     if (!wrong.length) return report.skip(item, 'in the target already (same oid), with its owner, folder and shares');
     await applyWanted(s.target, id, wanted, folders, report, { publish, current, me });
     report.succeed(item, { action: 'update', targetId: id, reason: `in the target already (same oid): repaired its ${wrong.join(', ')}` });

@@ -45,6 +45,11 @@ export class Principals {
     return this.userIds.get(id);
   }
 
+  /** The users whose groups include this one (explicit members only). */
+  membersOf(groupId: string): SisenseUser[] {
+    return [...this.userIds.values()].filter((u) => groupIdsOf(u).includes(groupId));
+  }
+
   user(email: string): SisenseUser | undefined {
     return this.byEmail.get(email.toLowerCase());
   }

@@ -62,7 +62,7 @@ export async function prepareReconcile(s: Session, input: ReconcileInput): Promi
       const wanted = wantedOf(access, map, dst);
       const folderOid = folders.known(wanted.folder);
       const repairs = folderOid === null ? ['folder'] : differences(current, wanted, folderOid, me._id);
-      if (!repairs.length && input.republish && !(await publishedToRecipients(s.target, current.oid, wanted.shares))) repairs.push('publication to its recipients');
+      if (!repairs.length && input.republish && !(await publishedToRecipients(s.target, current.oid, wanted.shares, dst, wanted.ownerId ?? current.owner))) repairs.push('publication to its recipients');
       const note = [...wanted.notes, ...notes].join('; ');
       if (!repairs.length) return { ...item, action: 'skip', note: ['owner, folder, shares and publication match', note].filter(Boolean).join('; ') };
       return { ...item, action: 'update', repairs, note: [`repairs its ${repairs.join(', ')}`, note].filter(Boolean).join('; ') };
