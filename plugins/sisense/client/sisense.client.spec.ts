@@ -47,7 +47,7 @@ describe('SisenseClient against the simulator', () => {
     const me = await client().get<{ email: string }>('/api/users/loggedin');
     expect(me.email).toBe('admin@acme.test');
     const err = await failure(client({ token: 'wrong' }).get('/api/v1/users'));
-    expect(err).toMatchObject({ status: 401, shape: 'v1', code: '5', method: 'GET', path: '/api/v1/users', attempts: 1 });
+    expect(err).toMatchObject({ status: 401, shape: 'v1', code: '5001', method: 'GET', path: '/api/v1/users', attempts: 1 });
   });
 
   it('passes query values (repeated for arrays), returns undefined for an empty body, keeps a base path prefix', async () => {
@@ -55,7 +55,10 @@ describe('SisenseClient against the simulator', () => {
     const users = await c.get<Array<{ email: string }>>('/api/v1/users', { query: { email: 'vic.viewer@acme.test', skip: undefined } });
     expect(users.map((u) => u.email)).toEqual(['vic.viewer@acme.test']);
     const ids = sim.state.dashboards.slice(0, 2).map((d) => d.oid);
-    expect(await c.get<unknown[]>('/api/v1/dashboards/export', { query: { dashboardIds: ids, adminAccess: true } })).toHaveLength(2);
+    // An array is sent as the parameter repeated; Sisense wants dashboardIds once, comma-separated (see shared/dashboard.export.ts).
+    expect(await c.get<unknown[]>('/api/v1/dashboards/export', { query: { dashboardIds: ids.join(','), adminAccess: true } })).toHaveLength(2);
+    expect(sim.requests.at(-1)?.query.dashboardIds).toBe(ids.join(','));
+    expect((await failure(c.get('/api/v1/dashboards/export', { query: { dashboardIds: ids } }))).status).toBe(400);
     const group = await c.post<{ _id: string }>('/api/v1/groups', { name: 'Temp' });
     expect(await c.delete(`/api/v1/groups/${group._id}`)).toBeUndefined();
     const err = await failure(client({ url: `${sim.url}/sisense/` }).get('/api/v1/users'));
@@ -64,13 +67,12 @@ describe('SisenseClient against the simulator', () => {
 
   it('paginates with skip/limit until a short page', async () => {
     const emails: string[] = [];
-    for await (const u of client().paginate<{ email: string }>('/api/v1/users', { expand: 'role' }, 3)) emails.push(u.email);
-    expect(emails).toHaveLength(7);
-    expect(sim.requests.map((r) => [r.query.skip, r.query.limit, r.query.expand])).toEqual([
-      ['0', '3', 'role'],
-      ['3', '3', 'role'],
-      ['6', '3', 'role'],
-    ]);
+    for await (const u of client().paginate<{ email: string }>('/api/v1/users', { expand: 'role' }, 5)) emails.push(u.email);
+    expect(emails).toHaveLength(sim.state.users.length);
+    expect(sim.state.users.length % 5).not.toBe(0);
+    expect(sim.requests.map((r) => [r.query.skip, r.query.limit, r.query.expand])).toEqual(
+      Array.from({ length: Math.ceil(sim.state.users.length / 5) }, (_, i) => [String(i * 5), '5', 'role']),
+    );
   });
 
   it('stops with PAGING_STUCK when the server ignores skip', async () => {
@@ -85,7 +87,7 @@ describe('SisenseClient against the simulator', () => {
 
   it('retries a GET on 503 with backoff and logs each retry', async () => {
     sim.faults.push({ path: '/api/v1/groups', status: 503, times: 2 });
-    expect(await client().get<unknown[]>('/api/v1/groups')).toHaveLength(7);
+    expect(await client().get<unknown[]>('/api/v1/groups')).toHaveLength(sim.state.groups.length);
     expect(sim.requests.map((r) => r.status)).toEqual([503, 503, 200]);
     expect(log.calls.filter((c) => c.level === 'warn').map((c) => c.fields)).toEqual([
       expect.objectContaining({ method: 'GET', path: '/api/v1/groups', reason: 503, attempt: 1 }),
@@ -117,7 +119,7 @@ describe('SisenseClient against the simulator', () => {
 
   it('retries a GET after a dropped connection, but not a POST', async () => {
     sim.faults.push({ path: '/api/v1/users', drop: true, times: 1 });
-    expect(await client().get<unknown[]>('/api/v1/users')).toHaveLength(7);
+    expect(await client().get<unknown[]>('/api/v1/users')).toHaveLength(sim.state.users.length);
     expect(sim.requests.map((r) => r.status)).toEqual([0, 200]);
     sim.faults.push({ method: 'POST', path: '/api/v1/folders', drop: true, times: 1 });
     const err = await failure(client().post('/api/v1/folders', { name: 'X' }));
