@@ -6,6 +6,7 @@ import { installClock } from '../../src/schedule/clock.js';
 import { ManualClock } from '../../src/schedule/manual-clock.js';
 import { ScheduleService } from '../../src/schedule/schedule.service.js';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-scheduled');
 const config = (extra = '', envs = '  lab: { kind: demo }\n  lab2: { kind: demo }\n') => configYaml(`environments:\n${envs}playbooks:\n  dirs: [${FIXTURES}]\n${extra}`);
@@ -40,8 +41,14 @@ async function runsOf(d: TestDaemon, scheduleId: string) {
   return (r.body.runs as any[]).reverse();
 }
 
+/**
+ * Restart tests boot the daemon two to four times: on a loaded 2-core machine (load 9-13) a boot alone can take
+ * several seconds, so these tests get a limit that covers all of them (jest's 30 s did not) and wait on conditions.
+ */
+const RESTART_TEST_MS = 180_000;
+
 /** Waits until every run of the daemon has left queued/running (scheduled runs execute in the background). */
-async function quiet(d: TestDaemon, timeoutMs = 10000) {
+async function quiet(d: TestDaemon, timeoutMs = 60000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const r = await get(d, '/runs?state=queued,running&limit=1').expect(200);
@@ -128,7 +135,7 @@ describe('schedules: restarts and downtime', () => {
     await to('2026-05-04T15:00:00Z');
     await quiet(d);
     expect((await runsOf(d, 'config:hourly')).length).toBe(3);
-  });
+  }, RESTART_TEST_MS);
 
   it('catch-up after downtime: none, last, all, and all within a window', async () => {
     const yaml = config(
@@ -153,7 +160,7 @@ describe('schedules: restarts and downtime', () => {
     expect((await get(d, '/schedules/config:last')).body.fires[1].reason).toMatch(/^2 fire times from .*T11:00.* to .*T12:00.*\(catchUp: last\)$/);
     expect(await fires('config:all')).toEqual(['13:00 catch-up started', '12:00 catch-up started', '11:00 catch-up started']);
     expect(await fires('config:windowed')).toEqual(['13:00 catch-up started', '12:00 catch-up started', '11:00 cron missed']);
-  });
+  }, RESTART_TEST_MS);
 
   it('a fire claimed just before a stop, whose run never started, is started after the restart', async () => {
     const yaml = config(`schedules:\n  entries:\n${entry('hourly', 'cron: "0 * * * *"')}`);
@@ -170,7 +177,7 @@ describe('schedules: restarts and downtime', () => {
     const runs = await runsOf(d, 'config:hourly');
     expect(runs).toEqual([expect.objectContaining({ state: 'succeeded', requestedBy: 'scheduler' })]);
     expect((await get(d, '/schedules/config:hourly')).body.fires[0]).toMatchObject({ at: '2026-05-04T10:00:00.000Z', status: 'started', runId: runs[0].id });
-  });
+  }, RESTART_TEST_MS);
 
   it('two claims of the same fire (a second replica, a restart racing a timer): exactly one wins', async () => {
     const { ScheduleRepository } = await import('../../src/schedule/schedule.repository.js');
@@ -205,13 +212,7 @@ describe('schedules: DST, overlap, pause, trigger', () => {
   it('overlap with a previous run still waiting at a gate: skip, queue (starts when it ends), cancel-previous', async () => {
     const gate = (name: string, overlap: string) => `    ${name}:\n      playbook: sched-gate\n      cron: "0 * * * *"\n      environments: { target: lab }\n      overlap: ${overlap}\n`;
     const { d, to } = await boot(new ManualClock('2026-05-04T09:30:00Z'), config(`schedules:\n  entries:\n${gate('skip', 'skip')}${gate('queue', 'queue')}${gate('cancel', 'cancel-previous')}`));
-    const waitState = async (id: string, state: string) => {
-      for (let i = 0; i < 200; i++) {
-        if ((await get(d, `/runs/${id}`)).body.state === state) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`run ${id} never reached ${state}`);
-    };
+    const waitState = (id: string, state: string) => until(`run ${id} ${state}`, async () => ((await get(d, `/runs/${id}`)).body.state === state ? true : undefined), 60000);
     await to('2026-05-04T10:00:00Z');
     const first: Record<string, any> = {};
     for (const id of ['skip', 'queue', 'cancel']) {
@@ -232,11 +233,13 @@ describe('schedules: DST, overlap, pause, trigger', () => {
     const { approvals } = (await get(d, `/approvals?runId=${first.queue.id}`)).body;
     await post(d, `/approvals/${approvals[0].id}`, 'approver', { decision: 'approve' }).expect(200);
     await waitState(first.queue.id, 'succeeded');
-    for (let i = 0; i < 200 && (await runsOf(d, 'config:queue')).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
-    const queued = await runsOf(d, 'config:queue');
+    const queued = await until('the queued fire to start', async () => {
+      const runs = await runsOf(d, 'config:queue');
+      return runs.length >= 2 ? runs : undefined;
+    }, 60000);
     expect(queued).toHaveLength(2);
     expect(await lastFire('queue')).toMatchObject({ status: 'started', runId: queued[1].id, at: '2026-05-04T11:00:00.000Z' });
-  });
+  }, RESTART_TEST_MS);
 
   it('pause (survives a restart), resume from now, trigger as the caller; roles and unknown ids', async () => {
     const yaml = config(`schedules:\n  entries:\n${entry('hourly', 'cron: "0 * * * *"')}${entry('off', 'cron: "0 * * * *"\nenabled: false')}`);
@@ -270,7 +273,7 @@ describe('schedules: DST, overlap, pause, trigger', () => {
     await quiet(d);
     expect(await runsOf(d, 'config:hourly')).toHaveLength(2);
     expect(await runsOf(d, 'config:off')).toEqual([]); // disabled: never fires
-  });
+  }, RESTART_TEST_MS);
 });
 
 describe('schedules: reload and validation', () => {
