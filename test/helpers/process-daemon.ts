@@ -45,7 +45,7 @@ export async function spawnDaemon(dir: string, port: number, timeoutMs = 60000):
 }
 
 /** One REST call to a spawned daemon with a role's token; the body parsed as JSON. */
-export async function processApi(d: ProcessDaemon, method: string, path: string, role: 'viewer' | 'operator' | 'approver', body?: unknown) {
+export async function processApi(d: ProcessDaemon, method: string, path: string, role: 'viewer' | 'operator' | 'approver' | 'admin', body?: unknown) {
   const res = await fetch(`${d.url}${path}`, {
     method,
     headers: { Authorization: bearer(role), ...(body ? { 'Content-Type': 'application/json' } : {}) },
