@@ -32,6 +32,41 @@ export class ApprovalRepository {
     return r.rows[0];
   }
 
+  /**
+   * Consumes an approval for one call, checking in the same statement everything it binds: the exact call (digest), its
+   * requester — the person who started the run for the engine's calls (`engineRun`), else the caller — and its run and
+   * step (none for an outside caller). A run's approval does not lapse once given; an outside caller's must be used
+   * before it expires. An idempotent call a run's step did not finish is released to that step again.
+   */
+  async claim(
+    db: Queryable,
+    c: { id: string; digest: string; caller: string; runId: string | null; stepKey: string | null; idempotent: boolean; engineRun: boolean },
+  ): Promise<ApprovalRow | undefined> {
+    const r = await db.query<ApprovalRow>(
+      `UPDATE approvals SET status = 'consumed', consumed_at = now()
+       WHERE id = $1 AND call_digest = $2
+         AND requested_by = CASE WHEN $7::boolean THEN (SELECT r.requested_by FROM runs r WHERE r.id = $4::text) ELSE $3::text END
+         AND run_id IS NOT DISTINCT FROM $4::text AND step_key IS NOT DISTINCT FROM $5::text
+         AND ((status = 'approved' AND (run_id IS NOT NULL OR expires_at > now()))
+              OR (status = 'consumed' AND run_id IS NOT NULL AND $6::boolean))
+       RETURNING *`,
+      [c.id, c.digest, c.caller, c.runId, c.stepKey, c.idempotent, c.engineRun],
+    );
+    return r.rows[0];
+  }
+
+  /** Consumes the requester's oldest approved, unused, unexpired approval of exactly this call outside any run. */
+  async claimRepeat(db: Queryable, requestedBy: string, digest: string): Promise<ApprovalRow | undefined> {
+    const r = await db.query<ApprovalRow>(
+      `UPDATE approvals SET status = 'consumed', consumed_at = now()
+       WHERE id = (SELECT id FROM approvals WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'approved' AND expires_at > now()
+                   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         AND status = 'approved' AND expires_at > now() RETURNING *`,
+      [requestedBy, digest],
+    );
+    return r.rows[0];
+  }
+
   /** The requester's pending, unexpired approval of exactly this call outside any run. */
   async pendingCall(db: Queryable, requestedBy: string, digest: string): Promise<ApprovalRow | undefined> {
     const r = await db.query<ApprovalRow>(

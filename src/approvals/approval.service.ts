@@ -136,16 +136,10 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * approval is released (approved → consumed in one statement), or their pending one is named again.
    */
   private async repeatOf(digest: string, requestedBy: string): Promise<GateDecision | undefined> {
-    const claimed = await this.store.query<ApprovalRow>(
-      `UPDATE approvals SET status = 'consumed', consumed_at = now()
-       WHERE id = (SELECT id FROM approvals WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'approved' AND expires_at > now()
-                   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         AND status = 'approved' AND expires_at > now() RETURNING *`,
-      [requestedBy, digest],
-    );
-    if (claimed.rows[0]) {
-      this.logger.info({ approval: claimed.rows[0].id, by: requestedBy }, 'approval released to the repeated call');
-      return { action: 'run', approvalId: claimed.rows[0].id };
+    const claimed = await this.repo.claimRepeat(this.store, requestedBy, digest);
+    if (claimed) {
+      this.logger.info({ approval: claimed.id, by: requestedBy }, 'approval released to the repeated call');
+      return { action: 'run', approvalId: claimed.id };
     }
     const waiting = await this.repo.pendingCall(this.store, requestedBy, digest);
     if (waiting) return { action: 'pending', approvalId: waiting.id, message: 'The same call is already waiting for a decision.' };
@@ -164,27 +158,16 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
   }
 
   /**
-   * Releases an approved call once: approved → consumed, in one statement that also checks everything the approval
-   * binds: the exact call, its requester, and the run and step it was asked for (none, for an outside caller). A run's
-   * approval does not lapse once given (the run resumes with it; it is cancelled if the run ends otherwise); an outside
-   * caller's must be used before it expires. An idempotent call its run's step did not finish is released to that step
-   * again (calling it twice leaves the target as once).
+   * Releases an approved call once (approved → consumed), only to what the approval binds — checked in the consuming
+   * statement (ApprovalRepository.claim); otherwise says precisely why not.
    */
   private async release(req: GateRequest, digest: string): Promise<GateDecision> {
     const id = req.approvalId!;
     const runId = req.caller.runId ?? null;
-    // The requester: the person who started the run (engine calls), else the caller — read in the same statement.
-    const claimed = await this.store.query<ApprovalRow>(
-      `UPDATE approvals SET status = 'consumed', consumed_at = now()
-       WHERE id = $1 AND call_digest = $2
-         AND requested_by = CASE WHEN $7::boolean THEN (SELECT r.requested_by FROM runs r WHERE r.id = $4::text) ELSE $3::text END
-         AND run_id IS NOT DISTINCT FROM $4::text AND step_key IS NOT DISTINCT FROM $5::text
-         AND ((status = 'approved' AND (run_id IS NOT NULL OR expires_at > now()))
-              OR (status = 'consumed' AND run_id IS NOT NULL AND $6::boolean))
-       RETURNING *`,
-      [id, digest, req.caller.principal.name, runId, req.caller.stepId ?? null, req.tool.idempotent, req.caller.channel === 'engine' && runId !== null],
-    );
-    if (claimed.rows[0]) return { action: 'run', approvalId: id };
+    const claimed = await this.repo.claim(this.store, {
+      id, digest, caller: req.caller.principal.name, runId, stepKey: req.caller.stepId ?? null, idempotent: req.tool.idempotent, engineRun: req.caller.channel === 'engine' && runId !== null,
+    });
+    if (claimed) return { action: 'run', approvalId: id };
     const b: Binding = { requestedBy: await this.requester(req), runId, stepKey: req.caller.stepId ?? null };
     const a = await this.repo.get(this.store, id);
     if (!a) return { action: 'deny', code: 'APPROVAL_NOT_FOUND', message: `approval ${id} does not exist` };
