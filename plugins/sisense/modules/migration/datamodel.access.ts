@@ -102,6 +102,31 @@ const ruleKey = (r: SecurityRule) => JSON.stringify([r.table, r.column, r.dataty
 const shareKey = (s: ModelShare) => `${s.type}:${s.partyId}:${s.permission}`;
 
 /**
+ * How a model the target has (same title) differs from the source's shares and data security, mapped to the
+ * target's users and groups: `[]` when it has them all. Read only. A live model that is not published cannot be read
+ * (404): said so.
+ */
+export async function accessDifferences(target: Side, m: ModelRef, shares: ModelShare[], rules: SecurityRule[] | undefined): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    const answer = await target.get<unknown>(sharesPath(m));
+    const list = m.type === 'live' ? answer : (answer as { shares?: unknown } | undefined)?.shares;
+    const have = new Set(asArray<ModelShare>(list ?? [], 'data model shares').map(shareKey));
+    const lacking = shares.filter((s) => s.partyId && !have.has(shareKey(s))).length;
+    if (lacking) out.push(`${lacking} of the source's shares missing`);
+    if (rules?.length) {
+      const kept = new Set(asArray<SecurityRule>(await target.get(rulesPath(m)), 'data security rules').map(ruleKey));
+      const lost = rules.filter((r) => !kept.has(ruleKey(r))).length;
+      if (lost) out.push(`${lost} of the source's data security rules missing`);
+    }
+  } catch (e) {
+    if ((e as { detail?: { status?: unknown } }).detail?.status !== 404) throw e;
+    out.push(m.type === 'live' ? 'not published (its shares and data security cannot be read)' : 'its shares cannot be read (404)');
+  }
+  return out;
+}
+
+/**
  * Writes a model's shares in the target (the whole list is replaced; entries keyed `partyId`, api.md §1.6) and reads
  * them back: a share the target dropped fails the model.
  */

@@ -1,7 +1,7 @@
 import type { Query } from '../../client/sisense.types.js';
 import { asObject } from '../../shared/errors.js';
 import { label } from '../../shared/plan.js';
-import { buildAndWait, exportQuery, MappingLog, mapRules, mapShares, readRules, readShares, writeRules, writeShares, type ModelRef, type ModelShare, type SecurityRule } from './datamodel.access.js';
+import { accessDifferences, buildAndWait, exportQuery, MappingLog, mapRules, mapShares, readRules, readShares, writeRules, writeShares, type ModelRef, type ModelShare, type SecurityRule } from './datamodel.access.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
@@ -98,7 +98,18 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
       if (rules) mapRules(rules, map, log);
       item.missing = [...new Set([...item.missing, ...log.missing])];
       const there = dstModels.find((d) => d.title === m.title);
-      if (there && input.action === 'skip') return { ...item, action: 'skip', missing: [], note: 'a data model with this title is in the target already', targetId: there.oid };
+      if (there && input.action === 'skip') {
+        // Compared, not assumed done: a model whose shares or data security did not all arrive is reported so.
+        const thereRef: ModelRef = { oid: there.oid, title: there.title, type: there.type === 'live' ? 'live' : 'extract', server: there.server ?? 'LocalHost' };
+        const strict = new MappingLog(true);
+        const mappedShares = mapShares(shares, map, strict);
+        const mappedRules = rules && mapRules(rules, map, strict);
+        const differs = strict.missing.length ? [`its users and groups are not all in the target yet`] : await accessDifferences(s.target, thereRef, mappedShares, mappedRules);
+        const note = differs.length
+          ? `a data model with this title is in the target already, but ${differs.join('; ')}: action overwrite replaces it with the source's`
+          : 'a data model with this title is in the target already, with the source\'s shares and data security';
+        return { ...item, action: 'skip', missing: [], note, targetId: there.oid };
+      }
       if (there && input.action === 'overwrite') return { ...item, action: 'overwrite', query: { datamodelId: there.oid }, targetId: there.oid };
       if (there) {
         const newTitle = freeTitle(m.title, taken);

@@ -46,7 +46,7 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
     expect(plan).toMatchObject({ ok: true, plan: { wouldFail: true } });
     const detail = (title: string) => (plan.ok && plan.mode === 'plan' ? plan.plan!.changes.find((c) => c.target.endsWith(`"${title}"`))?.detail : undefined);
     expect(detail('Unbuilt Draft')).toBe('the target lacks connection "Draft Targets", user dora.data@acme.test');
-    expect(detail('Sample ECommerce')).toBe('a data model with this title is in the target already');
+    expect(detail('Sample ECommerce')).toBe("a data model with this title is in the target already, but its users and groups are not all in the target yet: action overwrite replaces it with the source's");
     expect(dst.snapshot()).toBe(before);
     const run = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Unbuilt Draft', 'Sample ECommerce'] }, roles);
     expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
@@ -99,9 +99,13 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
     const [original] = models('Sample ECommerce');
     const skip = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'] }, roles);
     expect(skip).toMatchObject({ ok: true, output: { results: [{ asset: 'Sample ECommerce', action: 'skip', status: 'skipped', targetId: original.oid }] } });
+    // Compared with the source, not assumed done: the target's own model lacks the source's shares and rules.
+    expect(resultFor(skip, 'Sample ECommerce')?.reason).toMatch(/^a data model with this title is in the target already, but 2 of the source's shares missing; \d+ of the source's data security rules missing: action overwrite replaces it/);
 
     const over = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'], action: 'overwrite' }, roles);
     expect(over).toMatchObject({ ok: true, output: { results: [{ action: 'overwrite', status: 'succeeded', targetId: original.oid }] } });
+    const again = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Sample ECommerce'] }, roles);
+    expect(resultFor(again, 'Sample ECommerce')?.reason).toBe("a data model with this title is in the target already, with the source's shares and data security");
     const [replaced] = models('Sample ECommerce');
     expect(replaced.oid).toBe(original.oid);
     expect(connectionsOf(replaced)).toEqual(['Sample Country', 'Sample Commerce', 'Sample Category', 'Sample Brand'].map(dstConnection));

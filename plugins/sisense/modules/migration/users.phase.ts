@@ -79,7 +79,16 @@ export async function prepareUsers(s: Session, input: UsersInput, overlay: Overl
     const item = { ...base, missing, body, sourceGroups, ...(note && { note }) };
     const there = dst.user(email);
     if (!there) return { ...item, action: 'create' };
-    if (input.existing === 'skip') return { ...item, missing: [], action: 'skip', note: 'already in the target', targetId: there._id };
+    if (input.existing === 'skip') {
+      // Compared, not assumed: what differs is reported (existing: update brings it in line).
+      const differs: string[] = [];
+      if (role && there.roleId !== role._id) differs.push('role');
+      const want = new Set(sourceGroups.map((id) => map.groupById(id)).flatMap((m) => (m.kind === 'found' && m.id ? [m.id] : [])));
+      if ([...want].some((id) => !groupIdsOf(there).includes(id)) || want.size < sourceGroups.length) differs.push('groups');
+      if ((there.active !== false) !== body.active) differs.push(body.active ? 'active (inactive in the target)' : 'active (active in the target)');
+      const note = differs.length ? `already in the target, but its ${differs.join(', ')} differ from the source's (existing: update brings it in line)` : 'already in the target';
+      return { ...item, missing: [], action: 'skip', note, targetId: there._id };
+    }
     return { ...item, action: 'update', targetId: there._id };
   });
 
