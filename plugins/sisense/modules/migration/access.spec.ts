@@ -123,12 +123,18 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
 
   });
 
-  it('an unknown reference fails the plan and the run before anything is written; the same environment twice is refused', async () => {
+  it('an unknown reference fails the plan, and fails on its own in the run; the same environment twice is refused', async () => {
     const before = dst.snapshot();
     expect(await host.invoker.invoke('sisense.migration.users', { users: ['nobody@acme.test'] }, { ...roles, mode: 'plan' })).toMatchObject({ ok: true, plan: { wouldFail: true, changes: [{ action: 'fail', detail: expect.stringContaining('NOT_FOUND') }] } });
-    expect(await host.invoker.invoke('sisense.migration.users', { users: ['nobody@acme.test'] }, roles)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(dst.snapshot()).toBe(before);
+    // The run: the unknown reference fails on its own, the others are migrated.
+    const run = await host.invoker.invoke('sisense.migration.users', { users: ['nobody@acme.test', 'olga.orphan@acme.test'] }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    expect(resultsOf(run)['nobody@acme.test']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^NOT_FOUND: no user matches "nobody@acme.test"/) });
+    expect(resultsOf(run)['olga.orphan@acme.test']).toMatchObject({ status: 'succeeded' });
+    const written = dst.snapshot();
     expect(await host.invoker.invoke('sisense.migration.groups', {}, { environments: { source: 'dst', target: 'dst' } })).toMatchObject({ ok: false, error: { code: 'SAME_ENVIRONMENT' } });
     expect(await host.invoker.invoke('sisense.migration.groups', { groups: [] }, roles)).toMatchObject({ ok: true, output: { results: [], summary: { succeeded: 0, skipped: 0, failed: 0 } } });
-    expect(dst.snapshot()).toBe(before);
+    expect(dst.snapshot()).toBe(written);
   });
 });

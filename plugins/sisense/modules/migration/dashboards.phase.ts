@@ -7,7 +7,7 @@ import { applyWanted, differences, publishedToRecipients, readCurrent, wantedOf,
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
-import { select, type Gates, type Prepared } from './phase.js';
+import { selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap, type Overlay } from './principals.js';
 
 export interface DashboardsInput {
@@ -75,7 +75,7 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     s.target.once('me', () => s.target.get<SisenseUser>('/api/users/loggedin')),
   ]);
   const map = new PrincipalMap(src, dst, overlay);
-  const chosen = select('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
+  const { chosen, unresolved } = selectEach('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
   const docs = await exportDashboards(s.source, chosen.map((d) => d.oid), input.batchSize);
   const failures = await exportFailures(s.source);
   const selected = new Set(chosen.map((d) => d.oid));
@@ -117,6 +117,7 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     return { ...item, action: 'overwrite', current: into, targetId: into.oid, note: [`title conflict: replaces ${into.oid}, which has the same title`, note].filter(Boolean).join('; ') };
   });
 
+  for (const u of unresolved) items.push({ ...unresolvedItem('dashboard', u), refs: new Set(), access: { shares: [], folder: [] } });
   const writing = items.filter((i) => (i.action !== 'skip' || i.current) && !i.missing.length && !i.failure);
   const creating = new Set(writing.flatMap((i) => folders.missing(i.access.folder)));
   const extra: PlannedChange[] = [...creating].sort().map((path) => ({ action: 'create', target: `folder "${path}"` }));

@@ -57,8 +57,9 @@ describe('sisense.migration.dashboards (two simulated tenants)', () => {
     expect(failed.find((c) => c.target.includes('"Sales Deep Dive"'))?.detail).toBe('the target lacks group "EMEA Analysts", user vic.viewer@acme.test, data model "Retail Sales"');
     expect(failed.find((c) => c.target.includes('"Finance KPIs"'))?.detail).toMatch(/^the target lacks user fred\.finance@acme\.test \(the owner\), group "Finance", .*data model "Live Sales"$/);
     expect(dst.snapshot()).toBe(before);
-    const run = await host.invoker.invoke('sisense.migration.dashboards', { dashboards: ['Sales Deep Dive', 'Admin Scratchpad'] }, roles);
+    const run = await host.invoker.invoke('sisense.migration.dashboards', { dashboards: ['Sales Deep Dive', 'Admin Scratchpad', 'No Such Dashboard'] }, roles);
     expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    expect(resultOf(run, 'No Such Dashboard')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^NOT_FOUND: no dashboard matches "No Such Dashboard"/) });
     expect(resultOf(run, 'Sales Deep Dive')).toMatchObject({ status: 'failed', reason: 'the target lacks group "EMEA Analysts", user vic.viewer@acme.test, data model "Retail Sales"' });
     expect(resultOf(run, 'Admin Scratchpad')).toMatchObject({ status: 'succeeded', action: 'create' });
     expect(dstDashes('Sales Deep Dive')).toHaveLength(0);

@@ -5,7 +5,7 @@ import { accessDifferences, buildAndWait, exportQuery, MappingLog, mapRules, map
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
-import { select, type Gates, type Prepared } from './phase.js';
+import { selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap, type Overlay } from './principals.js';
 
 export const DEPENDENCIES = ['dataSecurity', 'formulas', 'hierarchies', 'perspectives'] as const;
@@ -65,7 +65,7 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
     s.target.principals(),
   ]);
   const map = new PrincipalMap(src, dst, overlay);
-  const chosen = select('data model', srcModels, input.datamodels, (m) => m.oid, (m) => m.title);
+  const { chosen, unresolved } = selectEach('data model', srcModels, input.datamodels, (m) => m.oid, (m) => m.title);
   const exported = input.dependencies.filter((d): d is keyof typeof EXPORTED => d in EXPORTED).map((d) => EXPORTED[d]);
   const taken = new Set([...dstModels.map((m) => m.title), ...overlay.models]);
   const titles = new Map<string, string>();
@@ -120,6 +120,7 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
       return item;
     }),
   );
+  for (const u of unresolved) items.push({ ...unresolvedItem('datamodel', u), model: { oid: '', title: u.ref, type: 'extract', server: 'LocalHost' }, doc: {}, query: {}, shares: [] });
   return { items, extra: [], titles, execute: (report, gates) => executeDatamodels(s, items, input, report, overlay, gates) };
 }
 

@@ -3,7 +3,7 @@ import { asArray } from '../../shared/errors.js';
 import { label } from '../../shared/plan.js';
 import type { PlannedItem } from './migration.report.js';
 import { chunks, reasonOf, type Session } from './migration.session.js';
-import { select, type Prepared } from './phase.js';
+import { selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { isSystemGroup } from './principals.js';
 import { systemTenantOf, tenantExclusion } from './tenants.js';
 
@@ -20,7 +20,7 @@ export interface GroupsInput {
  */
 export async function prepareGroups(s: Session, input: GroupsInput): Promise<Prepared> {
   const [src, target, systemTenant] = await Promise.all([s.source.directory(), s.target.principals(), systemTenantOf(s.source)]);
-  const chosen = select('group', src.groups, input.groups, (g) => g._id, (g) => g.name);
+  const { chosen, unresolved } = selectEach('group', src.groups, input.groups, (g) => g._id, (g) => g.name);
   const items: PlannedItem[] = chosen.map((g) => {
     const base = { kind: 'group' as const, asset: g.name, label: label.group(g), sourceId: g._id, missing: [] };
     if (isSystemGroup(g)) return { ...base, action: 'skip', note: 'a system group: every deployment has its own' };
@@ -30,6 +30,7 @@ export async function prepareGroups(s: Session, input: GroupsInput): Promise<Pre
     return there ? { ...base, action: 'skip', note: 'already in the target', targetId: there._id } : { ...base, action: 'create' };
   });
 
+  for (const u of unresolved) items.push(unresolvedItem('group', u));
   return {
     items,
     extra: [],

@@ -1,6 +1,7 @@
-import type { PlannedChange } from '../../../../src/plugins/plugin-api.js';
+import { ToolError, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
 import { pickOne } from '../../shared/lookup.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
+import type { AssetKind } from './migration.types.js';
 
 /**
  * One kind of asset prepared for migration: what would happen to each (read only), and the run that makes it so.
@@ -37,4 +38,34 @@ export function select<T>(kind: string, all: readonly T[], refs: readonly string
     if (!picked.includes(t)) picked.push(t);
   }
   return picked;
+}
+
+/** A reference that names no asset, or several: it fails on its own (NOT_FOUND / AMBIGUOUS with the candidates). */
+export interface Unresolved {
+  ref: string;
+  reason: string;
+}
+
+/**
+ * Like `select`, but a reference that matches nothing or several assets does not stop the others: it is returned
+ * in `unresolved` with the reason, to be reported as a failed asset of its own.
+ */
+export function selectEach<T>(kind: string, all: readonly T[], refs: readonly string[] | undefined, id: (t: T) => string, name: (t: T) => string): { chosen: T[]; unresolved: Unresolved[] } {
+  if (refs === undefined) return { chosen: [...all], unresolved: [] };
+  const chosen: T[] = [];
+  const unresolved: Unresolved[] = [];
+  for (const ref of refs) {
+    try {
+      for (const t of select(kind, all, [ref], id, name)) if (!chosen.includes(t)) chosen.push(t);
+    } catch (e) {
+      if (!ToolError.is(e) || (e.code !== 'NOT_FOUND' && e.code !== 'AMBIGUOUS')) throw e;
+      unresolved.push({ ref, reason: `${e.code}: ${e.message}` });
+    }
+  }
+  return { chosen, unresolved };
+}
+
+/** The failed item of an unresolved reference (a phase adds its own empty fields). */
+export function unresolvedItem(kind: AssetKind, u: Unresolved): PlannedItem {
+  return { kind, asset: u.ref, label: `${kind === 'datamodel' ? 'data model' : kind} "${u.ref}"`, action: 'create', missing: [], failure: u.reason };
 }

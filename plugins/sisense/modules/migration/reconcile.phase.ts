@@ -6,7 +6,7 @@ import { applyWanted, differences, publishedToRecipients, wantedOf, type Current
 import { accessOf, listSourceDashboards, listTargetDashboards } from './dashboards.phase.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session } from './migration.session.js';
-import { select, type Prepared } from './phase.js';
+import { selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap } from './principals.js';
 
 export interface ReconcileInput {
@@ -40,7 +40,7 @@ export async function prepareReconcile(s: Session, input: ReconcileInput): Promi
     s.target.once('me', () => s.target.get<SisenseUser>('/api/users/loggedin')),
   ]);
   const map = new PrincipalMap(src, dst, emptyOverlay());
-  const chosen = select('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
+  const { chosen, unresolved } = selectEach('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
   const folders = new TargetFolders(dstFolders.folders);
   const byOid = new Map(dstList.map((d) => [d.oid, d]));
 
@@ -68,6 +68,7 @@ export async function prepareReconcile(s: Session, input: ReconcileInput): Promi
       return { ...item, action: 'update', repairs, note: [`repairs its ${repairs.join(', ')}`, note].filter(Boolean).join('; ') };
     }),
   );
+  for (const u of unresolved) items.push({ ...unresolvedItem('dashboard', u), access: { shares: [], folder: [] }, repairs: [] });
   const creating = new Set(items.filter((i) => i.action === 'update' && !i.failure && !i.missing.length).flatMap((i) => folders.missing(i.access.folder)));
   const extra: PlannedChange[] = [...creating].sort().map((path) => ({ action: 'create', target: `folder "${path}"` }));
   return { items, extra, execute: (report) => executeReconcile(s, items, input, folders, me._id, report) };

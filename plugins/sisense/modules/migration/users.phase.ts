@@ -2,7 +2,7 @@ import type { SisenseUser } from '../../shared/deps.js';
 import { asArray } from '../../shared/errors.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { chunks, reasonOf, type Session } from './migration.session.js';
-import { select, type Prepared } from './phase.js';
+import { selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { emptyOverlay, groupIdsOf, IMPLICIT_GROUPS, PrincipalMap, type Overlay } from './principals.js';
 import { systemTenantOf, tenantExclusion } from './tenants.js';
 
@@ -52,7 +52,7 @@ function exclusion(u: SisenseUser, roleName: string | undefined, tenantReason: s
 export async function prepareUsers(s: Session, input: UsersInput, overlay: Overlay = emptyOverlay()): Promise<Prepared<UserItem>> {
   const [srcDir, src, dst, systemTenant] = await Promise.all([s.source.directory(), s.source.principals(), s.target.principals(), systemTenantOf(s.source)]);
   const map = new PrincipalMap(src, dst, overlay);
-  const chosen = select('user', srcDir.users, input.users, (u) => u._id, (u) => (typeof u.email === 'string' ? u.email : u._id));
+  const { chosen, unresolved } = selectEach('user', srcDir.users, input.users, (u) => u._id, (u) => (typeof u.email === 'string' ? u.email : u._id));
 
   const items = chosen.map((u): UserItem => {
     const email = typeof u.email === 'string' ? u.email : '';
@@ -92,6 +92,8 @@ export async function prepareUsers(s: Session, input: UsersInput, overlay: Overl
     return { ...item, action: 'update', targetId: there._id };
   });
 
+  const empty: UserBody = { email: '', userName: '', firstName: '', lastName: '', groups: [], active: true };
+  for (const u of unresolved) items.push({ ...unresolvedItem('user', u), body: empty, sourceGroups: [] });
   return { items, extra: [], execute: (report) => executeUsers(s, items, input.batchSize, report, overlay) };
 }
 
