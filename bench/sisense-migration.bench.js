@@ -1,5 +1,5 @@
-// Migration throughput on the strict simulator: sisense.migration.dashboards (action overwrite) moving 500 dashboards
-// between two simulated Sisense tenants that add 50 ms of latency to every request, called in-process through
+// Migration throughput on the strict simulator: sisense.migration.dashboards (or, with --tool everything,
+// sisense.migration.everything; action overwrite) moving 500 dashboards between two simulated Sisense tenants that add 50 ms of latency to every request, called in-process through
 // createTestHost (the real plugin loader, invoker and Sisense plugin from dist/; the simulator compiled from
 // test/sisense-sim to dist/sim). As in the daemon, the plan (the approval's preview) runs first, then the migration;
 // the migration reuses the plan's reads, and what is timed is the migration after the approval.
@@ -15,7 +15,7 @@
 // (migrationConcurrency 1), and CPU in this process per dashboard. Targets: wall ≤ 1.5× the floor at the cap, and
 // ≥ 5× faster than sequential.
 //
-// `node bench/sisense-migration.bench.js [--dashboards 500] [--cap 8] [--sequential-subset N]`: the sequential
+// `node bench/sisense-migration.bench.js [--dashboards 500] [--cap 8] [--sequential-subset N] [--tool everything]`: the sequential
 // baseline runs the whole migration one request at a time (≈ 75 s, nearly all of it waiting); with
 // --sequential-subset it migrates N dashboards instead and extrapolates by request count (it says so).
 // Needs `npm run build` first (npm run bench does it); compiles the simulator itself (a few seconds).
@@ -31,11 +31,13 @@ const TARGET_FLOOR_RATIO = 1.5;
 const TARGET_SPEEDUP = 5;
 
 const { values: args } = parseArgs({
-  options: { dashboards: { type: 'string', default: '500' }, cap: { type: 'string', default: '8' }, 'sequential-subset': { type: 'string' } },
+  options: { dashboards: { type: 'string', default: '500' }, cap: { type: 'string', default: '8' }, 'sequential-subset': { type: 'string' }, tool: { type: 'string', default: 'dashboards' } },
 });
 const N = Number(args.dashboards);
 const CAP = Number(args.cap);
 const SUBSET = args['sequential-subset'] === undefined ? undefined : Number(args['sequential-subset']);
+/** `dashboards` (sisense.migration.dashboards) or `everything` (sisense.migration.everything: groups, users, models, dashboards). */
+const TOOL = `sisense.migration.${args.tool}`;
 
 /** The simulator is test code (not in dist/src): compiled the way `npm run sim` does, to dist/sim. */
 function compileSimulator() {
@@ -130,7 +132,7 @@ async function migrate(n, concurrency) {
     globalThis.gc?.();
     const roles = { environments: { source: 'src', target: 'dst' } };
     const p0 = performance.now();
-    const plan = await host.invoker.invoke('sisense.migration.dashboards', { action: 'overwrite' }, { ...roles, mode: 'plan' });
+    const plan = await host.invoker.invoke(TOOL, { action: 'overwrite' }, { ...roles, mode: 'plan' });
     if (!plan.ok || plan.plan.wouldFail) throw new Error(`the plan failed: ${JSON.stringify(plan).slice(0, 2000)}`);
     const planWall = performance.now() - p0;
     const planRequests = src.requests.length + dst.requests.length;
@@ -138,7 +140,7 @@ async function migrate(n, concurrency) {
     dst.requests.length = 0;
     t0.at = performance.now();
     const cpu0 = process.cpuUsage();
-    const r = await host.invoker.invoke('sisense.migration.dashboards', { action: 'overwrite' }, roles);
+    const r = await host.invoker.invoke(TOOL, { action: 'overwrite' }, roles);
     const wall = performance.now() - t0.at;
     const cpu = process.cpuUsage(cpu0);
     if (!r.ok) throw new Error(`the migration failed: ${JSON.stringify(r.error).slice(0, 2000)}`);
@@ -219,7 +221,7 @@ function mostInFlight(requests) {
 }
 
 console.log(`node ${process.version}; ${cpus().length} cores; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`sisense.migration.dashboards, action overwrite: ${N} dashboards, ${LATENCY_MS} ms latency per request on both tenants\n`);
+console.log(`${TOOL}, action overwrite: ${N} dashboards, ${LATENCY_MS} ms latency per request on both tenants\n`);
 
 console.log(`at the cap (migrationConcurrency ${CAP}):`);
 const capped = await migrate(N, CAP);
