@@ -1,7 +1,7 @@
 // Migration throughput on the strict simulator: sisense.migration.dashboards (or, with --tool everything,
 // sisense.migration.everything; action overwrite) moving 500 dashboards between two simulated Sisense tenants that
-// add 50 ms of latency to every request, called in-process through createTestHost (the real plugin loader, invoker and Sisense plugin from dist/; the simulator compiled from
-// test/sisense-sim to dist/sim). As in the daemon, the plan (the approval's preview) runs first, then the migration;
+// add 50 ms of latency to every request, called in-process through createTestHost (the real plugin loader, invoker
+// and Sisense plugin from dist/; the simulator compiled from test/sisense-sim to dist/sim). As in the daemon, the plan (the approval's preview) runs first, then the migration;
 // the migration reuses the plan's reads, and what is timed is the migration after the approval.
 //
 // Each dashboard has 3 widgets, and most have an owner other than the importing admin, a folder and shares, so the
