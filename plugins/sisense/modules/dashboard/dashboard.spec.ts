@@ -42,7 +42,7 @@ describe('sisense.dashboard', () => {
 
   it('list: every dashboard with owner email, folder path and data source; filters; a viewer falls back to visible', async () => {
     const all = output(await run('list', {}));
-    expect(all).toMatchObject({ scope: 'all', count: 6 });
+    expect(all).toMatchObject({ scope: 'all', count: sim.state.dashboards.length });
     expect(all.dashboards.find((d: { title: string }) => d.title === '_drill Order Detail')).toEqual({
       oid: dash('_drill Order Detail').oid,
       title: '_drill Order Detail',
@@ -55,12 +55,16 @@ describe('sisense.dashboard', () => {
       lastUpdated: expect.any(String),
     });
     const titles = async (input: object, h = host) => output(await run('list', input, h)).dashboards.map((d: { title: string }) => d.title);
-    expect(await titles({ datasource: 'sample ecommerce' })).toEqual(['ECommerce Overview', 'Empty Dashboard']);
-    expect(await titles({ folder: '/' })).toEqual(['ECommerce Overview', 'Empty Dashboard', 'Orphaned Report']);
-    expect(await titles({ folder: 'Sales/Deep Dives' })).toEqual(['_drill Order Detail']);
+    const sorted = (xs: string[]) => [...xs].sort((a, b) => a.localeCompare(b));
+    const where = (f: (d: (typeof sim.state.dashboards)[number]) => boolean) => sorted(sim.state.dashboards.filter(f).map((d) => d.title));
+    const folderIds = new Set(sim.state.folders.map((f) => f.oid));
+    expect(sorted(await titles({ datasource: 'sample ecommerce' }))).toEqual(where((d) => (d.datasource as { title?: string } | undefined)?.title === 'Sample ECommerce'));
+    expect(sorted(await titles({ folder: '/' }))).toEqual(where((d) => !d.parentFolder || !folderIds.has(d.parentFolder as string)));
+    expect(sorted(await titles({ folder: 'Sales/Deep Dives' }))).toEqual(where((d) => d.parentFolder === sim.state.folders.find((f) => f.name === 'Deep Dives')!.oid));
     expect(await titles({ owner: 'FRED.finance@acme.test', search: 'kpi' })).toEqual(['Finance KPIs']);
     const viewer = await hostWith(sim.tokens.viewer);
-    expect(output(await run('list', {}, viewer))).toMatchObject({ scope: 'visible', count: 3 });
+    const vic = sim.state.users.find((u) => u.email === 'vic.viewer@acme.test')!;
+    expect(output(await run('list', {}, viewer))).toMatchObject({ scope: 'visible', count: sim.state.dashboards.filter((d) => sim.visibleTo(vic._id, d.oid)).length });
   });
 
   it('get / resolve: by oid or title (any case); NOT_FOUND; AMBIGUOUS lists the candidates', async () => {
@@ -128,8 +132,8 @@ describe('sisense.dashboard', () => {
   });
 
   it('share-add: an unknown party fails the plan entry and the whole call, writing nothing; both user and group in one entry is invalid', async () => {
-    const input = { dashboard: 'Sales Deep Dive', shares: [{ group: 'Finance' }, { group: 'Marketing' }] };
-    expect(await plan('share-add', input)).toMatchObject({ wouldFail: true, changes: [{ action: 'create' }, { action: 'fail', detail: 'no group matches "Marketing"' }] });
+    const input = { dashboard: 'Sales Deep Dive', shares: [{ group: 'Finance' }, { group: 'Nobody Group' }] };
+    expect(await plan('share-add', input)).toMatchObject({ wouldFail: true, changes: [{ action: 'create' }, { action: 'fail', detail: 'no group matches "Nobody Group"' }] });
     const before = sim.snapshot();
     expect(await run('share-add', input)).toMatchObject({ ok: false, error: { code: 'SHARE_FAILED' } });
     expect(sim.snapshot()).toBe(before);
@@ -139,8 +143,9 @@ describe('sisense.dashboard', () => {
   it('publish, rename, move, change-owner: plan, apply, then skip', async () => {
     const d = dash('Finance KPIs');
     const published = sim.state.published[d.oid];
-    expect(await plan('publish', { dashboard: 'Finance KPIs' })).toMatchObject({ changes: [{ action: 'update', detail: 'publish to 1 share recipient(s)' }] });
-    expect(output(await run('publish', { dashboard: 'Finance KPIs' }))).toEqual({ dashboard: { oid: d.oid, title: 'Finance KPIs' }, recipients: 1 });
+    const recipients = (d.shares as Array<{ rule?: string }>).filter((x) => x.rule).length;
+    expect(await plan('publish', { dashboard: 'Finance KPIs' })).toMatchObject({ changes: [{ action: 'update', detail: `publish to ${recipients} share recipient(s)` }] });
+    expect(output(await run('publish', { dashboard: 'Finance KPIs' }))).toEqual({ dashboard: { oid: d.oid, title: 'Finance KPIs' }, recipients });
     expect(sim.state.published[d.oid]).not.toBe(published);
 
     twin('Empty Dashboard');
