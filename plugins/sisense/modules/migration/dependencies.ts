@@ -1,6 +1,6 @@
 import type { DashboardSummary } from '../../shared/deps.js';
 import { readDashboard } from '../../shared/dashboard.reading.js';
-import { exportDashboards, referencedDashboards } from './dashboard.documents.js';
+import { exportDashboards, exportFailures, referencedDashboards } from './dashboard.documents.js';
 import { readRules, readShares, type ModelRef } from './datamodel.access.js';
 import type { Side } from './migration.session.js';
 import { select } from './phase.js';
@@ -48,6 +48,11 @@ export async function dependenciesOf(source: Side, refs: string[], drillTargets:
     }
   }
 
+  const failures = await exportFailures(source);
+  for (const oid of included.keys()) {
+    const why = failures.get(oid);
+    if (why) notes.push(`dashboard "${included.get(oid)!.title}" could not be exported (${why}): its data models and drill targets are unknown`);
+  }
   const users = new Set<string>();
   const groups = new Set<string>();
   const addUser = (id: string, where: string) => {
