@@ -52,10 +52,12 @@ export const migrateDashboards = (deps: SisenseDeps) =>
     id: 'sisense.migration.dashboards',
     title: 'Migrate dashboards',
     description:
-      'Exports dashboards (with widgets) from the source and bulk-imports them into the target in batches: skip, overwrite or duplicate when the target has the dashboard (same oid). ' +
-      'Every imported dashboard gets its owner and shares back (users by email, groups by name) and its folder (the source path, created when missing, or folder). ' +
-      'Data model references can be pointed at other target models (datasources, or the results of a data model migration that duplicated them: datamodelResults); Jump-to-Dashboard targets are imported first, and duplicated ones re-pointed. ' +
-      'A target lacking an owner, a shared user or group, or a data model is refused before writing (MIGRATION_PREREQUISITES); fails with MIGRATION_PARTIAL when any dashboard failed.',
+      'Exports dashboards (with widgets) from the source in the documented form and bulk-imports them into the target in batches, then gives each its folder (the source path, created when missing, or folder), ' +
+      'its owner (users by email, after can_be_owned), its whole share list (groups by name), republishes it so the recipients see it, and reads it back. ' +
+      'A dashboard the target has (same oid) is compared (owner, folder, shares, publication) and repaired with action skip, replaced with overwrite, copied with duplicate; ' +
+      'a title the target has under another oid is a conflict: skip reports it, overwrite replaces that dashboard, duplicate adds a second one. ' +
+      'Data model references can be pointed at other target models (datasources, or datamodelResults of a data model migration that duplicated them); Jump-to-Dashboard targets are imported first. ' +
+      'A dashboard whose owner, shared users or groups or data model the target lacks, or whose owner is inactive, fails with the reason before it is imported; fails with MIGRATION_PARTIAL when any dashboard failed.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,

@@ -27,9 +27,9 @@ export const migrateDatamodels = (deps: SisenseDeps) =>
     id: 'sisense.migration.datamodels',
     title: 'Migrate data models',
     description:
-      'Exports each source data model schema and imports it into the target: skip, overwrite (in place) or duplicate (as "<title> (copy)") when the title is taken. ' +
-      "Datasets are pointed at the target's connection of the same name (or as mapped) instead of carrying credentials; shares and data security are remapped to the target's users (email) and groups (name). " +
-      'Imported extract models hold no data until built: build: true builds (or publishes) them. A target lacking a connection, user or group is refused before writing (MIGRATION_PREREQUISITES); ' +
+      'Exports each source data model schema and imports it into the target: skip, overwrite (in place) or duplicate (as "<title> (copy)") when the title is taken; a skipped one is compared and what differs reported. ' +
+      "Datasets are pointed at the target's connection of the same name (or as mapped) instead of carrying credentials; shares (keyed partyId) and data security (rule shares keyed party) are remapped to the target's users (email) and groups (name) and read back. " +
+      'A live model is published before they are written; imported extract models hold no data until built (build: true). A model whose connection, user or group the target lacks, or whose share or rule names an unknown party, fails with the reason; ' +
       'fails with MIGRATION_PARTIAL when any model failed.',
     inputSchema: {
       type: 'object',

@@ -72,9 +72,10 @@ export const migrateEverything = (deps: SisenseDeps) =>
     id: EVERYTHING,
     title: 'Migrate a whole deployment',
     description:
-      'Migrates everything in dependency order: groups (system groups excluded), users, data models, dashboards, as the four migration tools do. ' +
-      'Before writing anything it checks that the target will have every role, connection, user, group and data model the assets need (counting what earlier phases create) ' +
-      'and refuses with MIGRATION_PREREQUISITES otherwise. Dashboards follow data models that were duplicated to their new titles. Fails with MIGRATION_PARTIAL when any asset failed.',
+      'Migrates everything in dependency order: groups, users, data models, dashboards, as the four migration tools do, with independent phases overlapping. ' +
+      'Never migrated, each skipped with its reason: system groups, users and groups of other tenants than the system tenant, super users, users without an email or first name. ' +
+      'The plan shows every asset (create, overwrite, repair, skip, or fail with the reason: a role, connection, user, group or data model the target lacks, an inactive owner, a title conflict); ' +
+      'the run reuses the plan\'s reads, and each asset ends with its own outcome. Dashboards follow data models that were duplicated to their new titles. Fails with MIGRATION_PARTIAL when any asset failed.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,

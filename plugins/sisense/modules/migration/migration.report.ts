@@ -35,21 +35,6 @@ export function planOf(what: string, items: readonly PlannedItem[], extra: reado
   return plan(what, [...extra, ...items.map(changeOf)]);
 }
 
-/**
- * Refuses a migration whose target lacks what some asset needs, before anything is written: one error naming every
- * missing role, group, user, connection or data model, and the assets that need them.
- */
-export function assertPrerequisites(items: readonly PlannedItem[]): void {
-  const blocked = items.filter((i) => i.missing.length);
-  if (!blocked.length) return;
-  const missing = [...new Set(blocked.flatMap((i) => i.missing))].sort();
-  const shown = missing.slice(0, 10).join('; ') + (missing.length > 10 ? `; and ${missing.length - 10} more` : '');
-  throw new ToolError('MIGRATION_PREREQUISITES', `nothing was written: the target lacks what ${blocked.length} asset(s) need: ${shown}`, {
-    missing,
-    assets: blocked.map((i) => ({ asset: i.asset, kind: i.kind, sourceId: i.sourceId ?? null, missing: i.missing })),
-  });
-}
-
 /** The per-asset results of a migration, its progress, and the rule that a run with failures fails. */
 export class MigrationReport {
   private readonly results: AssetResult[] = [];
