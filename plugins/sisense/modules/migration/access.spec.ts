@@ -123,6 +123,23 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
 
   });
 
+  it('users: a user created in the target between the plan and the run fails on its own (the bulk create refused as a whole is split); the run reuses the plan\'s reads', async () => {
+    await host.invoker.invoke('sisense.migration.groups', {}, roles);
+    const input = { users: ['vic.viewer@acme.test', 'fred.finance@acme.test', 'mia.marketing@acme.test'] };
+    expect(await host.invoker.invoke('sisense.migration.users', input, { ...roles, mode: 'plan' })).toMatchObject({ ok: true, plan: { summary: 'migrate users: 3 create' } });
+    const reads = dst.requests.length;
+    // Someone else creates vic in the target meanwhile.
+    const dana = dst.state.users.find((u) => u.email === 'dana.designer@acme.test')!;
+    dst.state.users.push({ ...dana, _id: 'cccccccccccccccccccccccc', email: 'vic.viewer@acme.test', userName: 'vic.viewer@acme.test' });
+    const run = await host.invoker.invoke('sisense.migration.users', input, roles);
+    expect(dst.requests.slice(reads).filter((r) => r.method === 'GET' && r.path === '/api/v1/users')).toEqual([]);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    const r = resultsOf(run);
+    expect(r['vic.viewer@acme.test']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^creating the user failed: .*400/) });
+    expect(r['fred.finance@acme.test']).toMatchObject({ status: 'succeeded' });
+    expect(r['mia.marketing@acme.test']).toMatchObject({ status: 'succeeded' });
+  });
+
   it('an unknown reference fails the plan, and fails on its own in the run; the same environment twice is refused', async () => {
     const before = dst.snapshot();
     expect(await host.invoker.invoke('sisense.migration.users', { users: ['nobody@acme.test'] }, { ...roles, mode: 'plan' })).toMatchObject({ ok: true, plan: { wouldFail: true, changes: [{ action: 'fail', detail: expect.stringContaining('NOT_FOUND') }] } });

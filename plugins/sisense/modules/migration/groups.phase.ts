@@ -2,7 +2,7 @@ import type { SisenseGroup } from '../../shared/deps.js';
 import { asArray } from '../../shared/errors.js';
 import { label } from '../../shared/plan.js';
 import type { PlannedItem } from './migration.report.js';
-import { chunks, reasonOf, type Session } from './migration.session.js';
+import { bulkCreate, chunks, reasonOf, type Session } from './migration.session.js';
 import { selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { isSystemGroup } from './principals.js';
 import { systemTenantOf, tenantExclusion } from './tenants.js';
@@ -39,19 +39,19 @@ export async function prepareGroups(s: Session, input: GroupsInput): Promise<Pre
       report.progress(`groups: ${work.length} to create`);
       await Promise.all(
         chunks(work, input.batchSize).map(async (batch) => {
-          try {
-            const created = asArray<SisenseGroup>(await s.target.post('/api/v1/groups/bulk', batch.map((i) => ({ name: i.asset }))), 'created groups');
-            for (const item of batch) {
+          const send = async (b: readonly PlannedItem[]) => asArray<SisenseGroup>(await s.target.post('/api/v1/groups/bulk', b.map((i) => ({ name: i.asset }))), 'created groups');
+          const done = (b: readonly PlannedItem[], created: SisenseGroup[]) => {
+            for (const item of b) {
               const g = created.find((c) => c.name === item.asset);
-              if (g) {
-                target.addGroup(g);
-                report.succeed(item, { targetId: g._id });
+              if (!g) {
+                report.fail(item, 'the target did not report it as created');
+                continue;
               }
-              else report.fail(item, 'the target did not report it as created');
+              target.addGroup(g);
+              report.succeed(item, { targetId: g._id });
             }
-          } catch (e) {
-            for (const item of batch) report.fail(item, `creating the group failed: ${reasonOf(e)}`);
-          }
+          };
+          await bulkCreate(batch, send, done, (item, e) => report.fail(item, `creating the group failed: ${reasonOf(e)}`));
           report.progress(`groups: created a batch of ${batch.length}`);
         }),
       );

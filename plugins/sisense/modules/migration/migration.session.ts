@@ -247,3 +247,22 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * A bulk create (users, groups) that Sisense refuses as a whole when one item is refused (400: an existing email or
+ * name fails the call, api.md §1.7–1.8): a refused batch is split in halves until the item at fault is alone, so
+ * each item ends with its own outcome. Only a 400 is split (nothing was created); any other failure is the batch's.
+ */
+export async function bulkCreate<T, R>(items: readonly T[], send: (batch: readonly T[]) => Promise<R[]>, done: (batch: readonly T[], created: R[]) => Promise<void> | void, failed: (item: T, e: unknown) => void): Promise<void> {
+  try {
+    const created = await send(items);
+    await done(items, created);
+  } catch (e) {
+    if (statusOf(e) === 400 && items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      await Promise.all([bulkCreate(items.slice(0, half), send, done, failed), bulkCreate(items.slice(half), send, done, failed)]);
+      return;
+    }
+    for (const item of items) failed(item, e);
+  }
+}

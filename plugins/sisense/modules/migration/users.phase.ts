@@ -1,7 +1,7 @@
 import type { SisenseUser } from '../../shared/deps.js';
 import { asArray } from '../../shared/errors.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
-import { chunks, reasonOf, type Session } from './migration.session.js';
+import { bulkCreate, chunks, reasonOf, type Session } from './migration.session.js';
 import { selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { emptyOverlay, groupIdsOf, IMPLICIT_GROUPS, PrincipalMap, type Overlay } from './principals.js';
 import { systemTenantOf, tenantExclusion } from './tenants.js';
@@ -123,15 +123,8 @@ async function executeUsers(s: Session, items: UserItem[], batchSize: number, re
     }
   }
   report.progress(`users: ${creates.length} to create, ${updates.length} to update`);
-  const createBatch = async (batch: UserItem[]) => {
-    let created: SisenseUser[];
-    try {
-      created = asArray<SisenseUser>(await s.target.post('/api/v1/users/bulk', batch.map((i) => i.body)), 'created users');
-    } catch (e) {
-      for (const item of batch) report.fail(item, `creating the user failed: ${reasonOf(e)}`);
-      return;
-    }
-    const byEmail = new Map(created.map((u) => [u.email?.toLowerCase(), u]));
+  const created = async (batch: readonly UserItem[], users: SisenseUser[]) => {
+    const byEmail = new Map(users.map((u) => [u.email?.toLowerCase(), u]));
     await Promise.all(
       batch.map(async (item) => {
         const u = byEmail.get(item.asset.toLowerCase());
@@ -149,6 +142,10 @@ async function executeUsers(s: Session, items: UserItem[], batchSize: number, re
         report.succeed(item, { targetId: u._id });
       }),
     );
+  };
+  const createBatch = async (batch: UserItem[]) => {
+    const send = async (b: readonly UserItem[]) => asArray<SisenseUser>(await s.target.post('/api/v1/users/bulk', b.map((i) => i.body)), 'created users');
+    await bulkCreate(batch, send, created, (item, e) => report.fail(item, `creating the user failed: ${reasonOf(e)}`));
     report.progress(`users: created a batch of ${batch.length}`);
   };
   const update = async (item: UserItem) => {
