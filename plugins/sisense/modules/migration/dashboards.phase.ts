@@ -5,7 +5,7 @@ import { datasourcesIn, exportDashboards, exportFailures, levels, outcomeOf, pac
 import { parsePath, pathOf, TargetFolders } from './dashboard.folders.js';
 import { applyWanted, differences, publishedToRecipients, readCurrent, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
-import { reasonOf, type Session, type Side } from './migration.session.js';
+import { bulkCreate, reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
 import { selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap, type Overlay } from './principals.js';
@@ -157,25 +157,21 @@ async function executeDashboards(s: Session, items: DashboardItem[], input: Dash
     s.ctx.signal.throwIfAborted();
     await Promise.all(
       level.map(async (batch) => {
-        const docs = batch.map((i) => intoTarget(i, newOids));
-        let answer: unknown;
-        try {
-          // Republished after its shares are given (an import's republish comes before them: recipients would see nothing).
-          answer = await s.target.post('/api/v1/dashboards/import/bulk', docs, { action: input.action, republish: false });
-        } catch (e) {
-          for (const item of batch) report.fail(item, `the bulk import failed: ${reasonOf(e)}`);
-          report.progress(`dashboards: batch ${++batchNo} of ${total} failed`);
-          return;
-        }
-        for (const item of batch) {
-          const outcome = outcomeOf(answer, { ...item, sourceId: item.targetId ?? item.sourceId }, true);
-          if (outcome.kind === 'skipped') report.fail(item, 'the target skipped the import: a dashboard with this oid appeared there meanwhile');
-          else if (outcome.kind === 'failed') report.fail(item, outcome.reason);
-          else {
-            if (outcome.id !== item.sourceId && item.sourceId) newOids.set(item.sourceId, outcome.id);
-            restores.push(restore(item, outcome.id, item.action === 'overwrite'));
+        // Republished after its shares are given (an import's republish comes before them: recipients would see nothing).
+        const send = async (b: readonly DashboardItem[]) => [await s.target.post<unknown>('/api/v1/dashboards/import/bulk', b.map((i) => intoTarget(i, newOids)), { action: input.action, republish: false })];
+        const imported = (b: readonly DashboardItem[], [answer]: unknown[]) => {
+          for (const item of b) {
+            const outcome = outcomeOf(answer, { ...item, sourceId: item.targetId ?? item.sourceId }, true);
+            if (outcome.kind === 'skipped') report.fail(item, 'the target skipped the import: a dashboard with this oid appeared there meanwhile');
+            else if (outcome.kind === 'failed') report.fail(item, outcome.reason);
+            else {
+              if (outcome.id !== item.sourceId && item.sourceId) newOids.set(item.sourceId, outcome.id);
+              restores.push(restore(item, outcome.id, item.action === 'overwrite'));
+            }
           }
-        }
+        };
+        // A request Sisense refuses as a whole (400, e.g. one document it cannot read) is split until the document at fault is alone.
+        await bulkCreate(batch, send, imported, (item, e) => report.fail(item, `the bulk import failed: ${reasonOf(e)}`));
         report.progress(`dashboards: batch ${++batchNo} of ${total} imported`);
       }),
     );

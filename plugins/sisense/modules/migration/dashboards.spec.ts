@@ -191,6 +191,16 @@ describe('sisense.migration.dashboards (two simulated tenants)', () => {
     expect(third).toMatchObject({ ok: true, output: { summary: { succeeded: 0, failed: 0 } } });
   });
 
+  it('a bulk import refused as a whole (400) is split until the refused dashboard is alone: only it fails', async () => {
+    await people();
+    dst.faults.push({ method: 'POST', path: '/api/v1/dashboards/import/bulk', status: 400, times: 2 });
+    const run = await host.invoker.invoke('sisense.migration.dashboards', { dashboards: ['Dana Notes', 'Archive 2024'] }, roles);
+    expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
+    expect(resultOf(run, 'Dana Notes')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^the bulk import failed: .*400/) });
+    expect(resultOf(run, 'Archive 2024')).toMatchObject({ status: 'succeeded' });
+    expect(dst.requests.filter((r) => r.path === '/api/v1/dashboards/import/bulk').map((r) => r.status)).toEqual([400, 400, 201]);
+  });
+
   it('stops when cancelled: the dashboards that jump to the first ones are never sent', async () => {
     await people();
     dst.latencyMs = 50;

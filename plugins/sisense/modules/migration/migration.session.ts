@@ -260,7 +260,9 @@ export async function bulkCreate<T, R>(items: readonly T[], send: (batch: readon
   } catch (e) {
     if (statusOf(e) === 400 && items.length > 1) {
       const half = Math.ceil(items.length / 2);
-      await Promise.all([bulkCreate(items.slice(0, half), send, done, failed), bulkCreate(items.slice(half), send, done, failed)]);
+      // One half after the other: rare, and the order of what is sent stays the order asked.
+      await bulkCreate(items.slice(0, half), send, done, failed);
+      await bulkCreate(items.slice(half), send, done, failed);
       return;
     }
     for (const item of items) failed(item, e);
