@@ -13,7 +13,7 @@ export type DoubtfulStep = Pick<StepRow, 'step_key' | 'step_id' | 'tool' | 'effe
 export interface InDoubtDeps {
   store: Store;
   approvals: Pick<ApprovalService, 'policyFor' | 'create' | 'runPolicy'>;
-  invoker: Pick<ToolInvoker, 'prepare'>;
+  invoker: Pick<ToolInvoker, 'prepare' | 'catalogue'>;
   repo: RunRepository;
   events: RunEventsService;
 }
@@ -33,16 +33,21 @@ export class InDoubtSteps {
    * was released (consumed); a call with no approval ran unless the policy needed one, in which case the gate was
    * still planning or asking when the call stopped. `runSpec`: the playbook's policy, read before any transaction.
    */
-  async mayHaveRun(db: Queryable, runId: string, step: Pick<StepRow, 'effect' | 'approval_id' | 'environments'>, runSpec?: PolicySpec): Promise<boolean> {
+  async mayHaveRun(db: Queryable, runId: string, step: Pick<StepRow, 'tool' | 'effect' | 'approval_id' | 'environments'>, runSpec?: PolicySpec): Promise<boolean> {
     if (!step.effect || step.effect === 'read') return false;
     if (step.approval_id) {
       const a = (await db.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1', [step.approval_id])).rows[0];
       return a?.status === 'consumed';
     }
     // Without a run id policyFor reads no store (safe inside a transaction); the playbook's part is runSpec.
-    const env = await this.deps.approvals.policyFor(step.environments ?? {});
+    const env = await this.deps.approvals.policyFor(step.environments ?? {}, undefined, this.pluginOf(step.tool));
     const effect = step.effect as (typeof env.requireFor)[number];
     return !(env.requireFor.includes(effect) || (runSpec?.requireFor ?? []).includes(effect));
+  }
+
+  /** The plugin a tool comes from (its policy applies to tools without an environment). */
+  private pluginOf(tool: string | null): string | undefined {
+    return tool ? this.deps.invoker.catalogue.get(tool)?.plugin : undefined;
   }
 
   /** The playbook's policy of a run (call outside transactions: it may read the store). */
@@ -60,7 +65,7 @@ export class InDoubtSteps {
     const environments = step.environments ?? {};
     // In doubt on any environment of the call or of the run: the strictest of their policies and the playbook's.
     const names = [...new Set([...Object.values(environments), ...Object.values(run.environments)])];
-    const policy = await deps.approvals.policyFor(Object.fromEntries(names.map((n) => [n, n])), run.id);
+    const policy = await deps.approvals.policyFor(Object.fromEntries(names.map((n) => [n, n])), run.id, this.pluginOf(step.tool));
     const released = step.approval_id ? (await deps.store.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [step.approval_id])).rows[0] : undefined;
     let digest: string | null = null;
     try {

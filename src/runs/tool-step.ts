@@ -173,7 +173,7 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
       continue;
     }
     // A write that timed out may have reached the target all the same: in doubt, never failed.
-    if (err.code === 'TIMEOUT' && (await deps.inDoubt.mayHaveRun(deps.store, ctx.run.id, { effect: tool.effect, approval_id: approvalId ?? null, environments }, await deps.inDoubt.runSpec(ctx.run.id)))) {
+    if (err.code === 'TIMEOUT' && (await deps.inDoubt.mayHaveRun(deps.store, ctx.run.id, { tool: tool.id, effect: tool.effect, approval_id: approvalId ?? null, environments }, await deps.inDoubt.runSpec(ctx.run.id)))) {
       await parkInDoubt(ctx, deps, { ...base, step_key: key, approval_id: approvalId ?? null }, `the call timed out after ${step.timeoutMs} ms`);
     }
     const recorded = await ctx.tx(async (db, append) => {

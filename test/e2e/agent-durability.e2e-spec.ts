@@ -35,10 +35,13 @@ describe('durability: an agent run, the real binary killed mid-call', () => {
     const first = (await api(d, 'GET', `/approvals?runId=${body.id}&status=pending`, 'viewer')).body.approvals[0];
     expect(first).toMatchObject({ kind: 'tool', tool: 'demo.util.stall' });
     await api(d, 'POST', `/approvals/${first.id}`, 'approver', { decision: 'approve' });
-    await until('the stall to be in flight', async () => {
+    // In flight means released: a call killed before its approval was consumed cannot have run and simply runs after
+    // the restart (durability.e2e-spec covers that); this one may have reached the target.
+    await until('the stall to be released and in flight', async () => {
       const r = await api(d, 'GET', `/runs/${body.id}`, 'viewer');
-      return r.body.steps.find((s: any) => s.tool === 'demo.util.stall' && s.state === 'running') ? true : undefined;
-    }, 15000, 50);
+      const a = await api(d, 'GET', `/approvals/${first.id}`, 'viewer');
+      return r.body.steps.find((s: any) => s.tool === 'demo.util.stall' && s.state === 'running') && a.body.status === 'consumed' ? true : undefined;
+    }, 60000, 50);
     d.child.kill('SIGKILL');
     await d.exited;
 
@@ -59,5 +62,5 @@ describe('durability: an agent run, the real binary killed mid-call', () => {
     expect(done.steps.find((s: any) => s.tool === 'demo.util.stall').state).toBe('skipped');
     expect(seen).toContain('SKIPPED');
     expect(llm.remaining()).toBe(0);
-  });
+  }, 240_000); // two daemon starts and a recovery: well past jest's 30 s on a loaded machine
 });

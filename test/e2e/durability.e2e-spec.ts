@@ -70,9 +70,11 @@ describe('durability: the real binary killed mid-run', () => {
     await runIn(d, body.id, ['awaiting_approval']);
     const first = (await api(d, 'GET', `/approvals?runId=${body.id}&status=pending`, 'viewer')).body.approvals[0];
     await api(d, 'POST', `/approvals/${first.id}`, 'approver', { decision: 'approve' });
-    await until('the stall to be in flight', async () => {
+    // Released (its approval consumed): killed before that, the call could not have run and simply runs again.
+    await until('the stall to be released and in flight', async () => {
       const r = await api(d, 'GET', `/runs/${body.id}`, 'viewer');
-      return r.body.steps.find((s: any) => s.key === 'stall' && s.state === 'running') ? true : undefined;
+      const a = await api(d, 'GET', `/approvals/${first.id}`, 'viewer');
+      return r.body.steps.find((s: any) => s.key === 'stall' && s.state === 'running') && a.body.status === 'consumed' ? true : undefined;
     }, 60000, 50);
     d.child.kill('SIGKILL');
     await d.exited;

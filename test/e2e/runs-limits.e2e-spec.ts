@@ -36,8 +36,9 @@ describe('runs: expiry, queueing, event volume, global stream', () => {
     const { approvals } = (await request(d.url).get(`/approvals?runId=${body.id}`).set('Authorization', bearer('viewer'))).body;
     expect(approvals[0].status).toBe('expired');
     const late = await request(d.url).post(`/approvals/${approvals[0].id}`).set('Authorization', bearer('approver')).send({ decision: 'approve' }).expect(409);
-    expect(late.body.code).toBe('APPROVAL_NOT_PENDING');
-    expect(run.steps.find((s: any) => s.key === 'write').state).toBe('awaiting_approval');
+    expect(late.body.code).toBe('APPROVAL_EXPIRED');
+    // The run's end closes its steps: the write never ran.
+    expect(run.steps.find((s: any) => s.key === 'write').state).toBe('cancelled');
   });
 
   it('with runs.maxConcurrent 1, queued runs start in order and a parked run frees its slot', async () => {
