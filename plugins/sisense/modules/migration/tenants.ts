@@ -12,8 +12,8 @@ export interface Tenants {
 
 /**
  * The source's system tenant (`GET /api/v1/tenants`, the one named `system`; api.md §1.9): users and groups of
- * other tenants are not migrated. Undefined when the deployment has no tenants route (404) or no system tenant:
- * then nobody is excluded for their tenant.
+ * other tenants are not migrated. Undefined when the deployment has no tenants route (404), the token may not list
+ * them (403), or there is no system tenant: then nobody is excluded for their tenant.
  */
 export function systemTenantOf(side: Side): Promise<Tenants | undefined> {
   return side.once('tenants', async () => {
@@ -23,7 +23,8 @@ export function systemTenantOf(side: Side): Promise<Tenants | undefined> {
       const system = list.find((t) => t.name === 'system');
       return system && { system, byId: new Map(list.map((t) => [t._id, t])) };
     } catch (e) {
-      if (statusOf(e) === 404) return undefined;
+      // No tenants route (404), or a token that may not list tenants (403: it sees its own tenant's users only).
+      if (statusOf(e) === 404 || statusOf(e) === 403) return undefined;
       throw e;
     }
   });
