@@ -90,7 +90,11 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
     dst.state.roles = dst.state.roles.filter((x) => x.name !== 'dataDesigner');
     const plan = await host.invoker.invoke('sisense.migration.users', { users: ['dora.data@acme.test', 'fred.finance@acme.test', 'olga.orphan@acme.test'] }, { ...roles, mode: 'plan' });
     const fails = plan.ok && plan.mode === 'plan' ? plan.plan!.changes.filter((c) => c.action === 'fail').map((c) => `${c.target}: ${c.detail}`) : [];
-    expect(fails.sort()).toEqual(['user dora.data@acme.test: the target lacks role "dataDesigner", group "Data Team"', 'user fred.finance@acme.test: the target lacks group "Finance"']);
+    // Each failed change says how to leave the asset out (exclude) so the rest can be approved.
+    expect(fails.sort()).toEqual([
+      'user dora.data@acme.test: the target lacks role "dataDesigner", group "Data Team" (to migrate the rest without it: exclude "dora.data@acme.test")',
+      'user fred.finance@acme.test: the target lacks group "Finance" (to migrate the rest without it: exclude "fred.finance@acme.test")',
+    ]);
     const run = await host.invoker.invoke('sisense.migration.users', { users: ['dora.data@acme.test', 'fred.finance@acme.test', 'olga.orphan@acme.test'] }, roles);
     expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });
     const r = resultsOf(run);

@@ -7,12 +7,14 @@ import { applyWanted, differences, publishedToRecipients, readCurrent, wantedOf,
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { bulkCreate, reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
-import { selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
+import { EXCLUDED, excluded, selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap, type Overlay } from './principals.js';
 
 export interface DashboardsInput {
   /** Titles or oids; omitted: every dashboard. */
   dashboards?: string[];
+  /** Titles or oids left out (reported skipped, "excluded by input"). */
+  exclude?: string[];
   action: ConflictAction;
   republish: boolean;
   /** A target folder path for every dashboard ('/' = the root); omitted: each dashboard's folder path in the source. */
@@ -75,7 +77,10 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     s.target.once('me', () => s.target.get<SisenseUser>('/api/users/loggedin')),
   ]);
   const map = new PrincipalMap(src, dst, overlay);
-  const { chosen, unresolved } = selectEach('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
+  const { chosen: named, unresolved } = selectEach('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
+  // Left out by input: not exported, no folder made for them, reported skipped.
+  const left = named.filter((d) => excluded(input.exclude, 'dashboard', d.oid, d.title));
+  const chosen = named.filter((d) => !left.includes(d));
   const docs = await exportDashboards(s.source, chosen.map((d) => d.oid), input.batchSize);
   const failures = await exportFailures(s.source);
   const selected = new Set(chosen.map((d) => d.oid));
@@ -117,11 +122,12 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     return { ...item, action: 'overwrite', current: into, targetId: into.oid, note: [`title conflict: replaces ${into.oid}, which has the same title`, note].filter(Boolean).join('; ') };
   });
 
+  for (const d of left) items.push({ kind: 'dashboard', asset: d.title, label: label.dashboard(d), sourceId: d.oid, action: 'skip', note: EXCLUDED, missing: [], refs: new Set(), access: { shares: [], folder: [] } });
   for (const u of unresolved) items.push({ ...unresolvedItem('dashboard', u), refs: new Set(), access: { shares: [], folder: [] } });
   const writing = items.filter((i) => (i.action !== 'skip' || i.current) && !i.missing.length && !i.failure);
   const creating = new Set(writing.flatMap((i) => folders.missing(i.access.folder)));
   const extra: PlannedChange[] = [...creating].sort().map((path) => ({ action: 'create', target: `folder "${path}"` }));
-  return { items, extra, execute: (report, gates) => executeDashboards(s, items, input, folders, me._id, report, overlay, gates) };
+  return { items, extra, excludable: true, execute: (report, gates) => executeDashboards(s, items, input, folders, me._id, report, overlay, gates) };
 }
 
 async function executeDashboards(s: Session, items: DashboardItem[], input: DashboardsInput, folders: TargetFolders, me: string, report: MigrationReport, overlay: Overlay, gates: Gates = {}): Promise<void> {

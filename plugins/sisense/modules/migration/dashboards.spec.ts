@@ -55,8 +55,8 @@ describe('sisense.migration.dashboards (two simulated tenants)', () => {
     const plan = await host.invoker.invoke('sisense.migration.dashboards', {}, { ...roles, mode: 'plan' });
     expect(plan).toMatchObject({ ok: true, plan: { wouldFail: true } });
     const failed = plan.ok && plan.mode === 'plan' ? plan.plan!.changes.filter((c) => c.action === 'fail') : [];
-    expect(failed.find((c) => c.target.includes('"Sales Deep Dive"'))?.detail).toBe('the target lacks group "EMEA Analysts", user vic.viewer@acme.test, data model "Retail Sales"');
-    expect(failed.find((c) => c.target.includes('"Finance KPIs"'))?.detail).toMatch(/^the target lacks user fred\.finance@acme\.test \(the owner\), group "Finance", .*data model "Live Sales"$/);
+    expect(failed.find((c) => c.target.includes('"Sales Deep Dive"'))?.detail).toBe('the target lacks group "EMEA Analysts", user vic.viewer@acme.test, data model "Retail Sales" (to migrate the rest without it: exclude "Sales Deep Dive")');
+    expect(failed.find((c) => c.target.includes('"Finance KPIs"'))?.detail).toMatch(/^the target lacks user fred\.finance@acme\.test \(the owner\), group "Finance", .*data model "Live Sales" \(to migrate the rest without it: exclude "Finance KPIs"\)$/);
     expect(dst.snapshot()).toBe(before);
     const run = await host.invoker.invoke('sisense.migration.dashboards', { dashboards: ['Sales Deep Dive', 'Admin Scratchpad', 'No Such Dashboard'] }, roles);
     expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });

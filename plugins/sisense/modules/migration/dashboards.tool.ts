@@ -3,6 +3,7 @@ import type { SisenseDeps } from '../../shared/deps.js';
 import { prepareDashboards, type DashboardsInput } from './dashboards.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
 import { readsKey } from './migration.session.js';
+import { excludeInput } from './phase.js';
 import { batchSize, concurrency, conflictAction, expectation, MIGRATION_OUTPUT, nameMap, refList, type AssetResult, type Expectation, type MigrationOutput } from './migration.types.js';
 import { emptyOverlay, overlayOf } from './principals.js';
 
@@ -57,12 +58,13 @@ export const migrateDashboards = (deps: SisenseDeps) =>
       'A dashboard the target has (same oid) is compared (owner, folder, shares, publication) and repaired with action skip, replaced with overwrite, copied with duplicate; ' +
       'a title the target has under another oid is a conflict: skip reports it, overwrite replaces that dashboard, duplicate adds a second one. ' +
       'Data model references can be pointed at other target models (datasources, or datamodelResults of a data model migration that duplicated them); Jump-to-Dashboard targets are imported first. ' +
-      'A dashboard whose owner, shared users or groups or data model the target lacks, or whose owner is inactive, fails with the reason before it is imported; fails with MIGRATION_PARTIAL when any dashboard failed.',
+      'A dashboard whose owner, shared users or groups or data model the target lacks, or whose owner is inactive, fails with the reason before it is imported; fails with MIGRATION_PARTIAL when any dashboard failed. exclude leaves named dashboards out (skipped, "excluded by input").',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
       properties: {
         dashboards: refList('Titles (or oids) of source dashboards; omitted: every dashboard; [] migrates none.'),
+        exclude: excludeInput,
         ...dashboardMigrationInput,
         folder: { type: 'string', maxLength: 1000, description: 'Target folder path for every dashboard ("Migrated/2026"; "/" the root). Omitted: each dashboard\'s folder path in the source.' },
         datamodelResults: DATAMODEL_RESULTS,

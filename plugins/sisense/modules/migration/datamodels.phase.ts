@@ -5,7 +5,7 @@ import { accessDifferences, buildAndWait, exportQuery, MappingLog, mapRules, map
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
-import { selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
+import { EXCLUDED, excluded, selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap, type Overlay } from './principals.js';
 
 export const DEPENDENCIES = ['dataSecurity', 'formulas', 'hierarchies', 'perspectives'] as const;
@@ -16,6 +16,8 @@ const EXPORTED: Record<Exclude<Dependency, 'dataSecurity'>, string> = { formulas
 export interface DatamodelsInput {
   /** Titles or oids; omitted: every data model. */
   datamodels?: string[];
+  /** Titles or oids left out (reported skipped, "excluded by input"). */
+  exclude?: string[];
   action: ConflictAction;
   /** Source connection name (or oid) -> target connection name (or oid); unmapped connections keep their name. */
   connections?: Record<string, string>;
@@ -73,6 +75,8 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
   const items = await Promise.all(
     chosen.map(async (m): Promise<ModelItem> => {
       const model: ModelRef = { oid: m.oid, title: m.title, type: m.type === 'live' ? 'live' : 'extract', server: m.server ?? 'LocalHost' };
+      // Left out by input: not even exported, and it counts as absent for the dashboards that use it.
+      if (excluded(input.exclude, 'datamodel', m.oid, m.title)) return { kind: 'datamodel', asset: m.title, label: label.datamodel(m), sourceId: m.oid, action: 'skip', note: EXCLUDED, missing: [], model, doc: {}, query: {}, shares: [] };
       const [doc, shares, rules] = await Promise.all([
         s.source.once(`export:${m.oid}`, () => s.source.get<unknown>('/api/v2/datamodel-exports/schema', exportQuery(m.oid, exported))).then((d) => structuredClone(asObject(d, 'a data model export'))),
         readShares(s.source, model),
@@ -121,7 +125,7 @@ export async function prepareDatamodels(s: Session, input: DatamodelsInput, over
     }),
   );
   for (const u of unresolved) items.push({ ...unresolvedItem('datamodel', u), model: { oid: '', title: u.ref, type: 'extract', server: 'LocalHost' }, doc: {}, query: {}, shares: [] });
-  return { items, extra: [], titles, execute: (report, gates) => executeDatamodels(s, items, input, report, overlay, gates) };
+  return { items, extra: [], excludable: true, titles, execute: (report, gates) => executeDatamodels(s, items, input, report, overlay, gates) };
 }
 
 /** Points every dataset at a target connection (by name, or as mapped); returns the connections the target lacks. */

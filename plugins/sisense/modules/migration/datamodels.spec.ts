@@ -45,7 +45,7 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
     const plan = await host.invoker.invoke('sisense.migration.datamodels', {}, { ...roles, mode: 'plan' });
     expect(plan).toMatchObject({ ok: true, plan: { wouldFail: true } });
     const detail = (title: string) => (plan.ok && plan.mode === 'plan' ? plan.plan!.changes.find((c) => c.target.endsWith(`"${title}"`))?.detail : undefined);
-    expect(detail('Unbuilt Draft')).toBe('the target lacks connection "Draft Targets", user dora.data@acme.test');
+    expect(detail('Unbuilt Draft')).toBe('the target lacks connection "Draft Targets", user dora.data@acme.test (to migrate the rest without it: exclude "Unbuilt Draft")');
     expect(detail('Sample ECommerce')).toBe("a data model with this title is in the target already, but its users and groups are not all in the target yet: action overwrite replaces it with the source's");
     expect(dst.snapshot()).toBe(before);
     const run = await host.invoker.invoke('sisense.migration.datamodels', { datamodels: ['Unbuilt Draft', 'Sample ECommerce'] }, roles);

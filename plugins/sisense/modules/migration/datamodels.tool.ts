@@ -3,6 +3,7 @@ import type { SisenseDeps } from '../../shared/deps.js';
 import { DEPENDENCIES, prepareDatamodels, type DatamodelsInput } from './datamodels.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
 import { readsKey } from './migration.session.js';
+import { excludeInput } from './phase.js';
 import { concurrency, conflictAction, expectation, MIGRATION_OUTPUT, nameMap, refList, type Expectation, type MigrationOutput } from './migration.types.js';
 import { overlayOf } from './principals.js';
 
@@ -30,12 +31,13 @@ export const migrateDatamodels = (deps: SisenseDeps) =>
       'Exports each source data model schema and imports it into the target: skip, overwrite (in place) or duplicate (as "<title> (copy)") when the title is taken; a skipped one is compared and what differs reported. ' +
       "Datasets are pointed at the target's connection of the same name (or as mapped) instead of carrying credentials; shares (keyed partyId) and data security (rule shares keyed party) are remapped to the target's users (email) and groups (name) and read back. " +
       'A live model is published before they are written; imported extract models hold no data until built (build: true). A model whose connection, user or group the target lacks, or whose share or rule names an unknown party, fails with the reason; ' +
-      'fails with MIGRATION_PARTIAL when any model failed.',
+      'fails with MIGRATION_PARTIAL when any model failed; exclude leaves named models out (skipped, "excluded by input").',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
       properties: {
         datamodels: refList('Titles (or oids) of source data models; omitted: every model; [] migrates none.'),
+        exclude: excludeInput,
         ...datamodelMigrationInput,
         concurrency,
         expect: expectation(['groups', 'users']),

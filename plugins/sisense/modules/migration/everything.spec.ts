@@ -44,9 +44,9 @@ describe('sisense.migration.everything and .dependencies (two simulated tenants)
     const changes = plan.ok && plan.mode === 'plan' ? plan.plan!.changes : [];
     const fails = Object.fromEntries(changes.filter((c) => c.action === 'fail').map((c) => [c.target.replace(/ [0-9a-f-]{24,36} /, ' '), c.detail]));
     expect(fails).toEqual({
-      'data model "Unbuilt Draft"': 'the target lacks connection "Draft Targets"',
-      'dashboard "Irene Pipeline"': expect.stringMatching(/^its owner irene\.inactive@acme\.test is inactive/),
-      'dashboard "Super Admin Console"': 'the target lacks user sam.super@acme.test (the owner)',
+      'data model "Unbuilt Draft"': 'the target lacks connection "Draft Targets" (to migrate the rest without it: exclude "Unbuilt Draft")',
+      'dashboard "Irene Pipeline"': expect.stringMatching(/^its owner irene\.inactive@acme\.test is inactive.* \(to migrate the rest without it: exclude "Irene Pipeline"\)$/),
+      'dashboard "Super Admin Console"': 'the target lacks user sam.super@acme.test (the owner) (to migrate the rest without it: exclude "Super Admin Console")',
     });
     expect(dst.snapshot()).toBe(before);
     const run = await host.invoker.invoke('sisense.migration.everything', {}, roles);
@@ -91,6 +91,32 @@ describe('sisense.migration.everything and .dependencies (two simulated tenants)
     const copy = dup.results.find((x) => x.asset === 'Admin Scratchpad')!;
     const imported = dst.state.dashboards.find((d) => d.oid === copy.targetId)!;
     expect((imported.datasource as { title: string }).title).toBe('Sample ECommerce (copy)');
+  });
+
+  it('exclude: the assets named are skipped "excluded by input" in the plan and the run (kind prefixes name one kind only); nothing is written for them; the rest is migrated', async () => {
+    const exclude = ['Irene Pipeline', 'dashboard:super admin console', 'datamodel:Unbuilt Draft', 'user:vic.viewer@acme.test', 'group:Sales Deep Dive'];
+    const plan = await host.invoker.invoke('sisense.migration.everything', { exclude }, { ...roles, mode: 'plan' });
+    const changes = plan.ok && plan.mode === 'plan' ? plan.plan!.changes : [];
+    // What still fails is what the excluded user is needed for (dashboards shared with vic), each saying so.
+    const fails = changes.filter((c) => c.action === 'fail');
+    expect(fails.length).toBeGreaterThan(0);
+    for (const c of fails) expect({ target: c.target, detail: c.detail }).toEqual({ target: c.target, detail: expect.stringContaining('user vic.viewer@acme.test') });
+    const skipped = (target: string) => changes.find((c) => c.target.includes(target) && c.action === 'skip')?.detail;
+    for (const t of ['"Irene Pipeline"', '"Super Admin Console"', '"Unbuilt Draft"', 'user vic.viewer@acme.test']) expect({ t, detail: skipped(t) }).toEqual({ t, detail: 'excluded by input' });
+    // "group:Sales Deep Dive" names no group: the dashboard of that title is migrated.
+    expect(changes.find((c) => c.target.includes('"Sales Deep Dive"'))?.action).not.toBe('skip');
+
+    const run = partial(await host.invoker.invoke('sisense.migration.everything', { exclude, connections: CONNECTIONS }, roles));
+    const r = byAsset(run);
+    for (const key of ['dashboard:Irene Pipeline', 'dashboard:Super Admin Console', 'datamodel:Unbuilt Draft', 'user:vic.viewer@acme.test']) {
+      expect({ key, ...r[key] }).toMatchObject({ key, status: 'skipped', action: 'skip', reason: 'excluded by input' });
+    }
+    // A dashboard shared with the excluded user fails with the reason (the admin excludes it too, or migrates the user).
+    expect(r['dashboard:Sales Deep Dive']).toMatchObject({ status: 'failed', reason: expect.stringContaining('vic.viewer@acme.test') });
+    for (const title of ['Irene Pipeline', 'Super Admin Console']) expect(dst.state.dashboards.some((d) => d.title === title)).toBe(false);
+    expect(dst.state.datamodels.some((m) => m.title === 'Unbuilt Draft')).toBe(false);
+    expect(dst.state.users.some((u) => u.email === 'vic.viewer@acme.test')).toBe(false);
+    expect(r['dashboard:Admin Scratchpad']).toMatchObject({ status: 'succeeded' });
   });
 
   it('dependencies: a dashboard with its drill target, models, users and groups; the four tools fed in order migrate them', async () => {

@@ -9,7 +9,7 @@ import { MigrationReport } from './migration.report.js';
 import { planMigration } from './migration.run.js';
 import { readsKey, withSession, type Session } from './migration.session.js';
 import { concurrency, MIGRATION_OUTPUT, type ConflictAction, type MigrationOutput } from './migration.types.js';
-import type { Prepared } from './phase.js';
+import { excludeInput, type Prepared } from './phase.js';
 import { emptyOverlay, type Overlay } from './principals.js';
 import { prepareUsers } from './users.phase.js';
 
@@ -17,6 +17,8 @@ interface Input {
   action: ConflictAction;
   existingUsers: 'skip' | 'update';
   includeInactiveUsers: boolean;
+  /** Assets of any kind left out (titles, oids, emails, names). */
+  exclude?: string[];
   connections?: Record<string, string>;
   datasources?: Record<string, string>;
   dependencies: Dependency[];
@@ -35,13 +37,13 @@ const EVERYTHING = 'sisense.migration.everything';
  */
 async function prepareAll(s: Session, input: Input, overlay: Overlay | undefined): Promise<Prepared[]> {
   const o = overlay ?? emptyOverlay();
-  const groups = await prepareGroups(s, { batchSize: ACCESS_BATCH });
+  const groups = await prepareGroups(s, { exclude: input.exclude, batchSize: ACCESS_BATCH });
   for (const i of groups.items) if (i.action === 'create') o.groups.add(i.asset);
-  const users = await prepareUsers(s, { existing: input.existingUsers, includeInactive: input.includeInactiveUsers, batchSize: ACCESS_BATCH }, o);
+  const users = await prepareUsers(s, { exclude: input.exclude, existing: input.existingUsers, includeInactive: input.includeInactiveUsers, batchSize: ACCESS_BATCH }, o);
   for (const i of users.items) if (i.action === 'create') o.users.add(i.asset.toLowerCase());
-  const models = await prepareDatamodels(s, { action: input.action, connections: input.connections, dependencies: input.dependencies, build: input.build }, o);
+  const models = await prepareDatamodels(s, { exclude: input.exclude, action: input.action, connections: input.connections, dependencies: input.dependencies, build: input.build }, o);
   for (const i of models.items) if (i.action === 'create' || i.action === 'duplicate') o.models.add(i.targetTitle ?? i.asset);
-  const dashboards = await prepareDashboards(s, { action: input.action, republish: input.republish, datasources: input.datasources, batchSize: input.batchSize }, o, models.titles);
+  const dashboards = await prepareDashboards(s, { exclude: input.exclude, action: input.action, republish: input.republish, datasources: input.datasources, batchSize: input.batchSize }, o, models.titles);
   return [groups, users, models, dashboards];
 }
 
@@ -75,7 +77,7 @@ export const migrateEverything = (deps: SisenseDeps) =>
       'Migrates everything in dependency order: groups, users, data models, dashboards, as the four migration tools do, with independent phases overlapping. ' +
       'Never migrated, each skipped with its reason: system groups, users and groups of other tenants than the system tenant, super users, users without an email or first name. ' +
       'The plan shows every asset (create, overwrite, repair, skip, or fail with the reason: a role, connection, user, group or data model the target lacks, an inactive owner, a title conflict); ' +
-      'the run reuses the plan\'s reads, and each asset ends with its own outcome. Dashboards follow data models that were duplicated to their new titles. Fails with MIGRATION_PARTIAL when any asset failed.',
+      'the run reuses the plan\'s reads, and each asset ends with its own outcome. Dashboards follow data models that were duplicated to their new titles. Fails with MIGRATION_PARTIAL when any asset failed. exclude leaves named assets of any kind out (skipped, "excluded by input"): a plan that fails for a few assets can then be approved for the rest.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
@@ -85,6 +87,7 @@ export const migrateEverything = (deps: SisenseDeps) =>
         action: { ...datamodelMigrationInput.action, description: 'When the target has the data model (same title) or dashboard (same oid): skip, overwrite in place, or duplicate.' },
         existingUsers: { enum: ['skip', 'update'], default: 'skip', description: 'A user the target has already (same email): skip it, or update its names, role and groups.' },
         includeInactiveUsers: { type: 'boolean', default: true, description: 'Migrate users that are inactive in the source, inactive (true), or leave them out (false).' },
+        exclude: excludeInput,
         concurrency,
       },
     },
@@ -106,7 +109,7 @@ export const migrateEverything = (deps: SisenseDeps) =>
         input.concurrency,
         async (s) => {
           const phases = await prepareAll(s, input, undefined);
-          return { items: phases.flatMap((p) => p.items), extra: phases.flatMap((p) => p.extra), execute: async () => undefined };
+          return { items: phases.flatMap((p) => p.items), extra: phases.flatMap((p) => p.extra), excludable: true, execute: async () => undefined };
         },
         readsKey(EVERYTHING, ctx, input),
       ),

@@ -3,13 +3,15 @@ import { asArray } from '../../shared/errors.js';
 import { label } from '../../shared/plan.js';
 import type { PlannedItem } from './migration.report.js';
 import { bulkCreate, chunks, reasonOf, type Session } from './migration.session.js';
-import { selectEach, unresolvedItem, type Prepared } from './phase.js';
+import { EXCLUDED, excluded, selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { isSystemGroup } from './principals.js';
 import { systemTenantOf, tenantExclusion } from './tenants.js';
 
 export interface GroupsInput {
   /** Names or ids; omitted: every group but the system groups. */
   groups?: string[];
+  /** Names or ids left out (reported skipped, "excluded by input"). */
+  exclude?: string[];
   batchSize: number;
 }
 
@@ -23,6 +25,7 @@ export async function prepareGroups(s: Session, input: GroupsInput): Promise<Pre
   const { chosen, unresolved } = selectEach('group', src.groups, input.groups, (g) => g._id, (g) => g.name);
   const items: PlannedItem[] = chosen.map((g) => {
     const base = { kind: 'group' as const, asset: g.name, label: label.group(g), sourceId: g._id, missing: [] };
+    if (excluded(input.exclude, 'group', g._id, g.name)) return { ...base, action: 'skip', note: EXCLUDED };
     if (isSystemGroup(g)) return { ...base, action: 'skip', note: 'a system group: every deployment has its own' };
     const otherTenant = tenantExclusion(g, systemTenant);
     if (otherTenant) return { ...base, action: 'skip', note: otherTenant };
@@ -34,6 +37,7 @@ export async function prepareGroups(s: Session, input: GroupsInput): Promise<Pre
   return {
     items,
     extra: [],
+    excludable: true,
     async execute(report) {
       const work = report.settle(items);
       report.progress(`groups: ${work.length} to create`);

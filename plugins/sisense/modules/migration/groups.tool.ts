@@ -3,6 +3,7 @@ import type { SisenseDeps } from '../../shared/deps.js';
 import { prepareGroups, type GroupsInput } from './groups.phase.js';
 import { planMigration, runMigration } from './migration.run.js';
 import { readsKey } from './migration.session.js';
+import { excludeInput } from './phase.js';
 import { batchSize, concurrency, MIGRATION_OUTPUT, refList, type MigrationOutput } from './migration.types.js';
 
 type Input = GroupsInput & { concurrency?: number };
@@ -13,13 +14,14 @@ export const migrateGroups = (deps: SisenseDeps) =>
     id: 'sisense.migration.groups',
     title: 'Migrate groups',
     description:
-      'Creates in the target the source groups it lacks, matched by name; groups it has are skipped. System groups (Admins, Everyone, All users in system) and groups of other tenants than the system tenant are never migrated (skipped with the reason). ' +
+      'Creates in the target the source groups it lacks, matched by name; groups it has are skipped. System groups (Admins, Everyone, All users in system) and groups of other tenants than the system tenant are never migrated (skipped with the reason); exclude leaves named groups out. ' +
       'Results per group (succeeded, skipped, failed with the reason); fails with MIGRATION_PARTIAL when any group failed.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
       properties: {
         groups: refList('Group names (or ids) in the source; omitted: every group (system groups and other tenants\' reported skipped); [] migrates none.'),
+        exclude: excludeInput,
         batchSize: batchSize(50),
         concurrency,
       },

@@ -23,16 +23,23 @@ export interface PlannedItem {
 
 const PLAN_ACTION: Record<AssetAction, PlanAction> = { create: 'create', duplicate: 'create', overwrite: 'update', update: 'update', skip: 'skip' };
 
-/** The plan's change for one item: `fail` when the target lacks what it needs. */
-export function changeOf(item: PlannedItem): PlannedChange {
-  if (item.failure) return { action: 'fail', target: item.label, detail: item.failure };
-  if (item.missing.length) return { action: 'fail', target: item.label, detail: `the target lacks ${item.missing.join(', ')}` };
+/**
+ * The plan's change for one item: `fail` when the target lacks what it needs; with `excludable`, the failure says how
+ * to leave the asset out (the `exclude` input) so the rest can be approved.
+ */
+export function changeOf(item: PlannedItem, excludable = false): PlannedChange {
+  const hint = excludable ? ` (to migrate the rest without it: exclude ${JSON.stringify(item.asset)})` : '';
+  if (item.failure) return { action: 'fail', target: item.label, detail: item.failure + hint };
+  if (item.missing.length) return { action: 'fail', target: item.label, detail: `the target lacks ${item.missing.join(', ')}${hint}` };
   const detail = [item.action === 'duplicate' ? 'duplicate' : item.action === 'overwrite' ? 'overwrite' : undefined, item.note].filter(Boolean).join('; ');
   return { action: PLAN_ACTION[item.action], target: item.label, ...(detail && { detail }) };
 }
 
-export function planOf(what: string, items: readonly PlannedItem[], extra: readonly PlannedChange[] = []): Plan {
-  return plan(what, [...extra, ...items.map(changeOf)]);
+export function planOf(what: string, items: readonly PlannedItem[], extra: readonly PlannedChange[] = [], excludable = false): Plan {
+  const p = plan(what, [...extra, ...items.map((i) => changeOf(i, excludable))]);
+  const failing = p.changes.filter((c) => c.action === 'fail').length;
+  if (!excludable || !failing) return p;
+  return { ...p, summary: `${p.summary} (${failing} would fail: fix them, or leave them out with the exclude input to migrate the rest)` };
 }
 
 /** The per-asset results of a migration, its progress, and the rule that a run with failures fails. */

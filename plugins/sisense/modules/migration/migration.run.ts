@@ -20,7 +20,7 @@ export async function planMigration(deps: SisenseDeps, ctx: ToolContext, what: s
       concurrency,
       async (s) => {
         const p = await prepare(s);
-        return planOf(what, p.items, p.extra);
+        return planOf(what, p.items, p.extra, p.excludable);
       },
       reuse === undefined ? undefined : { key: reuse, mode: 'plan' },
     );

@@ -11,6 +11,8 @@ export interface Prepared<T extends PlannedItem = PlannedItem> {
   items: T[];
   /** Further changes a plan shows (folders a dashboard migration creates). */
   extra: PlannedChange[];
+  /** The tool takes `exclude`: a plan's failed asset says it can be left out that way. */
+  excludable?: boolean;
   /** `gates`: what the phase waits for before parts of it (an "everything" migration overlaps its phases). */
   execute(report: MigrationReport, gates?: Gates): Promise<void>;
 }
@@ -69,3 +71,35 @@ export function selectEach<T>(kind: string, all: readonly T[], refs: readonly st
 export function unresolvedItem(kind: AssetKind, u: Unresolved): PlannedItem {
   return { kind, asset: u.ref, label: `${kind === 'datamodel' ? 'data model' : kind} "${u.ref}"`, action: 'create', missing: [], failure: u.reason };
 }
+
+/** The reason of an asset the `exclude` input names. */
+export const EXCLUDED = 'excluded by input';
+const KIND_PREFIX = /^(group|user|datamodel|dashboard):/i;
+
+/**
+ * Whether the `exclude` input names an asset: by its id, or its name (title, email, group name) without regard to
+ * case; `dashboard:Sales` (group:, user:, datamodel:) names only an asset of that kind.
+ */
+export function excluded(exclude: readonly string[] | undefined, kind: AssetKind, id: string | undefined, ...names: Array<string | undefined>): boolean {
+  for (const raw of exclude ?? []) {
+    let ref = raw.trim();
+    const prefix = KIND_PREFIX.exec(ref);
+    if (prefix) {
+      if (prefix[1].toLowerCase() !== kind) continue;
+      ref = ref.slice(prefix[0].length).trim();
+    }
+    if (ref === id || names.some((n) => typeof n === 'string' && n.trim().toLowerCase() === ref.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/** The input schema of `exclude`. */
+export const excludeInput = {
+  type: 'array',
+  maxItems: 5000,
+  uniqueItems: true,
+  items: { type: 'string', minLength: 1, maxLength: 500 },
+  description:
+    'Assets to leave out, by title, oid, email or name (case-insensitive; prefix group:, user:, datamodel: or dashboard: to name one kind only). ' +
+    'Each is reported skipped with the reason "excluded by input"; nothing is written for it. Use it to approve a migration whose plan fails for a few assets.',
+} as const;

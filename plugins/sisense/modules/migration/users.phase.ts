@@ -2,13 +2,15 @@ import type { SisenseUser } from '../../shared/deps.js';
 import { asArray } from '../../shared/errors.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { bulkCreate, chunks, reasonOf, type Session } from './migration.session.js';
-import { selectEach, unresolvedItem, type Prepared } from './phase.js';
+import { EXCLUDED, excluded as isExcluded, selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { emptyOverlay, groupIdsOf, IMPLICIT_GROUPS, PrincipalMap, type Overlay } from './principals.js';
 import { systemTenantOf, tenantExclusion } from './tenants.js';
 
 export interface UsersInput {
   /** Emails or ids; omitted: every user. */
   users?: string[];
+  /** Emails or ids left out (reported skipped, "excluded by input"). */
+  exclude?: string[];
   existing: 'skip' | 'update';
   /** Inactive source users are migrated inactive (true) or left out (false). */
   includeInactive: boolean;
@@ -62,6 +64,7 @@ export async function prepareUsers(s: Session, input: UsersInput, overlay: Overl
     const base = { kind: 'user' as const, asset: email || `user ${u._id}`, label: `user ${email || u._id}`, sourceId: u._id };
     const excluded = exclusion(u, roleName, tenantExclusion(u, systemTenant));
     const body: UserBody = { email, userName: typeof u.userName === 'string' ? u.userName : email, firstName: u.firstName ?? '', lastName: u.lastName ?? '', groups: [], active: u.active !== false };
+    if (isExcluded(input.exclude, 'user', u._id, email, typeof u.userName === 'string' ? u.userName : undefined)) return { ...base, missing: [], action: 'skip', note: EXCLUDED, body, sourceGroups: [] };
     if (excluded) return { ...base, missing: [], action: 'skip', note: excluded, body, sourceGroups: [] };
     if (u.active === false && !input.includeInactive) return { ...base, missing: [], action: 'skip', note: 'inactive in the source (includeInactive is false)', body, sourceGroups: [] };
     const role = roleName ? dst.role(roleName) : undefined;
@@ -94,7 +97,7 @@ export async function prepareUsers(s: Session, input: UsersInput, overlay: Overl
 
   const empty: UserBody = { email: '', userName: '', firstName: '', lastName: '', groups: [], active: true };
   for (const u of unresolved) items.push({ ...unresolvedItem('user', u), body: empty, sourceGroups: [] });
-  return { items, extra: [], execute: (report) => executeUsers(s, items, input.batchSize, report, overlay) };
+  return { items, extra: [], excludable: true, execute: (report) => executeUsers(s, items, input.batchSize, report, overlay) };
 }
 
 /** The target group ids of a user's source groups, now (after any group the migration created). */
