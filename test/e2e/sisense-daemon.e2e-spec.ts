@@ -34,7 +34,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
   /** A second source, which the migrate-everything scenario changes as an admin would after reading a failed plan. */
   let fixable: SisenseSim;
   /** One fresh target per scenario. */
-  const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy', SisenseSim> = {} as never;
+  const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy' | 'exclude', SisenseSim> = {} as never;
   let d: TestDaemon;
   let srcBefore: string;
   /** Run ids the "fixed after this suite found them" tests look at again. */
@@ -44,7 +44,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     src = await startSisenseSim({ seed: 'source' });
     fixable = await startSisenseSim({ seed: 'source' });
     srcBefore = src.snapshot();
-    for (const name of ['actions', 'models', 'fault', 'dry', 'copy'] as const) dst[name] = await startSisenseSim({ seed: 'target' });
+    for (const name of ['actions', 'models', 'fault', 'dry', 'copy', 'exclude'] as const) dst[name] = await startSisenseSim({ seed: 'target' });
     const environments = [
       `  src: ${envYaml(src)}`,
       `  src-fixable: ${envYaml(fixable)}`,
@@ -474,6 +474,43 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(again.run.state).toBe('succeeded');
     expect(step(again.run, 'migrate').output.summary).toMatchObject({ succeeded: 0, failed: 0 });
     expect(writes(t).length).toBe(written);
+  }, 180000);
+
+  it('migrate-everything with the failing assets excluded: the refusal says how to exclude them; with exclude the plan is approved and runs; the excluded ones are reported skipped, "excluded by input", and are not in the target', async () => {
+    const t = dst.exclude;
+    const failing = [PLANTED.dashboards.inactiveOwner, PLANTED.dashboards.superOwned];
+    const untouched = t.snapshot();
+
+    // The source as it is: the plan fails for the two dashboards; the refusal tells the admin how to leave them out.
+    const first = await drive(await start('sisense-migrate-everything', { connections: DRAFT_CONNECTION }, { source: 'src', target: 'dst-exclude' }));
+    expect(first.refused.map((a) => a.stepKey)).toEqual(['migrate']);
+    const refusal: string = first.refused[0].refusal.detail;
+    for (const title of failing) expect(refusal).toContain(`(to migrate the rest without it: exclude "${title}")`);
+    expect(first.refused[0].plan.summary).toMatch(/\(2 would fail: fix them, or leave them out with the exclude input to migrate the rest\)$/);
+    expect(t.snapshot()).toBe(untouched);
+
+    // The same migration with the two excluded: the plan shows them skipped, the approval is granted, the run succeeds.
+    const id = await start('sisense-migrate-everything', { connections: DRAFT_CONNECTION, exclude: failing }, { source: 'src', target: 'dst-exclude' });
+    const { run, approvals, refused } = await drive(id);
+    expect(refused).toEqual([]);
+    expect(approvals.map((a) => [a.stepKey, a.plan.wouldFail ?? false])).toEqual([['migrate', false]]);
+    for (const title of failing) expect(approvals[0].plan.changes).toContainEqual({ action: 'skip', target: `dashboard ${dashboard(src, title).oid} "${title}"`, detail: 'excluded by input' });
+    expect(run.state).toBe('succeeded');
+    const results = resultsOf(step(run, 'migrate'));
+    for (const title of failing) {
+      expect(results[`dashboard:${title}`]).toMatchObject({ action: 'skip', status: 'skipped', reason: 'excluded by input', sourceId: dashboard(src, title).oid });
+      expect(dashboards(t, title)).toEqual([]);
+    }
+    expect(run.outputs.summary.failed).toBe(0);
+    // The rest landed as an admin expects (a sample: owner, shares, folder, recipients as in the source).
+    for (const title of ['Sales Deep Dive', 'Quarterly Report Q1', 'Finance KPIs']) expect(results[`dashboard:${title}`]).toMatchObject({ status: 'succeeded' });
+    sameAsSource(t, src, 'Sales Deep Dive');
+    sameAsSource(t, src, 'Quarterly Report Q1');
+    // The step's results name exactly the excluded ones as excluded; the run's report lists no failed asset.
+    expect((step(run, 'migrate').output.results as Json[]).filter((x) => x.reason === 'excluded by input').map((x) => x.asset).sort()).toEqual([...failing].sort());
+    expect((await report(id)).failedAssets).toEqual([]);
+    expect(await markdown(id)).not.toContain('Failed assets');
+    expect(src.snapshot()).toBe(srcBefore);
   }, 180000);
 
   it('a fault on any write: each dashboard ends with its own outcome and reason, the others are migrated, the step and run fail; a re-run repairs them', async () => {
