@@ -57,6 +57,16 @@ describe('Sisense simulator: strict rules (README)', () => {
       expect((await call(source, 'GET', '/api/v1/users?trc=sdk-ui-1.0')).status).toBe(200);
     });
 
+    it('X6: fields and expand are one comma-separated parameter; repeated → 400 (as dashboardIds)', async () => {
+      const one = await call(source, 'GET', '/api/v1/users?fields=email,firstName&expand=groups,role');
+      expect(one.status).toBe(200);
+      expect(Object.keys(one.body[0]).sort()).toEqual(['_id', 'email', 'firstName']);
+      expect(await call(source, 'GET', '/api/v1/users?fields=email&fields=firstName').then((r) => [r.status, r.body])).toEqual([400, V1_ERROR]);
+      expect((await call(source, 'GET', '/api/v1/users?expand=groups&expand=role')).status).toBe(400);
+      expect((await call(source, 'GET', '/api/v1/dashboards/admin?dashboardType=owner&fields=oid&fields=title')).status).toBe(400);
+      expect(await call(source, 'GET', '/api/v2/datamodels/schema?fields=oid&fields=title').then((r) => r.status)).toBe(400);
+    });
+
     it('X4: adminAccess=true from a non-administrator → 403', async () => {
       expect((await call(source, 'GET', '/api/v1/dashboards?adminAccess=true', { token: source.tokens.viewer })).status).toBe(403);
       expect((await call(source, 'GET', '/api/v1/dashboards', { token: source.tokens.viewer })).status).toBe(200);
@@ -334,6 +344,18 @@ describe('Sisense simulator: strict rules (README)', () => {
       expect(v1).toContain('vic.viewer@acme.test');
     });
 
+    it('U6: one group is GET /api/groups/{idOrName} and deleted with DELETE /api/groups/{id} (v0.9); the undocumented /api/v1/groups/{id} → 404', async () => {
+      const sales = await groupBy(source, 'Sales');
+      expect(await call(source, 'GET', `/api/v1/groups/${sales._id}`).then((r) => [r.status, r.body])).toEqual([404, V1_ERROR]);
+      expect((await call(source, 'GET', `/api/groups/${sales._id}`)).body).toMatchObject({ _id: sales._id, name: 'Sales' });
+      expect((await call(source, 'GET', '/api/groups/Sales')).body).toMatchObject({ _id: sales._id });
+      const temp = (await call(target, 'POST', '/api/v1/groups', { body: { name: 'Temp' } })).body;
+      expect((await call(target, 'DELETE', `/api/v1/groups/${temp._id}`)).status).toBe(404);
+      expect(await groupBy(target, 'Temp')).toBeDefined();
+      expect((await call(target, 'DELETE', `/api/groups/${temp._id}`)).status).toBe(204);
+      expect(await groupBy(target, 'Temp')).toBeUndefined();
+    });
+
     it('U5: active:false is kept on create', async () => {
       const consumer = ((await call(target, 'GET', '/api/roles')).body as any[]).find((r) => r.name === 'consumer')._id;
       const r = await call(target, 'POST', '/api/v1/users/bulk', { body: [{ email: PLANTED.users.inactive, firstName: 'Ian', roleId: consumer, active: false }] });
@@ -394,6 +416,21 @@ describe('Sisense simulator: strict rules (README)', () => {
       await call(target, 'POST', '/api/v2/builds', { body: { datamodelId: imported.oid, buildType: 'publish' } });
       expect((await call(target, 'POST', addMany, { body: liveRule })).status).toBe(200);
       expect((await call(target, 'GET', `/api/v1/elasticubes/live/${enc(imported.title)}/datasecurity`)).body).toHaveLength(1);
+    });
+
+    it('M4b: a build names its buildType; none → 400 ValidationError (not a guessed "full")', async () => {
+      const id = await modelId(source, PLANTED.datamodels.retail);
+      expect(await call(source, 'POST', '/api/v2/builds', { body: { datamodelId: id } }).then((r) => [r.status, r.body])).toEqual([400, v2Problem(400, 'ValidationError')]);
+      expect((await call(source, 'POST', '/api/v2/builds', { body: { datamodelId: id, buildType: 'full', rowLimit: 0, schemaOrigin: 'latest' } })).status).toBe(201);
+    });
+
+    it('M5b: extract data security is read, and deleted, by ?table=&column=; no path form /datasecurity/{table}/{column} exists (404)', async () => {
+      const path = `/api/elasticubes/localhost/${enc(PLANTED.rlsTextColumn.model)}/datasecurity`;
+      const { table, column } = PLANTED.rlsTextColumn;
+      expect((await call(source, 'GET', `${path}/${enc(table)}/${enc(column)}`)).status).toBe(404);
+      const rules = (await call(source, 'GET', `${path}?table=${enc(table)}&column=${enc(column)}`)).body as any[];
+      expect(rules.length).toBeGreaterThan(0);
+      expect(rules.every((r) => r.table === table && r.column === column)).toBe(true);
     });
 
     it('M6: import: a title clash → 400 ElasticubeAlreadyExists (?title= is not newTitle), unknown datamodelId → 404, imported extract models unbuilt', async () => {

@@ -71,15 +71,8 @@ export function q(query: Query, key: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** A list-valued query parameter: repeated keys and comma-separated values both count. */
-export function qList(query: Query, key: string): string[] {
-  const v = query[key];
-  const raw = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-}
-
 /**
- * A documented comma-separated list parameter (`dashboardIds=a,b`): exactly one occurrence. A repeated key is
+ * A documented comma-separated list parameter (`dashboardIds=a,b`, `fields=a,b`, `expand=a,b`): exactly one occurrence. A repeated key is
  * refused with 400 (see the README, note 1); absent gives [].
  */
 export function qCsv(query: Query, key: string): string[] {

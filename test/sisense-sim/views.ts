@@ -1,5 +1,5 @@
 import { v1Error } from './errors.js';
-import { q, qList, type Query, type RouteCtx } from './router.js';
+import { q, qCsv, type Query, type RouteCtx } from './router.js';
 import type { JsonObject, SimDashboard, SimGroup, SimShare, SimState, SimUser } from './sim.types.js';
 
 /** Deep copy through JSON: answers never alias state. */
@@ -30,9 +30,9 @@ export function page<T>(items: T[], query: Query): T[] {
   return items.slice(skip, limit === undefined || limit === 0 ? undefined : skip + limit);
 }
 
-/** `fields=a,b`: keep only those top-level fields (ids always kept, as Sisense does); `fields=-a,-b` drops them. */
+/** `fields=a,b` (one parameter, comma-separated; repeated → 400 like dashboardIds): keep only those top-level fields (ids always kept, as Sisense does); `fields=-a,-b` drops them. */
 export function project<T extends object>(item: T, query: Query, keep: string[] = ['_id', 'oid']): Partial<T> {
-  const fields = qList(query, 'fields');
+  const fields = qCsv(query, 'fields');
   if (!fields.length) return item;
   if (fields.every((f) => f.startsWith('-'))) {
     const out = { ...item } as Record<string, unknown>;
@@ -63,7 +63,7 @@ export function groupsOf(state: SimState, user: SimUser): SimGroup[] {
 /** A user as GET /api/v1/users shows it; `expand=groups,role` turns ids into {_id, name} objects. */
 export function userView(state: SimState, user: SimUser, query: Query): JsonObject {
   const view: JsonObject = clone(user) as unknown as JsonObject;
-  const expand = qList(query, 'expand');
+  const expand = qCsv(query, 'expand');
   if (expand.includes('role')) {
     const role = state.roles.find((r) => r._id === user.roleId);
     view.role = role ? { _id: role._id, name: role.name, displayName: role.displayName } : null;

@@ -60,7 +60,7 @@ describe('SisenseClient against the simulator', () => {
     expect(sim.requests.at(-1)?.query.dashboardIds).toBe(ids.join(','));
     expect((await failure(c.get('/api/v1/dashboards/export', { query: { dashboardIds: ids } }))).status).toBe(400);
     const group = await c.post<{ _id: string }>('/api/v1/groups', { name: 'Temp' });
-    expect(await c.delete(`/api/v1/groups/${group._id}`)).toBeUndefined();
+    expect(await c.delete(`/api/groups/${group._id}`)).toBeUndefined();
     const err = await failure(client({ url: `${sim.url}/sisense/` }).get('/api/v1/users'));
     expect(err).toMatchObject({ status: 404, path: '/sisense/api/v1/users' });
   });

@@ -101,7 +101,8 @@ export async function resolveUser(listAll: ListAll, client: SisenseClient, ref: 
 
 export async function resolveGroup(listAll: ListAll, client: SisenseClient, ref: string): Promise<SisenseGroup> {
   if (HEX24.test(ref)) {
-    const found = await getOrUndefined<unknown>(client, `/api/v1/groups/${ref}`);
+    // v0.9 `GET /api/groups/{idOrName}` (api.md §1.8 — H); no reference documents a v1 route for one group.
+    const found = await getOrUndefined<unknown>(client, `/api/groups/${ref}`);
     if (found !== undefined) return asObject<SisenseGroup>(found, 'a group');
   }
   const all = await listAll<SisenseGroup>(client, '/api/v1/groups');

@@ -92,14 +92,15 @@ export const accessRoutes: Route[] = [
     if (!group) throw v1Error(404, `Group ${ctx.params.id} not found.`);
     return { status: 200, body: groupView(group) };
   }),
-  route('GET', '/api/v1/groups/:id', (ctx) => ({ status: 200, body: groupView(findGroup(ctx)) })),
   route('POST', '/api/v1/groups', (ctx) => {
     requireAdmin(ctx);
     const group = newGroup(ctx, bodyObject(ctx));
     ctx.state.groups.push(group);
     return { status: 201, body: groupView(group) };
   }),
-  route('DELETE', '/api/v1/groups/:id', (ctx) => {
+  // v0.9 only (api.md §1.8: `GET /api/groups/{idOrName}` H, `DELETE /api/groups/{id}` M). No reference shows
+  // `GET`/`DELETE /api/v1/groups/{id}`: they are not routes here (404), so a client guessing them fails loudly.
+  route('DELETE', '/api/groups/:id', (ctx) => {
     requireAdmin(ctx);
     const group = findGroup(ctx);
     if (group.isSystem) throw v1Error(400, `The system group ${group.name} cannot be deleted.`);

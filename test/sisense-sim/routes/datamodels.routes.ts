@@ -57,7 +57,9 @@ export const datamodelRoutes: Route[] = [
   route('POST', '/api/v2/builds', (ctx) => {
     const body = bodyObject(ctx);
     const model = modelById(ctx, body.datamodelId as string | undefined);
-    const buildType = typeof body.buildType === 'string' ? body.buildType : 'full';
+    // The documented body always names its buildType (api.md §1.11 — H): none is a validation error, not a guess of "full".
+    if (typeof body.buildType !== 'string') throw v2Error(400, 'ValidationError', 'buildType is required (full, schema_changes, by_table or publish).');
+    const buildType = body.buildType;
     const allowed = model.type === 'live' ? ['publish'] : ['full', 'by_table', 'schema_changes'];
     if (!allowed.includes(buildType)) throw v2Error(400, 'ValidationError', `buildType ${buildType} is not valid for a ${String(model.type)} model (use ${allowed.join(', ')}).`);
     if (ctx.state.builds.some((b) => b.datamodelId === model.oid && (b.status === 'building' || b.status === 'pending'))) throw v2Error(409, 'BuildInProgress', `A build of "${String(model.title)}" is already running.`);

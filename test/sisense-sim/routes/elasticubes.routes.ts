@@ -40,8 +40,9 @@ function replaceShares(ctx: RouteCtx, m: JsonObject): JsonObject[] {
 }
 
 function rulesOf(ctx: RouteCtx, m: JsonObject): JsonObject[] {
-  const table = ctx.params.table ?? q(ctx.query, 'table');
-  const column = ctx.params.column ?? q(ctx.query, 'column');
+  // `?table=&column=` (api.md §1.12, the documented DELETE form); no path form is documented.
+  const table = q(ctx.query, 'table');
+  const column = q(ctx.query, 'column');
   return ctx.state.dataSecurity.filter((r) => r.elasticube === m.title && (table === undefined || r.table === table) && (column === undefined || r.column === column));
 }
 
@@ -112,7 +113,6 @@ export const elasticubeRoutes: Route[] = [
   route('PATCH', '/api/v1/elasticubes/live/:oid/permissions', (ctx) => ({ status: 200, body: replaceShares(ctx, model(ctx, 'live', 'oid')) })),
 
   route('GET', '/api/elasticubes/:server/:title/datasecurity', (ctx) => ({ status: 200, body: clone(rulesOf(ctx, model(ctx, 'extract', 'title'))) })),
-  route('GET', '/api/elasticubes/:server/:title/datasecurity/:table/:column', (ctx) => ({ status: 200, body: clone(rulesOf(ctx, model(ctx, 'extract', 'title'))) })),
   route('POST', '/api/elasticubes/:server/:title/datasecurity', (ctx) => {
     const rules = newRules(ctx, model(ctx, 'extract', 'title'));
     ctx.state.dataSecurity.push(...rules);
