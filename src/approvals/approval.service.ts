@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { hasRole, type Principal } from '../auth/roles.js';
-import { StewardError } from '../common/errors.js';
+import { isStewardError, StewardError } from '../common/errors.js';
 import { CONFIG, type EnvironmentPolicyConfig, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, STORE } from '../http/tokens.js';
 import type { GateDecision, GateRequest, ToolGate } from '../mcp/tool-gate.js';
@@ -12,7 +12,7 @@ import { TOOL_INVOKER } from '../plugins/plugins.tokens.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import { newId } from '../runs/run.repository.js';
 import { RunEventsService } from '../runs/run-events.service.js';
-import type { RunEvent } from '../runs/run.types.js';
+import { isTerminal, type RunEvent, type RunState } from '../runs/run.types.js';
 import type { Queryable, Store } from '../store/store.types.js';
 import { retryingTransaction } from '../store/transaction-retry.js';
 import { ApprovalRepository } from './approval.repository.js';
@@ -108,19 +108,26 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       if (repeat) return repeat;
     }
     const plan = req.tool.supportsPlan ? await this.planOf(req) : null;
-    const approval = await this.create({
-      kind: 'tool',
-      runId: binding.runId,
-      stepKey: binding.stepKey,
-      tool: req.tool.id,
-      effect: req.tool.effect,
-      input: req.input,
-      environments: req.environments,
-      plan,
-      requestedBy: binding.requestedBy,
-      policy,
-      message: `${req.tool.title} (${req.tool.effect}) on ${Object.entries(req.environments).map(([r, e]) => `${r}=${e}`).join(', ') || 'no environment'}`,
-    }, digest);
+    let approval: ApprovalRow;
+    try {
+      approval = await this.create({
+        kind: 'tool',
+        runId: binding.runId,
+        stepKey: binding.stepKey,
+        tool: req.tool.id,
+        effect: req.tool.effect,
+        input: req.input,
+        environments: req.environments,
+        plan,
+        requestedBy: binding.requestedBy,
+        policy,
+        message: `${req.tool.title} (${req.tool.effect}) on ${Object.entries(req.environments).map(([r, e]) => `${r}=${e}`).join(', ') || 'no environment'}`,
+      }, digest);
+    } catch (e) {
+      // The run ended while the call was planned: nothing is asked for it.
+      if (isStewardError(e) && e.code === 'RUN_FINISHED') return { action: 'deny', code: e.code, message: e.message };
+      throw e;
+    }
     const failed = planFailure(plan);
     return {
       action: 'pending',
@@ -208,6 +215,12 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    */
   async create(a: NewApproval, digest: string | null = null, tx?: Queryable): Promise<ApprovalRow> {
     const work = async (db: Queryable) => {
+      // A run's approval: the run row first (the order every transaction about a run takes), and only while it runs —
+      // an approval asked for after the run ended (a gate still planning when it was cancelled) would wait for nothing.
+      if (a.runId) {
+        const state = (await db.query<{ state: string }>('SELECT state FROM runs WHERE id = $1 FOR UPDATE', [a.runId])).rows[0]?.state;
+        if (!state || isTerminal(state as RunState)) throw new StewardError('RUN_FINISHED', `run ${a.runId} ${state ? `already ended ${state}` : 'does not exist'}; nothing is asked for it any more`);
+      }
       const row = await this.repo.insert(db, { ...a, id: newId('apr'), digest, expiresAt: new Date(Date.now() + a.policy.expiresAfterMs) });
       if (!row) return { row: (await this.repo.pendingCall(db, a.requestedBy, digest!))!, events: [] as RunEvent[], repeated: true };
       const events: RunEvent[] = [];

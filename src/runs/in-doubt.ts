@@ -29,15 +29,17 @@ export class InDoubtSteps {
   constructor(private readonly deps: InDoubtDeps) {}
 
   /**
-   * Whether a started call may have reached its target. Reads never matter. A gated call ran only if its approval
-   * was released (consumed); a call with no approval ran unless the policy needed one, in which case the gate was
-   * still planning or asking when the call stopped. `runSpec`: the playbook's policy, read before any transaction.
+   * Whether a started call may have reached its target. Reads never matter. A call whose approval was released
+   * (consumed) may have run; otherwise it ran unless the policy needs an approval for it, in which case the gate was
+   * still planning or asking when the call stopped (an approval the gate never had to consume, e.g. a retry decided
+   * where the environment approves writes by itself, proves nothing). `runSpec`: the playbook's policy, read before
+   * any transaction.
    */
   async mayHaveRun(db: Queryable, runId: string, step: Pick<StepRow, 'tool' | 'effect' | 'approval_id' | 'environments'>, runSpec?: PolicySpec): Promise<boolean> {
     if (!step.effect || step.effect === 'read') return false;
     if (step.approval_id) {
       const a = (await db.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1', [step.approval_id])).rows[0];
-      return a?.status === 'consumed';
+      if (a?.status === 'consumed') return true;
     }
     // Without a run id policyFor reads no store (safe inside a transaction); the playbook's part is runSpec.
     const env = await this.deps.approvals.policyFor(step.environments ?? {}, undefined, this.pluginOf(step.tool));

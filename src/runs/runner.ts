@@ -62,26 +62,37 @@ export class Runner {
   private async lifecycle(ctx: RunContext, body: () => Promise<Record<string, unknown>>): Promise<RunState> {
     const { run } = ctx;
     const from = run.state;
-    await ctx.tx(async (db, append) => {
-      await this.deps.repo.setState(db, run.id, 'running');
-      if (from === 'queued') await append('run.started', {});
-      else await append('run.state', { from, to: 'running' });
-    });
     try {
+      await ctx.tx(async (db, append) => {
+        await this.deps.repo.setState(db, run.id, 'running');
+        if (from === 'queued') await append('run.started', {});
+        else await append('run.state', { from, to: 'running' });
+      });
       return await this.finish(ctx, 'succeeded', undefined, await body());
     } catch (e) {
-      if (e instanceof Park) {
+      return this.stopped(ctx, e);
+    }
+  }
+
+  /** Where an execution that stopped early leaves the run: waiting (parked), as it is (shutdown), or ended. */
+  private async stopped(ctx: RunContext, e: unknown): Promise<RunState> {
+    if (e instanceof Park) {
+      const { reason } = e;
+      try {
         await ctx.tx(async (db, append) => {
-          await this.deps.repo.setState(db, run.id, 'awaiting_approval', e.reason);
-          await append('run.state', { from: 'running', to: 'awaiting_approval', reason: e.reason });
+          await this.deps.repo.setState(db, ctx.run.id, 'awaiting_approval', reason);
+          await append('run.state', { from: 'running', to: 'awaiting_approval', reason });
         });
         return 'awaiting_approval';
+      } catch (ended) {
+        if (!(ended instanceof EndRun)) throw ended;
+        e = ended; // the run ended (was cancelled) as it parked: it stays ended
       }
-      if (e instanceof Interrupted) return 'running';
-      if (e instanceof EndRun) return this.finish(ctx, e.state, e.reason);
-      this.deps.logger.error({ err: e, run: run.id }, 'run failed unexpectedly');
-      return this.finish(ctx, 'failed', `internal error: ${(e as Error).message}`);
     }
+    if (e instanceof Interrupted) return 'running';
+    if (e instanceof EndRun) return this.finish(ctx, e.state, e.reason);
+    this.deps.logger.error({ err: e, run: ctx.run.id }, 'run failed unexpectedly');
+    return this.finish(ctx, 'failed', `internal error: ${(e as Error).message}`);
   }
 
   private async playbook(ctx: RunContext, run: RunRow, playbook: ParsedPlaybook): Promise<Record<string, unknown>> {
@@ -134,8 +145,8 @@ export class Runner {
 
   private async finish(ctx: RunContext, state: RunState, reason?: string, outputs?: Record<string, unknown>): Promise<RunState> {
     const runSpec = await this.deps.inDoubt.runSpec(ctx.run.id);
-    const ended = await ctx.tx(async (db, append) => {
-      const current = await this.deps.repo.lock(db, ctx.run.id);
+    const ended = await this.transact(ctx.run.id, false, async (db, append) => {
+      const current = await this.deps.repo.get(db, ctx.run.id); // locked by transact
       if (!current || isTerminal(current.state)) return current?.state; // cancelled meanwhile: already recorded
       if (outputs) await this.deps.repo.setOutputs(db, ctx.run.id, outputs);
       await this.deps.repo.setState(db, ctx.run.id, state, reason ?? null);
@@ -291,7 +302,6 @@ export class Runner {
   }
 
   private context(run: RunRow, playbook: ParsedPlaybook | null, signal: AbortSignal, rows: ReadonlyMap<string, StepRow>): RunContext {
-    const { store, events } = this.deps;
     const logger = this.deps.logger.child({ run: run.id, playbook: playbook?.id ?? null });
     return {
       run,
@@ -300,26 +310,38 @@ export class Runner {
       signal,
       logger,
       emit: async (type, data, stepKey) => {
-        const e = await store.transaction((tx) => events.append(tx, run.id, type, data, stepKey));
-        events.publish(e);
-        return e;
+        let event: RunEvent | undefined;
+        await this.transact(run.id, true, async (_db, append) => void (event = await append(type, data, stepKey)));
+        return event as RunEvent<typeof type>;
       },
-      tx: async (fn) => {
-        let pending: RunEvent[] = [];
-        const result = await retryingTransaction(store, async (db) => {
-          pending = []; // a retried transaction appends its events again
-          // The run row first, in every transaction about a run (a cancellation, a decision and a run's end take the
-          // run, then approvals, then steps): no two transactions wait on each other in opposite orders.
-          await db.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [run.id]);
-          return fn(db, async (type, data, stepKey) => void pending.push(await events.append(db, run.id, type, data, stepKey)));
-        });
-        events.publish(pending);
-        // Let the event loop breathe between transactions: SSE writes and HTTP requests are served as the run goes,
-        // not after a whole chain of store calls (PGlite resolves in microtasks and would otherwise starve them).
-        if (pending.length) await new Promise<void>((r) => setImmediate(r));
-        return result;
-      },
+      tx: (fn) => this.transact(run.id, true, async (db, append) => fn(db, async (type, data, stepKey) => void (await append(type, data, stepKey)))),
     };
+  }
+
+  /**
+   * One transaction about a run: its row locked first (a cancellation, a decision and a run's end take the run, then
+   * approvals, then steps, so no two transactions wait on each other in opposite orders), retried on a serialisation
+   * failure, its events published after commit. `live`: the run must not have ended — nothing is recorded for a run
+   * after its end (its steps were closed then); EndRun is thrown instead.
+   */
+  private async transact<T>(runId: string, live: boolean, fn: (db: Queryable, append: <E extends RunEventType>(type: E, data: RunEventMap[E], stepKey?: string) => Promise<RunEvent>) => Promise<T>): Promise<T> {
+    const { store, events } = this.deps;
+    let pending: RunEvent[] = [];
+    const result = await retryingTransaction(store, async (db) => {
+      pending = []; // a retried transaction appends its events again
+      const state = (await db.query<{ state: RunState }>('SELECT state FROM runs WHERE id = $1 FOR UPDATE', [runId])).rows[0]?.state;
+      if (live && (!state || isTerminal(state))) throw new EndRun('cancelled', `the run ended${state ? ` ${state}` : ''} meanwhile`);
+      return fn(db, async (type, data, stepKey) => {
+        const e = await events.append(db, runId, type, data, stepKey);
+        pending.push(e);
+        return e;
+      });
+    });
+    events.publish(pending);
+    // Let the event loop breathe between transactions: SSE writes and HTTP requests are served as the run goes,
+    // not after a whole chain of store calls (PGlite resolves in microtasks and would otherwise starve them).
+    if (pending.length) await new Promise<void>((r) => setImmediate(r));
+    return result;
   }
 }
 

@@ -123,7 +123,6 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
   for (let attempt = (row?.attempt ?? 0) + 1; ; attempt++) {
     const started = Date.now();
     await ctx.tx(async (db, append) => {
-      await requireLive(db, ctx);
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'running', attempt, started: true });
       await append('step.started', { stepId: step.id, kind: 'tool', tool: tool.id, attempt }, key);
     });
@@ -176,21 +175,18 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     if (err.code === 'TIMEOUT' && (await deps.inDoubt.mayHaveRun(deps.store, ctx.run.id, { tool: tool.id, effect: tool.effect, approval_id: approvalId ?? null, environments }, await deps.inDoubt.runSpec(ctx.run.id)))) {
       await parkInDoubt(ctx, deps, { ...base, step_key: key, approval_id: approvalId ?? null }, `the call timed out after ${step.timeoutMs} ms`);
     }
-    const recorded = await ctx.tx(async (db, append) => {
-      // The run ended meanwhile (a cancellation closed the step): what it recorded stands.
-      if (isTerminal((await deps.repo.lock(db, ctx.run.id))?.state ?? 'cancelled')) return false;
+    // (A run that ended meanwhile records nothing more: ctx.tx throws EndRun and what the end recorded stands.)
+    await ctx.tx(async (db, append) => {
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'failed', error: err, finished: true });
       await append('step.failed', { stepId: step.id, error: err, continued: step.continueOnError, durationMs }, key);
-      return true;
     });
-    if (!recorded) throw new EndRun('cancelled', 'the run ended while the step was running');
     if (err.code === 'APPROVAL_REJECTED') throw new EndRun('rejected', err.message);
     if (!step.continueOnError) throw new EndRun('failed', `step ${key} failed: ${err.code}: ${err.message}`);
     return { output: null, status: 'failed', error: err };
   }
 }
 
-/** Throws when the run ended (e.g. was cancelled) before a step could start: nothing more may run for it. */
+/** Throws when the run ended (e.g. was cancelled) before a step could start (ctx.tx checks it too). */
 export async function requireLive(db: Queryable, ctx: RunContext): Promise<void> {
   const state = (await db.query<{ state: RunState }>('SELECT state FROM runs WHERE id = $1 FOR UPDATE', [ctx.run.id])).rows[0]?.state;
   if (!state || isTerminal(state)) throw new EndRun('cancelled', `the run ended${state ? ` ${state}` : ''} before the step could start`);
