@@ -33,6 +33,8 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
   let src: SisenseSim;
   /** A second source, which the migrate-everything scenario changes as an admin would after reading a failed plan. */
   let fixable: SisenseSim;
+  /** A third source with a dashboard Sisense will not export (the well-check must say so, not skip it silently). */
+  let unreadable: SisenseSim;
   /** One fresh target per scenario. */
   const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy' | 'exclude', SisenseSim> = {} as never;
   let d: TestDaemon;
@@ -43,11 +45,13 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
   beforeAll(async () => {
     src = await startSisenseSim({ seed: 'source' });
     fixable = await startSisenseSim({ seed: 'source' });
+    unreadable = await startSisenseSim({ seed: 'source' });
     srcBefore = src.snapshot();
     for (const name of ['actions', 'models', 'fault', 'dry', 'copy', 'exclude'] as const) dst[name] = await startSisenseSim({ seed: 'target' });
     const environments = [
       `  src: ${envYaml(src)}`,
       `  src-fixable: ${envYaml(fixable)}`,
+      `  src-unreadable: ${envYaml(unreadable)}`,
       ...Object.entries(dst).map(([name, sim]) => `  dst-${name}: ${envYaml(sim)}`),
       `  bad: ${envYaml(src, WRONG_TOKEN)}`,
     ];
@@ -56,7 +60,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
 
   afterAll(async () => {
     await d?.close();
-    await Promise.all([src?.close(), fixable?.close(), ...Object.values(dst).map((s) => s.close())]);
+    await Promise.all([src?.close(), fixable?.close(), unreadable?.close(), ...Object.values(dst).map((s) => s.close())]);
   });
 
   // ---- helpers over the API --------------------------------------------------------------------------------------
@@ -175,6 +179,18 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(found).toEqual(expect.arrayContaining(planted));
     for (const f of r.findings as Json[]) expect(f).toMatchObject({ check: expect.stringMatching(/^(dashboard|datamodel|access)\.[a-z-]+$/), environment: 'src', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(found.filter((f) => f.includes('dashboard.unreadable'))).toEqual([]);
+    // No false positives: the unused columns are exactly the planted ones (columns used only in dashboard filters,
+    // cascading levels, formula contexts or widget filter panels count as used), each saying what it rests on.
+    // Besides the planted two, the seed has six columns no dashboard touches (the island table's key, three Sample ECommerce
+    // columns, and the never-used draft model): the whole list, not "contains".
+    const reallyUnused = ['Retail Sales/Stores.StoreId', 'Sample ECommerce/Commerce.Age Range', 'Sample ECommerce/Commerce.Condition', 'Sample ECommerce/Commerce.Cost', 'Unbuilt Draft/Targets.Region', 'Unbuilt Draft/Targets.Target'];
+    expect(found.filter((f) => f.includes('datamodel.unused-column ')).sort()).toEqual(
+      [...PLANTED.unusedColumns.map((c) => `${c.model}/${c.table}.${c.column}`), ...reallyUnused].map((a) => `info datamodel.unused-column ${a}`).sort(),
+    );
+    expect(r.findings.find((f: Json) => f.check === 'datamodel.unused-column').message).toContain(`${PLANTED.counts.dashboards} dashboards read`);
+    expect(found.filter((f) => f.includes('unused-columns-incomplete'))).toEqual([]);
+    // Every join of a built model was checked with the documented probe: none "could not be checked".
+    expect(found.filter((f) => f.includes('many-to-many-unchecked') && !f.endsWith(PLANTED.datamodels.unbuilt))).toEqual([]);
     expect(new Set((r.findings as Json[]).map((f) => f.fingerprint)).size).toBe(r.findings.length);
     expect(r.findings.find((f: Json) => f.check === 'dashboard.datasource-missing').message).toBe(`dashboard "${PLANTED.dashboards.brokenDatasource}" uses "Legacy Cube", which the deployment does not have`);
     expect(r.findings.find((f: Json) => f.check === 'datamodel.many-to-many' && f.asset === `${m}/Orders-Promotions`).message).toMatch(/many-to-many/);
@@ -205,6 +221,24 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
 
     expect(src.snapshot()).toBe(srcBefore);
     expect(writes(src)).toEqual([]);
+  }, 60000);
+
+  it('well-check with a dashboard Sisense will not export: a warning finding names it, and the unused-column check says on how many dashboards it rests', async () => {
+    // A copy of "ECommerce Overview" under a malformed id: an export naming it is refused (api.md §1.2, §1.13).
+    const copy = JSON.parse(JSON.stringify(dashboard(unreadable, PLANTED.dashboards.overview))) as SimDashboard;
+    Object.assign(copy, { _id: 'broken-id', oid: 'broken-dashboard-id', title: 'Broken Import' });
+    unreadable.state.dashboards.push(copy);
+    const id = await start('sisense-wellcheck', {}, { target: 'src-unreadable' });
+    const { run } = await drive(id);
+    expect(run.state).toBe('succeeded');
+    const r = await report(id);
+    const of = (check: string) => (r.findings as Json[]).filter((f) => f.check === check);
+    expect(of('dashboard.unreadable')).toEqual([expect.objectContaining({ severity: 'warning', asset: 'broken-dashboard-id', message: expect.stringContaining('"Broken Import" could not be read') })]);
+    // The other dashboards were all read; the unused-column findings say one dashboard could not be read.
+    expect(run.outputs.dashboardsChecked).toBe(PLANTED.counts.dashboards + 1);
+    expect(of('datamodel.unused-columns-incomplete')).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'warning', asset: PLANTED.datamodels.retail })]));
+    const planted = PLANTED.unusedColumns[0];
+    expect(of('datamodel.unused-column').find((f) => f.asset === `${planted.model}/${planted.table}.${planted.column}`).message).toContain('1 could not be read');
   }, 60000);
 
   /** What a migrated dashboard must look like in the target: as in the source, by email / group name / path. */
