@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
+import { RunsService } from '../../src/runs/runs.service.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
 import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
@@ -166,7 +167,7 @@ describe('in-doubt writes and the end of a run (one daemon)', () => {
     expectClosed(run);
     expect(await events(id)).toMatch(/event: step\.unknown[\s\S]*event: run\.finished/);
     // The execution that was cut short records nothing over it.
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the cut-short execution to end', () => (d.app.get(RunsService).queueSize().active === 0 ? true : undefined), 30000);
     expect(stepOf((await api('get', `/runs/${id}`, 'viewer').expect(200)).body, 'stall').state).toBe('unknown');
   });
 
@@ -204,6 +205,36 @@ describe('in-doubt writes and the end of a run (one daemon)', () => {
     expect(done.reason).toBeNull();
     expect(done).toMatchObject({ state: 'succeeded', outputs: { picked: ['alpha', 'beta'] } });
     expect(done.steps.filter((s: any) => s.tool === 'demo.notes.write').map((s: any) => s.state)).toEqual(['succeeded', 'succeeded']);
+  });
+});
+
+describe('in-doubt writes where the policy approves writes by itself', () => {
+  let d: TestDaemon;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-indoubt-auto-'));
+    writeFileSync(join(dir, 'timeout.yaml'), PLAYBOOKS['timeout.yaml']);
+    // Tools without an environment (the stall) run with no approval here; an in-doubt step is still decided by a person.
+    d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\napprovals:\n  defaultPolicy: { requireFor: [] }\nplaybooks:\n  dirs: [${dir}]\n`));
+  }, 60000);
+  afterAll(async () => d?.close());
+
+  it('a retried write that times out again is in doubt again, never failed (the retry approval was never consumed: it proves nothing)', async () => {
+    const call = (method: 'get' | 'post', path: string, role: Role, body?: object) => {
+      const r = request(d.url)[method](path).set('Authorization', bearer(role));
+      return body ? r.send(body) : r;
+    };
+    const id = (await call('post', '/runs', 'operator', { playbook: 'indoubt-timeout', environments: { target: 'lab' } }).expect(202)).body.id as string;
+    const doubtOf = (not?: string) =>
+      until(`an unknown_step approval for ${id}`, async () => ((await call('get', `/approvals?runId=${id}&status=pending`, 'viewer').expect(200)).body.approvals as any[]).find((a) => a.kind === 'unknown_step' && a.id !== not), 30000, 50);
+    const first = await doubtOf();
+    expect((await call('get', `/runs/${id}`, 'viewer').expect(200)).body.steps.find((s: any) => s.key === 'stall')).toMatchObject({ state: 'unknown', attempt: 1 });
+    await call('post', `/approvals/${first.id}`, 'approver', { decision: 'retry' }).expect(200);
+    const second = await doubtOf(first.id);
+    const run = await waitForRun(d, id, ['awaiting_approval', 'failed'], 30000);
+    expect(run.state).toBe('awaiting_approval');
+    expect(run.steps.find((s: any) => s.key === 'stall')).toMatchObject({ state: 'unknown', attempt: 2, approvalId: second.id });
+    await call('post', `/approvals/${second.id}`, 'approver', { decision: 'skip' }).expect(200);
+    expect((await waitForRun(d, id, ['succeeded', 'failed'], 30000)).outputs).toEqual({ waited: null, after: 'the stall was skipped' });
   });
 });
 
