@@ -161,6 +161,23 @@ describe.each(STORES)('approvals bind requester, run, step and call ($name)', ({
     expect(await notes(c)).toContain('"revision":1');
   });
 
+  it('the repeat is the same call whatever the order of its arguments, and another environment is another call', async () => {
+    const c = await connect('operator');
+    const first = pendingId((await c.callTool({ name: 'demo__notes__write', arguments: { key: 'ordered', text: 'same call', environment: 'lab' } })) as CallToolResult)!;
+    expect(pendingId((await c.callTool({ name: 'demo__notes__write', arguments: { environment: 'lab', text: 'same call', key: 'ordered' } })) as CallToolResult)).toBe(first);
+    const elsewhere = pendingId((await c.callTool({ name: 'demo__notes__write', arguments: { key: 'ordered', text: 'same call', environment: 'brief' } })) as CallToolResult);
+    expect(elsewhere).toMatch(/^apr_/);
+    expect(elsewhere).not.toBe(first);
+    await decide(first, 'approver', { decision: 'approve' }).expect(200);
+    // Approved for lab: the same call on brief is still waiting for its own approval, and nothing ran there.
+    expect(pendingId((await c.callTool({ name: 'demo__notes__write', arguments: { text: 'same call', key: 'ordered', environment: 'brief' } })) as CallToolResult)).toBe(elsewhere);
+    expect(await notes(c, 'brief')).not.toContain('ordered');
+    const ran = (await c.callTool({ name: 'demo__notes__write', arguments: { text: 'same call', environment: 'lab', key: 'ordered' } })) as CallToolResult;
+    expect(ran.isError).toBeFalsy();
+    expect(await approval(first)).toMatchObject({ status: 'consumed', outcome: 'succeeded' });
+    expect(await approval(elsewhere!)).toMatchObject({ status: 'pending' });
+  });
+
   it('tools without an environment are held to the configured policy: two approvers for an external MCP tool and a util write', async () => {
     const c = await connect('operator');
     for (const [name, args] of [
