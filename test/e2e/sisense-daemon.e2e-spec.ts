@@ -36,7 +36,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
   /** A third source with a dashboard Sisense will not export (the well-check must say so, not skip it silently). */
   let unreadable: SisenseSim;
   /** One fresh target per scenario. */
-  const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy' | 'exclude', SisenseSim> = {} as never;
+  const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy' | 'exclude' | 'knobs', SisenseSim> = {} as never;
   let d: TestDaemon;
   let srcBefore: string;
   /** Run ids the "fixed after this suite found them" tests look at again. */
@@ -47,7 +47,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     fixable = await startSisenseSim({ seed: 'source' });
     unreadable = await startSisenseSim({ seed: 'source' });
     srcBefore = src.snapshot();
-    for (const name of ['actions', 'models', 'fault', 'dry', 'copy', 'exclude'] as const) dst[name] = await startSisenseSim({ seed: 'target' });
+    for (const name of ['actions', 'models', 'fault', 'dry', 'copy', 'exclude', 'knobs'] as const) dst[name] = await startSisenseSim({ seed: 'target' });
     const environments = [
       `  src: ${envYaml(src)}`,
       `  src-fixable: ${envYaml(fixable)}`,
@@ -546,6 +546,30 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(await markdown(id)).not.toContain('Failed assets');
     expect(src.snapshot()).toBe(srcBefore);
   }, 180000);
+
+  it('migrate-dashboards with includeInactiveUsers false and build true: a commented-out jump is no dependency, inactive users are left out with the reason (shares with them noted, not failed), the models are built and published', async () => {
+    const t = dst.knobs;
+    const id = await start('sisense-migrate-dashboards', { dashboards: ['Regional Performance', 'Finance KPIs'], includeInactiveUsers: false, build: true }, { source: 'src', target: 'dst-knobs' });
+    const { run, refused } = await drive(id);
+    expect(refused).toEqual([]);
+    expect(run.state).toBe('succeeded');
+    // The jump named only in commented-out script is not followed; the live one is.
+    const needed = (step(run, 'needs').output.dashboards as Json[]).map((x) => x.title);
+    expect(needed).toEqual(expect.arrayContaining(['Regional Performance', 'Finance KPIs', PLANTED.dashboards.scriptJumpTarget]));
+    expect(needed).not.toContain(PLANTED.dashboards.commentedJumpTarget);
+    expect(dashboards(t, PLANTED.dashboards.commentedJumpTarget)).toEqual([]);
+    // Ian (inactive, shared Finance KPIs) is left out with the reason; the dashboard is migrated, the share noted.
+    expect(resultsOf(step(run, 'users'))['user:ian.inactive@acme.test']).toMatchObject({ action: 'skip', status: 'skipped', reason: 'inactive in the source (includeInactive is false)' });
+    expect(t.state.users.some((u) => u.email === 'ian.inactive@acme.test')).toBe(false);
+    const dash = resultsOf(step(run, 'dashboards'));
+    expect(dash['dashboard:Finance KPIs']).toMatchObject({ status: 'succeeded', reason: expect.stringContaining('share with ian.inactive@acme.test not kept') });
+    sameAsSource(t, src, 'Regional Performance');
+    expect(t.recipients(dashboard(t, 'Finance KPIs').oid)).toEqual(src.recipients(dashboard(src, 'Finance KPIs').oid));
+    // build: the extract model holds data (a successful build), the live one is published.
+    expect(resultsOf(step(run, 'datamodels'))).toMatchObject({ [`datamodel:${PLANTED.datamodels.retail}`]: { status: 'succeeded' }, [`datamodel:${PLANTED.datamodels.live}`]: { status: 'succeeded' } });
+    expect(model(t, PLANTED.datamodels.retail).lastSuccessfulBuildTime).toEqual(expect.any(String));
+    expect(model(t, PLANTED.datamodels.live).lastPublishTime).toEqual(expect.any(String));
+  }, 120000);
 
   it('a fault on any write: each dashboard ends with its own outcome and reason, the others are migrated, the step and run fail; a re-run repairs them', async () => {
     const t = dst.fault;

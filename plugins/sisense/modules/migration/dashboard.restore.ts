@@ -44,6 +44,10 @@ export function wantedOf(access: SourceAccess, map: PrincipalMap, dst: Principal
   const shares: SisenseShare[] = [];
   for (const sh of access.shares) {
     const m = map.party(sh.type, sh.shareId);
+    if (m.kind === 'missing' && sh.type === 'user' && map.src.userById(sh.shareId)?.active === false) {
+      notes.push(inactiveLeftOut(m.name));
+      continue;
+    }
     if (m.kind !== 'found' || !m.id) throw new Error(`its share with ${m.kind === 'found' ? m.name : m.what} cannot be given: not in the target`);
     if (m.id === ownerId) continue;
     if (sh.type === 'user' && dst.userById(m.id)?.active === false) {
@@ -54,6 +58,12 @@ export function wantedOf(access: SourceAccess, map: PrincipalMap, dst: Principal
   }
   return { ownerId, ownerEmail, shares, folder: access.folder, notes };
 }
+
+/**
+ * A share with a user inactive in the source whom the migration left out (includeInactiveUsers: false): not a
+ * missing party. Sisense drops shares with inactive users anyway (api.md §1.6, §4 #3), so nothing is lost.
+ */
+export const inactiveLeftOut = (email: string) => `share with ${email} not kept: the user is inactive in the source and not in the target, and Sisense drops shares with inactive users`;
 
 /** The owner copy of one dashboard in the target (`GET /api/v1/dashboards/admin?id=`, an array), or undefined. */
 export async function readCurrent(target: Side, id: string): Promise<Current | undefined> {

@@ -3,7 +3,7 @@ import type { DashboardSummary, SisenseUser } from '../../shared/deps.js';
 import { label } from '../../shared/plan.js';
 import { datasourcesIn, exportDashboards, exportFailures, levels, outcomeOf, pack, referencedDashboards, remapDatasources, rewriteOids, type DashboardDoc } from './dashboard.documents.js';
 import { parsePath, pathOf, TargetFolders } from './dashboard.folders.js';
-import { applyWanted, differences, publishedToRecipients, readCurrent, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
+import { applyWanted, differences, inactiveLeftOut, publishedToRecipients, readCurrent, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { bulkCreate, reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
@@ -50,7 +50,8 @@ export function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[
   for (const sh of d.shares ?? []) {
     if (sh.shareId === d.owner || !sh.rule) continue;
     const m = map.party(sh.type, sh.shareId);
-    if (m.kind === 'found') access.shares.push(sh);
+    if (m.kind === 'missing' && sh.type === 'user' && map.src.userById(sh.shareId)?.active === false) notes.push(inactiveLeftOut(m.name));
+    else if (m.kind === 'found') access.shares.push(sh);
     else if (m.kind === 'missing') missing.push(m.what);
     else missing.push(`${m.what} (shared with, unknown in the source)`);
   }
