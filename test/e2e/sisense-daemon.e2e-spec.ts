@@ -515,6 +515,15 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     const failing = [PLANTED.dashboards.inactiveOwner, PLANTED.dashboards.superOwned];
     const untouched = t.snapshot();
 
+    // A role the target lacks is reported on the user (role mapping by name), in the plan the approval shows.
+    const roles = t.state.roles;
+    t.state.roles = roles.filter((x) => x.name !== 'dataDesigner');
+    const noRole = await drive(await start('sisense-migrate-everything', { connections: DRAFT_CONNECTION, exclude: failing }, { source: 'src', target: 'dst-exclude' }));
+    expect(noRole.refused.map((a) => a.stepKey)).toEqual(['migrate']);
+    expect(noRole.refused[0].plan.changes).toContainEqual({ action: 'fail', target: 'user dora.data@acme.test', detail: 'the target lacks role "dataDesigner" (to migrate the rest without it: exclude "dora.data@acme.test")' });
+    t.state.roles = roles;
+    expect(t.snapshot()).toBe(untouched);
+
     // The source as it is: the plan fails for the two dashboards; the refusal tells the admin how to leave them out.
     const first = await drive(await start('sisense-migrate-everything', { connections: DRAFT_CONNECTION }, { source: 'src', target: 'dst-exclude' }));
     expect(first.refused.map((a) => a.stepKey)).toEqual(['migrate']);
