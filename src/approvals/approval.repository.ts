@@ -1,7 +1,12 @@
+import { json as storedJson } from '../runs/run.repository.js';
 import type { Queryable } from '../store/store.types.js';
 import type { ApprovalPolicy, ApprovalRow, ApprovalStatus, Decision, DecisionRow, NewApprovalRow } from './approval.types.js';
 
-const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+/** JSON as stored: secrets a plan or an input echoed redacted, U+0000 and lone surrogates replaced (see run.repository). */
+/** The thread an approval's run answers a message of (null for every other approval). */
+const THREAD_ID = `(SELECT r.inputs->>'threadId' FROM runs r WHERE r.id = approvals.run_id AND r.kind = 'prompt') AS thread_id`;
+
+const json = (v: unknown): string | null => (v === undefined || v === null ? null : storedJson(v));
 
 /** All SQL about approvals and their decisions. */
 export class ApprovalRepository {
@@ -77,19 +82,21 @@ export class ApprovalRepository {
   }
 
   async get(db: Queryable, id: string): Promise<ApprovalRow | undefined> {
-    return (await db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [id])).rows[0];
+    return (await db.query<ApprovalRow>(`SELECT *, ${THREAD_ID} FROM approvals WHERE id = $1`, [id])).rows[0];
   }
 
   async lock(db: Queryable, id: string): Promise<ApprovalRow | undefined> {
     return (await db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1 FOR UPDATE', [id])).rows[0];
   }
 
-  async list(db: Queryable, f: { status?: string; runId?: string; limit: number }): Promise<ApprovalRow[]> {
+  /** `threadsOf`: leave out approvals of threads' runs except those this person requested (their own threads). */
+  async list(db: Queryable, f: { status?: string; runId?: string; limit: number; threadsOf?: string }): Promise<ApprovalRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.status) where.push(`status = $${params.push(f.status)}`);
     if (f.runId) where.push(`run_id = $${params.push(f.runId)}`);
-    const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.push(f.limit)}`;
+    if (f.threadsOf !== undefined) where.push(`(requested_by = $${params.push(f.threadsOf)} OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = approvals.run_id AND r.kind = 'prompt' AND r.inputs ? 'threadId'))`);
+    const sql = `SELECT *, ${THREAD_ID} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.push(f.limit)}`;
     return (await db.query<ApprovalRow>(sql, params)).rows;
   }
 

@@ -246,7 +246,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     return { approval, decisions: await this.repo.decisions(this.store, id) };
   }
 
-  list(filter: { status?: string; runId?: string; limit: number }) {
+  list(filter: { status?: string; runId?: string; limit: number; threadsOf?: string }) {
     return this.repo.list(this.store, filter);
   }
 

@@ -27,6 +27,8 @@ export interface ApprovalRow {
   expires_at: Date;
   decided_at: Date | null;
   consumed_at: Date | null;
+  /** The thread whose message the approval's run answers (read with the approval; not a column). */
+  thread_id?: string | null;
   /** Who changed the arguments before approving (the original stays in original_input). */
   edited_by?: string | null;
   original_input?: unknown;

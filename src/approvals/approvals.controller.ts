@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { MinRole, type Principal } from '../auth/roles.js';
+import { hasRole, MinRole, type Principal } from '../auth/roles.js';
+import { StewardError } from '../common/errors.js';
 import { validated } from '../http/validate-body.js';
 import { ApprovalService } from './approval.service.js';
 import type { ApprovalRow, Decision, DecisionRow } from './approval.types.js';
@@ -31,6 +32,14 @@ const LIST = {
   },
 } as const;
 
+
+/**
+ * A thread is its owner's conversation, and the calls its agent proposes are part of it: an approval of a thread's
+ * run is shown to its requester (the thread's owner) and to those who decide approvals (approver, admin), not to
+ * other viewers and operators.
+ */
+export const mayReadApproval = (a: Pick<ApprovalRow, 'thread_id' | 'requested_by'>, who: Principal): boolean =>
+  !a.thread_id || a.requested_by === who.name || hasRole(who, 'approver');
 
 export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) => ({
   id: a.id,
@@ -70,17 +79,18 @@ export class ApprovalsController {
   @Get()
   @MinRole('viewer')
   @ApiOperation({ summary: 'Approvals, newest first; filter by status (e.g. pending) and runId.' })
-  async list(@Query() query: Record<string, string>) {
+  async list(@Query() query: Record<string, string>, @CurrentPrincipal() who: Principal) {
     const q = validated<Record<string, string>>(LIST, query, 'query');
-    const rows = await this.approvals.list({ status: q.status, runId: q.runId, limit: Number(q.limit ?? 100) });
+    const rows = await this.approvals.list({ status: q.status, runId: q.runId, limit: Number(q.limit ?? 100), ...(hasRole(who, 'approver') ? {} : { threadsOf: who.name }) });
     return { approvals: rows.map((a) => toApprovalView(a)) };
   }
 
   @Get(':id')
   @MinRole('viewer')
   @ApiOperation({ summary: 'One approval: what will run, where, its dry-run plan, who asked, who decided.' })
-  async get(@Param('id') id: string) {
+  async get(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
     const { approval, decisions } = await this.approvals.get(id);
+    if (!mayReadApproval(approval, who)) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
     return toApprovalView(approval, decisions);
   }
 

@@ -80,6 +80,24 @@ describe("a thread's runs are as private as the thread", () => {
     expect(seenByOwner.messages.some((m) => m.data.runId === threadRun && m.event === 'run.finished')).toBe(true);
   });
 
+  it("a thread's approvals (the calls its agent proposes) are shown to the owner and to approvers, not to other viewers", async () => {
+    const { body: thread } = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'] }).expect(201);
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'private-note', text: 'from my thread', environment: 'lab' } }] });
+    const runId = (await request(d.url).post(`/threads/${thread.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'note this privately' }).expect(202)).body.runId;
+    await waitForRun(d, runId, ['awaiting_approval'], 15000, 'operator');
+    const [pending] = (await request(d.url).get(`/approvals?runId=${runId}`).set('Authorization', bearer('operator')).expect(200)).body.approvals;
+    expect(pending).toMatchObject({ runId, requestedBy: 'operator', input: { key: 'private-note' } });
+    await request(d.url).get(`/approvals/${pending.id}`).set('Authorization', bearer('approver')).expect(200);
+    const hidden = await request(d.url).get(`/approvals/${pending.id}`).set('Authorization', bearer('viewer')).expect(404);
+    expect(JSON.stringify(hidden.body)).not.toContain('private-note');
+    for (const path of [`/approvals?runId=${runId}`, '/approvals', '/approvals?status=pending']) {
+      const list = await request(d.url).get(path).set('Authorization', bearer('viewer')).expect(200);
+      expect(JSON.stringify(list.body)).not.toContain('private-note');
+      expect((await request(d.url).get(path).set('Authorization', bearer('approver')).expect(200)).body.approvals.map((a: { id: string }) => a.id)).toContain(pending.id);
+    }
+    await request(d.url).post(`/runs/${runId}/cancel`).set('Authorization', bearer('operator')).expect(200);
+  });
+
   it('an ad-hoc prompt run outside a thread stays readable by viewers', async () => {
     llm.push({ content: 'public answer' });
     const r = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ prompt: 'a shared question', environments: ['lab'] }).expect(202);
