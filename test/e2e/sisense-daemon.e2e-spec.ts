@@ -18,6 +18,8 @@ const CLIENT = '{ maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 }';
 const envYaml = (sim: SisenseSim, token = sim.token) => `{ kind: sisense, url: "${sim.url}", token: "${token}", options: ${CLIENT} }`;
 /** The target has no "Draft Targets" CSV connection (the draft model's): its dataset goes to "Sample Brand". */
 const DRAFT_CONNECTION = { 'Draft Targets': 'Sample Brand' };
+/** A user record without an email, added to the fixable source. */
+const NO_EMAIL_ID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 
 /** Run, step, approval and report views: plain JSON. */
 type Json = any;
@@ -35,6 +37,8 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
   let fixable: SisenseSim;
   /** A third source with a dashboard Sisense will not export (the well-check must say so, not skip it silently). */
   let unreadable: SisenseSim;
+  /** A fourth source whose data security names a user it does not have (a dangling reference). */
+  let dangling: SisenseSim;
   /** One fresh target per scenario. */
   const dst: Record<'actions' | 'models' | 'fault' | 'dry' | 'copy' | 'exclude' | 'knobs', SisenseSim> = {} as never;
   let d: TestDaemon;
@@ -46,12 +50,14 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     src = await startSisenseSim({ seed: 'source' });
     fixable = await startSisenseSim({ seed: 'source' });
     unreadable = await startSisenseSim({ seed: 'source' });
+    dangling = await startSisenseSim({ seed: 'source' });
     srcBefore = src.snapshot();
     for (const name of ['actions', 'models', 'fault', 'dry', 'copy', 'exclude', 'knobs'] as const) dst[name] = await startSisenseSim({ seed: 'target' });
     const environments = [
       `  src: ${envYaml(src)}`,
       `  src-fixable: ${envYaml(fixable)}`,
       `  src-unreadable: ${envYaml(unreadable)}`,
+      `  src-dangling: ${envYaml(dangling)}`,
       ...Object.entries(dst).map(([name, sim]) => `  dst-${name}: ${envYaml(sim)}`),
       `  bad: ${envYaml(src, WRONG_TOKEN)}`,
     ];
@@ -60,7 +66,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
 
   afterAll(async () => {
     await d?.close();
-    await Promise.all([src?.close(), fixable?.close(), unreadable?.close(), ...Object.values(dst).map((s) => s.close())]);
+    await Promise.all([src?.close(), fixable?.close(), unreadable?.close(), dangling?.close(), ...Object.values(dst).map((s) => s.close())]);
   });
 
   // ---- helpers over the API --------------------------------------------------------------------------------------
@@ -423,6 +429,8 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     const connections = { 'Warehouse (PostgreSQL)': 'DWH (PostgreSQL)', ...DRAFT_CONNECTION };
     const clashBefore = JSON.stringify(model(t, 'Sample ECommerce'));
     const untouched = t.snapshot();
+    const { email: _email, ...vic } = fixable.state.users.find((u) => u.email === 'vic.viewer@acme.test')!;
+    fixable.state.users.push({ ...vic, _id: NO_EMAIL_ID, userName: 'no-email', groups: [] } as unknown as SisenseSim['state']['users'][number]);
 
     // 1. As the source is: two dashboards cannot get their owner (an inactive user, a super user). The approval shows why and cannot be approved.
     const first = await drive(await start('sisense-migrate-everything', { existingUsers: 'update', connections }, { source: 'src-fixable', target: 'dst-models' }));
@@ -453,6 +461,9 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
 
     // Never migrated, each with its reason.
     for (const [key, reason] of Object.entries(excluded)) expect({ key, ...results[key] }).toMatchObject({ key, status: 'skipped', reason });
+    // A user record with no email (Sisense can hold one, e.g. from a directory sync) is never migrated, with the reason.
+    expect(results[`user:user ${NO_EMAIL_ID}`]).toMatchObject({ status: 'skipped', reason: 'no email: users are matched by email', sourceId: NO_EMAIL_ID });
+    expect(t.state.users.some((u) => u.userName === 'no-email')).toBe(false);
     expect(t.state.groups.map((g) => g.name)).not.toContain('EMEA Partners');
     for (const email of ['sam.super@acme.test', 'tina.tenant@emea.acme.test', 'no.first.name@acme.test']) expect(t.state.users.some((u) => u.email === email)).toBe(false);
     // Groups and users by name and email; inactive users created inactive; an existing user updated.
@@ -579,6 +590,23 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(model(t, PLANTED.datamodels.retail).lastSuccessfulBuildTime).toEqual(expect.any(String));
     expect(model(t, PLANTED.datamodels.live).lastPublishTime).toEqual(expect.any(String));
   }, 120000);
+
+  it('a data security rule naming a party the source does not know fails its data model (not "succeeded" without it): the plan says so, the dry run fails, nothing is written', async () => {
+    const t = dst.dry;
+    const before = t.snapshot();
+    const rule = dangling.state.dataSecurity.find((r) => r.elasticube === PLANTED.datamodels.retail)!;
+    const ghost = 'bbbbbbbbbbbbbbbbbbbbbbbb';
+    (rule.shares as JsonObject[]).push({ party: ghost, type: 'user', partyName: null });
+    const id = await start('sisense-migrate-dashboards', { dashboards: ['Sales Deep Dive'] }, { source: 'src-dangling', target: 'dst-dry' }, true);
+    const { run, approvals } = await drive(id);
+    expect(approvals).toEqual([]);
+    expect(run).toMatchObject({ state: 'failed', dryRun: true });
+    const plan = step(run, 'datamodels').plan;
+    expect(plan).toMatchObject({ wouldFail: true });
+    expect(plan.changes).toContainEqual({ action: 'fail', target: `data model ${model(dangling, PLANTED.datamodels.retail).oid} "${PLANTED.datamodels.retail}"`, detail: expect.stringContaining(`user ${ghost} (unknown in the source)`) });
+    expect((await report(id)).failedAssets).toEqual(expect.arrayContaining([expect.objectContaining({ step: 'datamodels', asset: expect.stringContaining(PLANTED.datamodels.retail) })]));
+    expect(t.snapshot()).toBe(before);
+  }, 60000);
 
   it('a fault on any write: each dashboard ends with its own outcome and reason, the others are migrated, the step and run fail; a re-run repairs them', async () => {
     const t = dst.fault;
