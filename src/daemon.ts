@@ -17,6 +17,7 @@ import type { LoadedConfig, TokenConfig } from './config/config.types.js';
 import { hostAndOriginCheck } from './http/host-origin.middleware.js';
 import { OpenStreams } from './http/open-streams.js';
 import { authenticate, jsonBody, requestId, saneUrl } from './http/http.middleware.js';
+import { ScrubResponses } from './http/scrub.interceptor.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { Redactor } from './logging/redactor.js';
@@ -100,6 +101,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     app.use(authenticate(tokens, PUBLIC_PATHS));
     app.use(jsonBody(config.server.bodyLimitBytes));
+    app.useGlobalInterceptors(new ScrubResponses(redactor));
     if (!listening) {
       await app.init();
       logger.info({ store: store.kind, location: store.location, version: pkg.version }, 'steward started in-process (not listening)');

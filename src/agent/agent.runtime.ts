@@ -6,6 +6,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import type { ApprovalRow } from '../approvals/approval.types.js';
 import type { Store } from '../store/store.types.js';
+import { jsonProblem } from '../common/json-guard.js';
 import { compileSchema, formatAjvErrors } from '../common/json-schema.js';
 import type { EnvironmentConfig, LlmConfig } from '../config/config.types.js';
 import type { EngineClient } from '../mcp/engine.client.js';
@@ -331,6 +332,9 @@ export class AgentRuntime {
     if (!entry) return reply(`TOOL_NOT_ALLOWED: ${call.name} is not one of your tools`, 'error');
     const t = entry.tool;
     const { input, environments } = surface.split(t, call.args);
+    // Arguments the store cannot hold (U+0000, a lone surrogate) are the model's mistake to correct, not a failed run.
+    const bad = jsonProblem(input, 'input');
+    if (bad) return reply(`TOOL_INPUT_INVALID: input for ${t.id} is invalid: ${bad.path}: ${bad.message}`, 'error');
     const outside = Object.values(environments).filter((n) => !task.environments.includes(n));
     if (outside.length) return reply(`TOOL_ENVIRONMENT_INVALID: environment ${outside.join(', ')} is not available here; use one of ${task.environments.join(', ')}`, 'error');
     const base = { step_id: `${task.stepId}.${t.name}`, kind: 'tool', tool: t.id, effect: t.effect, idempotent: t.idempotent, environments };

@@ -4,7 +4,7 @@ import { type ErrorDetail, StewardError } from '../common/errors.js';
 import type { Logger } from 'pino';
 import type { AuthedRequest } from '../auth/auth.guard.js';
 import type { TokenService } from '../auth/token.service.js';
-import { badText, jsonProblem } from './json-guard.js';
+import { badText, jsonProblem } from '../common/json-guard.js';
 import { sendProblem, toStewardError } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import type { Response } from 'express';
 import { ERROR_CATALOGUE, type ErrorCode, type ErrorDetail, StewardError } from '../common/errors.js';
+import { scrubStored } from '../logging/stored.js';
 
 export interface Problem {
   type: string;
@@ -68,5 +69,6 @@ export function sendProblem(res: Response, err: StewardError, requestId?: string
     return;
   }
   for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
-  res.status(err.status).type('application/problem+json').send(JSON.stringify(toProblem(err, requestId, instance)));
+  // An error's message may quote what a target or provider said, secrets included.
+  res.status(err.status).type('application/problem+json').send(JSON.stringify(scrubStored(toProblem(err, requestId, instance))));
 }

@@ -9,8 +9,7 @@ import request from 'supertest';
 import { runCli, type CliIo } from '../../src/cli/cli.js';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
-import { until } from '../helpers/wait.js';
-import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const DEMO = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 /** A "billion laughs" YAML: nine levels of nine aliases each, a few hundred bytes that expand to 9^9 strings. */
@@ -44,7 +43,7 @@ describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
       await api().post('/reload').expect(200);
       const listed = await api('viewer').get('/playbooks').expect(200);
       expect(JSON.stringify(listed.body.diagnostics)).toContain('Excessive alias count');
-      writeFileSync(join(d.dir, 'steward.yaml'), `${d.loaded.config ? readFileSync(join(d.dir, 'steward.yaml'), 'utf8') : ''}\n${BOMB}\n`);
+      writeFileSync(join(d.dir, 'steward.yaml'), `${readFileSync(join(d.dir, 'steward.yaml'), 'utf8')}\n${BOMB}\n`);
       const res = await api().post('/reload').expect(200);
       expect(res.body.ok).toBe(false);
       expect(JSON.stringify(res.body)).toMatch(/steward\.yaml:\d+:\d+.*Excessive alias count/);
@@ -69,30 +68,33 @@ describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
     it('a file over playbooks.maxFileBytes (256 KiB) is a diagnostic; /health answers while a reload of big files runs', async () => {
       writeFileSync(join(playbooks, 'huge.yaml'), dense('huge', 300));
       for (let i = 0; i < 8; i++) writeFileSync(join(playbooks, `big-${i}.yaml`), dense(`big-${i}`, 100));
-      const order: string[] = [];
-      // The daemon runs in this process: a file being parsed shows as a timer firing late. Once one has, the reload is
-      // under way, and /health must still be answered before it ends.
-      let last = Date.now();
-      let stalled = false;
-      const probe = setInterval(() => {
-        if (Date.now() - last > 150) stalled = true;
-        last = Date.now();
-      }, 10);
-      const reload = api().post('/reload').then((r) => order.push(`reload ${r.status}`));
-      await until('reload under way', () => (stalled || order.length > 0 ? true : undefined), 60_000, 10);
-      clearInterval(probe);
-      const health = request(d.url).get('/health').then((r) => order.push(`health ${r.status}`));
-      await Promise.all([reload, health]);
-      expect(order).toEqual(['health 200', 'reload 200']);
+      // The files are loaded one at a time with the event loop free in between: /health, asked again and again while
+      // the reload runs, is answered before the reload ends (were the reload one blocking stretch, never).
+      let reloaded: number | undefined;
+      const reload = api().post('/reload').then((r) => (reloaded = r.status));
+      let answeredDuring = 0;
+      while (reloaded === undefined) {
+        const health = await request(d.url).get('/health');
+        expect(health.status).toBe(200);
+        if (reloaded === undefined) answeredDuring++;
+      }
+      await reload;
+      expect(reloaded).toBe(200);
+      expect(answeredDuring).toBeGreaterThan(0);
       const listed = await api('viewer').get('/playbooks').expect(200);
-      expect(listed.body.playbooks.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['big-0', 'big-3']));
+      expect(listed.body.playbooks.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['big-0', 'big-7']));
       expect(listed.body.diagnostics).toContainEqual({ file: 'pb/huge.yaml', line: 1, col: 1, severity: 'error', message: expect.stringMatching(/^file is \d+ bytes, over the limit of 262144 bytes/) });
     }, 120_000);
 
     it('POST /playbooks/validate over playbooks.maxFileBytes is a diagnostic, not parsed', async () => {
-      const res = await api('viewer').post('/playbooks/validate').send({ yaml: `# ${'x'.repeat(1024 * 1024)}` }).set('Content-Type', 'application/json');
-      // The body limit (1 MiB) answers first for this one; both are 4xx.
+      const res = await api('viewer').post('/playbooks/validate').send({ yaml: `# ${'x'.repeat(300 * 1024)}\n&a [*a` }).expect(200);
+      expect(res.body).toEqual({ valid: false, diagnostics: [expect.objectContaining({ line: 1, col: 1, message: expect.stringMatching(/^file is \d+ bytes, over the limit of 262144 bytes \(playbooks\.maxFileBytes\); it was not parsed$/) })] });
+    });
+
+    it('a body over server.bodyLimitBytes (1 MiB) is a 413 before anything reads it', async () => {
+      const res = await api('viewer').post('/playbooks/validate').send({ yaml: `# ${'x'.repeat(1024 * 1024)}` });
       expect(res.status).toBe(413);
+      expect(res.body.code).toBe('BODY_TOO_LARGE');
     });
   });
 
@@ -109,7 +111,7 @@ describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
       ['U+0000', 'he\u0000llo'],
       ['a lone surrogate', 'he\ud800llo'],
     ])('%s in an input', async (_label, greeting) => {
-      const body = JSON.stringify({ playbook: 'demo-read', environments: { target: 'lab' }, inputs: { greeting } }).replace('\\u0000', '\\u0000');
+      const body = JSON.stringify({ playbook: 'demo-read', environments: { target: 'lab' }, inputs: { greeting } });
       const res = await api('operator').post('/runs').set('Content-Type', 'application/json').send(body);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'inputs.greeting' }] });
@@ -224,8 +226,15 @@ describe('21: secrets echoed back by a provider or a target are never stored or 
   let llm: ScriptedLlm;
   beforeAll(async () => {
     llm = await startScriptedLlm();
+    const extra = mkdtempSync(join(tmpdir(), 'steward-robust-pb-'));
+    // A gated write whose input carries U+0000 and whatever the caller passes (here an environment's credential).
+    writeFileSync(
+      join(extra, 'nul-write.yaml'),
+      'apiVersion: steward/v1\nkind: Playbook\nmetadata: { name: nul-write }\ninputs:\n  text: { type: string }\nenvironments:\n  target: { kind: demo }\n' +
+        'steps:\n  - id: write\n    tool: demo.notes.write\n    with: { key: nul, text: "a\\0b ${{ inputs.text }}" }\n',
+    );
     d = await startTestDaemon(
-      configYaml(`environments:\n  lab: { kind: demo, token: "\${env:LAB_TOKEN}" }\nplaybooks:\n  dirs: [${DEMO}]\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  apiKey: \${env:LLM_KEY}\n  maxRetries: 0\n`),
+      configYaml(`environments:\n  lab: { kind: demo, token: "\${env:LAB_TOKEN}" }\nplaybooks:\n  dirs: [${DEMO}, ${extra}]\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  apiKey: \${env:LLM_KEY}\n  maxRetries: 0\n`),
       { env: { LLM_KEY: API_KEY, LAB_TOKEN: ENV_TOKEN } },
     );
   });
@@ -252,6 +261,67 @@ describe('21: secrets echoed back by a provider or a target are never stored or 
     expect(run.steps.find((s: { key: string }) => s.key === 'echo').output).toEqual({ message: 'token=[REDACTED]' });
     const stored = await d.store.query<{ output: unknown }>(`SELECT output FROM run_steps WHERE run_id = $1`, [res.body.id]);
     expect(JSON.stringify(stored.rows)).not.toContain(ENV_TOKEN);
+  });
+
+  it("an approval's input: stored and served redacted, U+0000 stored as U+FFFD (not a database error)", async () => {
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'nul-write', environments: { target: 'lab' }, inputs: { text: `token=${ENV_TOKEN}` } }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['awaiting_approval', 'failed']);
+    expect(run.state).toBe('awaiting_approval');
+    const listed = await request(d.url).get(`/approvals?runId=${res.body.id}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(listed.body.approvals).toEqual([expect.objectContaining({ input: expect.objectContaining({ text: 'a\uFFFDb token=[REDACTED]' }) })]);
+    const stored = await d.store.query(`SELECT to_jsonb(a) AS row FROM approvals a WHERE run_id = $1`, [res.body.id]);
+    expect(JSON.stringify(stored.rows)).not.toContain(ENV_TOKEN);
+  });
+
+  it("a thread's messages (the model's answer quoting the key, a tool call's arguments) are served redacted", async () => {
+    llm.push({ toolCalls: [{ name: 'demo__util__echo', args: { message: `token=${ENV_TOKEN}` } }] }, { content: `the key is ${API_KEY}` });
+    const thread = await request(d.url).post('/threads').set('Authorization', bearer('operator')).send({ environments: ['lab'] }).expect(201);
+    const sent = await request(d.url).post(`/threads/${thread.body.id}/messages`).set('Authorization', bearer('operator')).send({ content: 'hello' }).expect(202);
+    await waitForRun(d, sent.body.runId, ['succeeded', 'failed'], 15_000, 'operator');
+    const served = await request(d.url).get(`/threads/${thread.body.id}`).set('Authorization', bearer('operator')).expect(200);
+    expect(served.body.messages).toContainEqual({ role: 'assistant', content: 'the key is [REDACTED]' });
+    expect(JSON.stringify(served.body)).not.toMatch(new RegExp(`${API_KEY}|${ENV_TOKEN}`));
+  });
+
+  it('rows stored before redaction at write, and problem details, are served redacted', async () => {
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-read', environments: { target: 'lab' }, inputs: { greeting: 'hi' } }).expect(202);
+    await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    await d.store.query(`UPDATE runs SET reason = $2 WHERE id = $1`, [res.body.id, `an old row quoting ${API_KEY}`]);
+    const run = await request(d.url).get(`/runs/${res.body.id}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(run.body.reason).toBe('an old row quoting [REDACTED]');
+    const missing = await request(d.url).get(`/runs/run_${ENV_TOKEN}`).set('Authorization', bearer('viewer')).expect(404);
+    expect(missing.body.detail).toBe('run run_[REDACTED] does not exist');
+  });
+});
+
+describe('18: arguments the store cannot hold, from the agent in-process (real HTTP)', () => {
+  let d: TestDaemon;
+  let llm: ScriptedLlm;
+  beforeAll(async () => {
+    llm = await startScriptedLlm();
+    d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  maxRetries: 0\n`));
+  });
+  afterAll(async () => {
+    await d?.close();
+    await llm?.close();
+  });
+
+  it.each([
+    ['U+0000', 'a\u0000b', /input\.text: contains U\+0000/],
+    ['a lone surrogate', 'a\ud800b', /input\.text: contains a lone UTF-16 surrogate \(U\+D800\)/],
+  ])('%s in a write the model proposes: a tool error the model reads, no approval, the run goes on', async (_label, text, named) => {
+    let seen = '';
+    llm.push({ toolCalls: [{ name: 'demo__notes__write', args: { key: 'k', text, environment: 'lab' } }] }, (req) => {
+      seen = toolMessages(req).map((m) => m.content).join('\n');
+      return { content: 'my arguments were wrong' };
+    });
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ prompt: 'write it', environments: ['lab'] }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed', 'awaiting_approval']);
+    expect(run).toMatchObject({ state: 'succeeded', reason: null });
+    expect(seen).toMatch(/^TOOL_INPUT_INVALID: input for demo\.notes\.write is invalid: /);
+    expect(seen).toMatch(named);
+    const approvals = await request(d.url).get(`/approvals?runId=${res.body.id}`).set('Authorization', bearer('viewer')).expect(200);
+    expect(approvals.body.approvals).toHaveLength(0);
   });
 });
 
