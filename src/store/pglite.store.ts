@@ -281,7 +281,10 @@ interface LockHolder {
   /** A bare pid (the older format). */
   legacyPid?: number;
   raw: string;
+  /** Last heartbeat (or creation, for a holder that does not beat). */
   mtimeMs: number;
+  /** When the lock file was created (falls back to mtime where the file system keeps no birth time). */
+  birthMs: number;
 }
 
 /** The holder refreshes its lock file's mtime this often... */
@@ -384,12 +387,14 @@ function lockHeld(holder: LockHolder, me: LockOwner): string | undefined {
     if (o.pid === process.pid || !isAlive(o.pid)) return undefined;
     const started = processStart(o.pid);
     if (o.started && started && o.started !== started) return undefined; // the pid was reused
+    if (!o.started && startedAfter(o.pid, holder.birthMs)) return undefined; // no start time recorded: the same test as below
     return `pid ${o.pid}`;
   }
   if (holder.legacyPid !== undefined) {
     const pid = holder.legacyPid;
-    // The older format names only a pid: honoured when that is another live Node process.
-    return pid !== process.pid && isAlive(pid) && looksLikeNode(pid) ? `pid ${pid}` : undefined;
+    // The older format names only a pid: honoured when that is another live Node process that was already running when
+    // the lock was written (a container's pid 1 after a restart started after it).
+    return pid !== process.pid && isAlive(pid) && !startedAfter(pid, holder.birthMs) && looksLikeNode(pid) ? `pid ${pid}` : undefined;
   }
   // Unreadable: taken to be mid-creation by its owner while young.
   return age < UNREADABLE_LOCK_GRACE_MS ? 'pid unknown' : undefined;
@@ -407,6 +412,20 @@ function processStart(pid: number): string | undefined {
   if (!stat) return undefined;
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }
+
+/**
+ * Whether `pid` started after `whenMs` (so it cannot have written a lock dated then), from its start in clock ticks
+ * since boot (/proc/<pid>/stat) and the boot time (/proc/stat btime, whole seconds: a 2 s margin). false off Linux.
+ */
+function startedAfter(pid: number, whenMs: number): boolean {
+  const ticks = Number(processStart(pid));
+  const btime = Number(/^btime (\d+)$/m.exec(readText('/proc/stat') ?? '')?.[1]);
+  if (!Number.isFinite(ticks) || !Number.isFinite(btime) || btime <= 0) return false;
+  return btime * 1000 + (ticks * 1000) / CLOCK_TICKS_PER_S > whenMs + 2000;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on (sysconf(_SC_CLK_TCK) is not reachable from JavaScript). */
+const CLOCK_TICKS_PER_S = 100;
 
 /** Where /proc says what a pid runs: true unless it clearly is not node (no /proc: assume it is). */
 function looksLikeNode(pid: number): boolean {
@@ -426,13 +445,14 @@ function readText(file: string): string | undefined {
 function readLock(file: string): LockHolder | undefined {
   try {
     const raw = fs.readFileSync(file, 'utf8');
-    const mtimeMs = fs.statSync(file).mtimeMs;
+    const stat = fs.statSync(file);
+    const times = { mtimeMs: stat.mtimeMs, birthMs: stat.birthtimeMs > 0 ? Math.min(stat.birthtimeMs, stat.mtimeMs) : stat.mtimeMs };
     const trimmed = raw.trim();
     if (/^\d+$/.test(trimmed)) {
       const pid = Number(trimmed);
-      return { raw, mtimeMs, ...(pid > 0 && Number.isSafeInteger(pid) && { legacyPid: pid }) };
+      return { raw, ...times, ...(pid > 0 && Number.isSafeInteger(pid) && { legacyPid: pid }) };
     }
-    return { raw, mtimeMs, owner: parseOwner(trimmed) };
+    return { raw, ...times, owner: parseOwner(trimmed) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

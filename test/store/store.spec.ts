@@ -536,6 +536,21 @@ describe('pglite store: directory, lock', () => {
     await store.ping();
   });
 
+  it('a bare-pid lock written before that live Node process started (a restarted container reusing the pid) is stale', async () => {
+    const dir = await freshDir();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    children.push(child.pid!);
+    const lock = path.join(dir, LOCK_FILE);
+    fs.writeFileSync(lock, `${child.pid}\n`);
+    // Written while the child ran: held (the test above). Dated a minute before the child existed: not its lock.
+    const before = new Date(Date.now() - 60_000);
+    fs.utimesSync(lock, before, before);
+    const { logger, lines } = captureLogger();
+    const store = await openAt(root, dir, logger);
+    await store.ping();
+    expect(lines.some((l) => l.level === WARN && l.stalePid === child.pid)).toBe(true);
+  });
+
   it('a lock naming a live pid with another start time (the pid was reused) is stale; the same start time is held', async () => {
     const dir = await freshDir();
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
