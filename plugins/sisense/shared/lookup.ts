@@ -60,7 +60,7 @@ export async function resolveDashboard(listAll: ListAll, client: SisenseClient, 
   for (const useAdmin of admin ? [true, false] : [false]) {
     try {
       if (HEX24.test(ref)) {
-        const found = await getOrUndefined<unknown>(client, `/api/v1/dashboards/${ref}`, useAdmin ? { adminAccess: true } : undefined);
+        const found = useAdmin ? await ownerCopy(client, ref, DASHBOARD_FIELDS) : await getOrUndefined<unknown>(client, `/api/v1/dashboards/${ref}`);
         if (found === undefined) throw notFound('dashboard', ref);
         return { ...asObject<DashboardSummary>(found, 'a dashboard'), adminAccess: useAdmin };
       }
@@ -73,6 +73,28 @@ export async function resolveDashboard(listAll: ListAll, client: SisenseClient, 
     }
   }
   throw notFound('dashboard', ref);
+}
+
+/**
+ * An administrator's read of any dashboard by oid: the admin listing `GET /api/v1/dashboards/admin?id=<oid>
+ * &dashboardType=owner` (api.md §1.2, H: still an array), not `GET /api/v1/dashboards/{oid}?adminAccess=true`, whose
+ * flag no reference shows on that route. Undefined when no dashboard has that oid.
+ */
+export async function ownerCopy(client: SisenseClient, oid: string, fields?: string): Promise<DashboardSummary | undefined> {
+  const rows = asArray<DashboardSummary>(await client.get('/api/v1/dashboards/admin', { query: { id: oid, dashboardType: 'owner', asObject: false, ...(fields && { fields }) } }), 'dashboards');
+  return rows.find((d) => d?.oid === oid);
+}
+
+/**
+ * A dashboard's widgets: for the token's own or shared dashboards `GET /api/v1/dashboards/{oid}/widgets` (H); for an
+ * administrator on anyone's, the documented export (`GET /api/v1/dashboards/export?dashboardIds=<oid>&adminAccess=true`,
+ * H), which carries them inline — pysisense reads widgets from the export for that reason (api.md §1.2).
+ */
+export async function widgetsOf(client: SisenseClient, d: { oid: string; adminAccess: boolean }): Promise<Array<Record<string, unknown>>> {
+  if (!d.adminAccess) return asArray<Record<string, unknown>>(await client.get(`/api/v1/dashboards/${d.oid}/widgets`), 'widgets');
+  const [doc] = asArray<{ oid?: unknown; widgets?: unknown }>(await client.get('/api/v1/dashboards/export', { query: { dashboardIds: d.oid, adminAccess: true } }), 'exported dashboards');
+  if (!doc || doc.oid !== d.oid) throw notFound('dashboard', d.oid, 'the export did not include it');
+  return asArray<Record<string, unknown>>(doc.widgets ?? [], 'widgets');
 }
 
 export async function resolveDatamodel(listAll: ListAll, client: SisenseClient, ref: string): Promise<DatamodelSummary> {

@@ -81,6 +81,17 @@ describe('sisense.dashboard', () => {
     expect(output(await run('resolve', { ref: copy.oid }))).toMatchObject({ oid: copy.oid });
   });
 
+  it('get / widgets of another user\'s dashboard: an admin reads it over documented routes only (admin listing ?id=, export), never GET /api/v1/dashboards/{oid}?adminAccess=true', async () => {
+    const budget = dash('Fred Budget');
+    sim.requests.length = 0;
+    expect(output(await run('get', { dashboard: budget.oid }))).toMatchObject({ dashboard: { oid: budget.oid, ownerEmail: 'fred.finance@acme.test' }, widgets: sim.state.widgets[budget.oid].map((w) => ({ oid: w.oid, title: w.title, type: w.type })) });
+    expect(output(await run('widgets', { dashboard: budget.oid })).count).toBe(sim.state.widgets[budget.oid].length);
+    const byOid = sim.requests.filter((q) => q.path.startsWith(`/api/v1/dashboards/${budget.oid}`));
+    expect(byOid).toEqual([]);
+    expect(sim.requests.filter((q) => q.path === '/api/v1/dashboards/admin' && q.query.id === budget.oid)).not.toHaveLength(0);
+    expect(sim.requests.filter((q) => q.path === '/api/v1/dashboards/export').map((q) => [q.query.dashboardIds, q.query.adminAccess])).toEqual([[budget.oid, 'true'], [budget.oid, 'true']]);
+  });
+
   it('widgets and columns: what each panel shows, and the model columns used with where', async () => {
     const w = output(await run('widgets', { dashboard: 'ECommerce Overview' }));
     expect(w.count).toBe(8);

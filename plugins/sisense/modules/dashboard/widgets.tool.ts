@@ -1,9 +1,8 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
-import { asArray } from '../../shared/errors.js';
 import { dimsIn } from '../../shared/dashboard.reading.js';
 import { arrayOf, dashboardRef, nullableString, objectOut } from '../../shared/schemas.js';
-import { access } from '../../shared/views.js';
+import { widgetsOf } from '../../shared/lookup.js';
 
 interface WidgetRow {
   oid: string;
@@ -45,7 +44,7 @@ export const widgets = (deps: SisenseDeps) =>
     handler: (input, ctx) =>
       deps.withClient(ctx, async (client) => {
         const d = await deps.resolveDashboard(client, input.dashboard);
-        const list = asArray<Record<string, unknown>>(await client.get(`/api/v1/dashboards/${d.oid}/widgets`, { query: access(d) }), 'widgets');
+        const list = await widgetsOf(client, d);
         const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
         const rows = list.map((w) => {
           const panels = ((w.metadata as { panels?: unknown })?.panels ?? []) as Array<{ name?: unknown; items?: unknown }>;
