@@ -67,6 +67,26 @@ describe('Sisense simulator: strict rules (README)', () => {
       expect(await call(source, 'GET', '/api/v2/datamodels/schema?fields=oid&fields=title').then((r) => r.status)).toBe(400);
     });
 
+    it('X7: each body has its one documented form: an array for bulk creates, model permissions and data security, an object for shares, folders, builds (the other → 400)', async () => {
+      const consumer = ((await call(target, 'GET', '/api/roles')).body as any[]).find((r) => r.name === 'consumer')._id;
+      const user = { email: 'x7@acme.test', firstName: 'X', lastName: 'Seven', roleId: consumer };
+      expect((await call(target, 'POST', '/api/v1/users/bulk', { body: user })).status).toBe(400);
+      expect((await call(target, 'POST', '/api/v1/groups/bulk', { body: { name: 'X7' } })).status).toBe(400);
+      const perms = `/api/elasticubes/localhost/${enc(PLANTED.datamodels.ecommerce)}/permissions`;
+      const sales = await groupBy(target, 'Sales');
+      expect((await call(target, 'PUT', perms, { body: { shares: [{ partyId: sales._id, type: 'group', permission: 'r' }] } })).status).toBe(400);
+      const rules = `/api/elasticubes/localhost/${enc(PLANTED.datamodels.ecommerce)}/datasecurity`;
+      expect((await call(target, 'POST', rules, { body: { table: 'Country', column: 'Country', datatype: 'text', members: ['Canada'] } })).status).toBe(400);
+      const home = await dash(target, 'Target Home');
+      expect((await call(target, 'POST', `/api/shares/dashboard/${home.oid}?adminAccess=true`, { body: [{ shareId: sales._id, type: 'group', rule: 'view' }] })).status).toBe(400);
+      expect((await call(target, 'POST', '/api/v1/folders', { body: [{ name: 'X7' }] })).status).toBe(400);
+      expect((await call(target, 'POST', '/api/v2/builds', { body: [{ datamodelId: await modelId(target, PLANTED.datamodels.ecommerce), buildType: 'full' }] })).status).toBe(400);
+      // The documented forms of the same calls work.
+      expect((await call(target, 'POST', '/api/v1/users/bulk', { body: [user] })).status).toBe(201);
+      expect((await call(target, 'PUT', perms, { body: [{ partyId: sales._id, type: 'group', permission: 'r' }] })).status).toBe(200);
+      expect((await call(target, 'POST', `/api/shares/dashboard/${home.oid}?adminAccess=true`, { body: { sharesTo: [{ shareId: sales._id, type: 'group', rule: 'view' }] } })).status).toBe(200);
+    });
+
     it('X4: adminAccess=true from a non-administrator → 403', async () => {
       expect((await call(source, 'GET', '/api/v1/dashboards?adminAccess=true', { token: source.tokens.viewer })).status).toBe(403);
       expect((await call(source, 'GET', '/api/v1/dashboards', { token: source.tokens.viewer })).status).toBe(200);
