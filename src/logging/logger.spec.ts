@@ -41,4 +41,13 @@ describe('createLogger', () => {
     expect(out.lines[2]!.err.message).toBe('a string was thrown');
     expect(JSON.stringify(out.lines)).not.toContain('[object Object]');
   });
+
+  it("an error logged alone: its message becomes the line's msg redacted (pino would copy it verbatim); an AggregateError lists its errors", () => {
+    const { out, logger } = setup();
+    logger.error(Object.assign(new Error('bad key sk-live-abcdef123456'), { code: 'E_KEY' }));
+    logger.error(new AggregateError([new Error('first sk-live-abcdef123456'), new Error('second')], 'both failed'));
+    expect(out.lines[0]).toMatchObject({ msg: `bad key ${REDACTED}`, err: { message: `bad key ${REDACTED}`, code: 'E_KEY' } });
+    expect(out.lines[1]).toMatchObject({ msg: 'both failed', err: { type: 'AggregateError', errors: [{ message: `first ${REDACTED}` }, { message: 'second' }] } });
+    expect(JSON.stringify(out.lines)).not.toContain('sk-live-abcdef123456');
+  });
 });

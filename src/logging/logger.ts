@@ -1,7 +1,7 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { LoggingConfig } from '../config/config.types.js';
-import { type Redactor } from './redactor.js';
+import { isErrorLike, type Redactor } from './redactor.js';
 
 export type { Logger } from 'pino';
 
@@ -31,7 +31,10 @@ export function createLogger(setup: LoggerSetup): Logger {
     formatters: { log: (obj) => redactor.redact(obj) },
     hooks: {
       logMethod(args, method) {
-        const clean = args.map((a) => (typeof a === 'string' ? redactor.redactString(a) : a));
+        // logger.error(err) with no message: pino would print err.message as the line's msg untouched by the formatters.
+        const [first, second] = args as unknown[];
+        const given = first !== null && typeof first === 'object' && isErrorLike(first) && typeof second !== 'string' ? [{ err: first }, first.message, ...args.slice(1)] : args;
+        const clean = given.map((a) => (typeof a === 'string' ? redactor.redactString(a) : a));
         return method.apply(this, clean as Parameters<typeof method>);
       },
     },

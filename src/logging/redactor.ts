@@ -73,6 +73,7 @@ export class Redactor {
       if (e.stack) out.stack = this.redactString(e.stack);
       if (e.code !== undefined) out.code = e.code;
       if (e.cause !== undefined) out.cause = this.walk(e.cause, depth + 1, seen);
+      if (Array.isArray((e as { errors?: unknown }).errors)) out.errors = this.walk((e as { errors: unknown[] }).errors, depth + 1, seen); // AggregateError
       return out;
     }
     if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1, seen));
@@ -94,7 +95,7 @@ export class Redactor {
 }
 
 /** Errors from another realm (jest's vm, a worker) fail `instanceof Error`; their message and stack are not enumerable. */
-function isErrorLike(v: object): v is Error {
+export function isErrorLike(v: object): v is Error {
   if (v instanceof Error) return true;
   const e = v as { message?: unknown; stack?: unknown };
   return typeof e.message === 'string' && typeof e.stack === 'string' && !Object.prototype.propertyIsEnumerable.call(v, 'message');
