@@ -608,6 +608,21 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(t.snapshot()).toBe(before);
   }, 60000);
 
+  it('migrate-dashboards dry run with a group excluded: the later steps plan without it (the same exclude reaches every step), so what needs it fails in the plan, not after the approval', async () => {
+    const t = dst.dry;
+    const before = t.snapshot();
+    const id = await start('sisense-migrate-dashboards', { dashboards: ['Sales Deep Dive'], exclude: ['group:EMEA Analysts'] }, { source: 'src', target: 'dst-dry' }, true);
+    const { run, approvals } = await drive(id);
+    expect(approvals).toEqual([]);
+    expect(run).toMatchObject({ state: 'failed', dryRun: true });
+    expect(step(run, 'groups').plan.changes).toContainEqual({ action: 'skip', target: 'group "EMEA Analysts"', detail: 'excluded by input' });
+    // The dry run stops at the first step whose plan fails: a user in the excluded group cannot get it.
+    const fails = (run.steps as Json[]).flatMap((x) => ((x.plan?.changes ?? []) as Json[]).filter((c) => c.action === 'fail').map((c) => `${x.key}: ${c.target}: ${c.detail}`));
+    expect(fails.length).toBeGreaterThan(0);
+    for (const f of fails) expect(f).toContain('group "EMEA Analysts"');
+    expect(t.snapshot()).toBe(before);
+  }, 60000);
+
   it('a fault on any write: each dashboard ends with its own outcome and reason, the others are migrated, the step and run fail; a re-run repairs them', async () => {
     const t = dst.fault;
     const q1 = dashboard(src, 'Quarterly Report Q1').oid;

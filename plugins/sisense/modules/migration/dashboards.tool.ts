@@ -84,6 +84,6 @@ export const migrateDashboards = (deps: SisenseDeps) =>
       },
     ],
     plan: (input, ctx) =>
-      planMigration(deps, ctx, 'migrate dashboards', input.concurrency, (s) => prepareDashboards(s, input, overlayOf(input.expect), titlesFromResults(input.datamodelResults)), readsKey('sisense.migration.dashboards', ctx, input)),
+      planMigration(deps, ctx, 'migrate dashboards', input.concurrency, (s) => prepareDashboards(s, input, overlayOf(input.expect, input.exclude), titlesFromResults(input.datamodelResults)), readsKey('sisense.migration.dashboards', ctx, input)),
     handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDashboards(s, input, emptyOverlay(), titlesFromResults(input.datamodelResults)), readsKey('sisense.migration.dashboards', ctx, input)),
   });

@@ -54,6 +54,6 @@ export const migrateDatamodels = (deps: SisenseDeps) =>
         input: { datamodels: ['Retail Sales'], action: 'overwrite', connections: { 'Warehouse (PostgreSQL)': 'Warehouse (PostgreSQL)' }, dependencies: ['dataSecurity'], build: true },
       },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input, overlayOf({ groups: input.expect?.groups, users: input.expect?.users })), readsKey('sisense.migration.datamodels', ctx, input)),
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate data models', input.concurrency, (s) => prepareDatamodels(s, input, overlayOf({ groups: input.expect?.groups, users: input.expect?.users }, input.exclude)), readsKey('sisense.migration.datamodels', ctx, input)),
     handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareDatamodels(s, input), readsKey('sisense.migration.datamodels', ctx, input)),
   });

@@ -1,4 +1,5 @@
 import type { Directory, SisenseGroup, SisenseRole, SisenseUser } from '../../shared/deps.js';
+import { excluded } from './phase.js';
 
 /** Built-in groups: every deployment has them, so they are matched by name but never migrated. */
 export const SYSTEM_GROUPS: ReadonlySet<string> = new Set(['Admins', 'Everyone', 'All users in system']);
@@ -87,10 +88,14 @@ export interface Overlay {
 export const emptyOverlay = (): Overlay => ({ groups: new Set(), users: new Set(), models: new Set() });
 
 /** The overlay a plan-only `expect` input describes (emails lower-cased). */
-export const overlayOf = (expect: { groups?: readonly string[]; users?: readonly string[]; datamodels?: readonly string[] } | undefined): Overlay => ({
-  groups: new Set(expect?.groups ?? []),
-  users: new Set((expect?.users ?? []).map((e) => e.toLowerCase())),
-  models: new Set(expect?.datamodels ?? []),
+/**
+ * What earlier steps will have created (`expect`, plan only), less what `exclude` names: a playbook passes the same
+ * `exclude` to every step, so an excluded group, user or model is not created by the step before.
+ */
+export const overlayOf = (expect: { groups?: readonly string[]; users?: readonly string[]; datamodels?: readonly string[] } | undefined, exclude?: readonly string[]): Overlay => ({
+  groups: new Set((expect?.groups ?? []).filter((g) => !excluded(exclude, 'group', undefined, g))),
+  users: new Set((expect?.users ?? []).filter((u) => !excluded(exclude, 'user', undefined, u)).map((e) => e.toLowerCase())),
+  models: new Set((expect?.datamodels ?? []).filter((m) => !excluded(exclude, 'datamodel', undefined, m))),
 });
 
 /**

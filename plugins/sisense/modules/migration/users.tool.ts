@@ -40,6 +40,6 @@ export const migrateUsers = (deps: SisenseDeps) =>
       { title: 'One user, keeping existing ones', input: { users: ['vic.viewer@acme.test'], existing: 'skip', includeInactive: true, batchSize: 50 } },
       { title: 'Every active user, updating existing ones', input: { existing: 'update', includeInactive: false, batchSize: 50 } },
     ],
-    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input, overlayOf({ groups: input.expect?.groups })), readsKey('sisense.migration.users', ctx, input)),
+    plan: (input, ctx) => planMigration(deps, ctx, 'migrate users', input.concurrency, (s) => prepareUsers(s, input, overlayOf({ groups: input.expect?.groups }, input.exclude)), readsKey('sisense.migration.users', ctx, input)),
     handler: (input, ctx) => runMigration(deps, ctx, input.concurrency, (s) => prepareUsers(s, input), readsKey('sisense.migration.users', ctx, input)),
   });
