@@ -1,5 +1,6 @@
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { MemorySaver, type Checkpoint, type CheckpointListOptions, type CheckpointMetadata, type CheckpointTuple, type PendingWrite } from '@langchain/langgraph-checkpoint';
+import { scrubStored } from '../logging/stored.js';
 import type { Store } from '../store/store.types.js';
 
 type Stored = [Uint8Array, Uint8Array, string | undefined];
@@ -10,6 +11,20 @@ interface Snapshot {
 }
 
 const b64 = (u: Uint8Array): string => Buffer.from(u).toString('base64');
+/**
+ * Serialised state as stored: LangGraph's JSON with every secret known to the daemon redacted (a model's answer or a
+ * tool result quoting a credential). The conversation in memory keeps what was said; a resumed one reads [REDACTED].
+ */
+const stored = (u: Uint8Array): string => {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(u).toString('utf8'));
+  } catch {
+    return b64(u); // not JSON: stored as it is
+  }
+  const clean = scrubStored(value);
+  return clean === value ? b64(u) : Buffer.from(JSON.stringify(clean), 'utf8').toString('base64');
+};
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 const threadOf = (outerKey: string): string => (JSON.parse(outerKey) as string[])[0];
 
@@ -110,7 +125,7 @@ export class StoreCheckpointSaver extends MemorySaver {
       snap.storage[ns] = {};
       for (const id of ids.slice(0, StoreCheckpointSaver.KEEP)) {
         const [cp, meta, parent] = cps[id];
-        snap.storage[ns][id] = [b64(cp), b64(meta), parent ?? null];
+        snap.storage[ns][id] = [stored(cp), stored(meta), parent ?? null];
         keep.add(JSON.stringify([threadId, ns, id]));
       }
     }
@@ -121,7 +136,7 @@ export class StoreCheckpointSaver extends MemorySaver {
         continue;
       }
       snap.writes[outer] = {};
-      for (const [k, [task, channel, value, path]] of Object.entries(inner)) snap.writes[outer][k] = [task, channel, b64(value), path];
+      for (const [k, [task, channel, value, path]] of Object.entries(inner)) snap.writes[outer][k] = [task, channel, stored(value), path];
     }
     await this.store.query(
       `INSERT INTO agent_checkpoints (thread_id, data, updated_at) VALUES ($1, $2::jsonb, now())

@@ -281,6 +281,11 @@ describe('21: secrets echoed back by a provider or a target are never stored or 
     const served = await request(d.url).get(`/threads/${thread.body.id}`).set('Authorization', bearer('operator')).expect(200);
     expect(served.body.messages).toContainEqual({ role: 'assistant', content: 'the key is [REDACTED]' });
     expect(JSON.stringify(served.body)).not.toMatch(new RegExp(`${API_KEY}|${ENV_TOKEN}`));
+    // The conversation as stored (LangGraph's checkpoints, serialised JSON in base64) holds neither.
+    const checkpoints = await d.store.query<{ data: unknown }>('SELECT data FROM agent_checkpoints');
+    const decoded = JSON.stringify(checkpoints.rows).replace(/"([A-Za-z0-9+/]{16,}={0,2})"/g, (_m, b: string) => Buffer.from(b, 'base64').toString('utf8'));
+    expect(decoded).toContain('the key is [REDACTED]');
+    expect(decoded).not.toMatch(new RegExp(`${API_KEY}|${ENV_TOKEN}`));
   });
 
   it('rows stored before redaction at write, and problem details, are served redacted', async () => {
