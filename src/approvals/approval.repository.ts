@@ -2,10 +2,21 @@ import { json as storedJson } from '../runs/run.repository.js';
 import type { Queryable } from '../store/store.types.js';
 import type { ApprovalPolicy, ApprovalRow, ApprovalStatus, Decision, DecisionRow, NewApprovalRow } from './approval.types.js';
 
-/** JSON as stored: secrets a plan or an input echoed redacted, U+0000 and lone surrogates replaced (see run.repository). */
+/** Who asks for which call where: the requester, the call's digest, and its run and step (null outside a run). */
+export interface CallBinding {
+  requestedBy: string;
+  digest: string;
+  runId: string | null;
+  stepKey: string | null;
+}
+
+/** A tool approval of exactly this call ($2) by this requester ($1) bound to this run ($3) and step ($4). */
+const SAME_CALL = `kind = 'tool' AND requested_by = $1 AND call_digest = $2 AND run_id IS NOT DISTINCT FROM $3::text AND step_key IS NOT DISTINCT FROM $4::text`;
+
 /** The thread an approval's run answers a message of (null for every other approval). */
 const THREAD_ID = `(SELECT r.inputs->>'threadId' FROM runs r WHERE r.id = approvals.run_id AND r.kind = 'prompt') AS thread_id`;
 
+/** JSON as stored: secrets a plan or an input echoed redacted, U+0000 and lone surrogates replaced (see run.repository). */
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : storedJson(v));
 
 /** All SQL about approvals and their decisions. */
@@ -49,7 +60,7 @@ export class ApprovalRepository {
   ): Promise<ApprovalRow | undefined> {
     const r = await db.query<ApprovalRow>(
       `UPDATE approvals SET status = 'consumed', consumed_at = now()
-       WHERE id = $1 AND call_digest = $2
+       WHERE id = $1 AND call_digest = $2 AND outcome IS DISTINCT FROM 'skip'
          AND requested_by = CASE WHEN $7::boolean THEN (SELECT r.requested_by FROM runs r WHERE r.id = $4::text) ELSE $3::text END
          AND run_id IS NOT DISTINCT FROM $4::text AND step_key IS NOT DISTINCT FROM $5::text
          AND ((status = 'approved' AND (run_id IS NOT NULL OR expires_at > now()))
@@ -60,23 +71,27 @@ export class ApprovalRepository {
     return r.rows[0];
   }
 
-  /** Consumes the requester's oldest approved, unused, unexpired approval of exactly this call outside any run. */
-  async claimRepeat(db: Queryable, requestedBy: string, digest: string): Promise<ApprovalRow | undefined> {
+  /**
+   * Consumes the oldest approved, unused tool approval of exactly this call bound as given: the requester's outside any
+   * run (unexpired), or the run's step's (a step asking again after a restart that came between the approval and the
+   * step's record of it).
+   */
+  async claimRepeat(db: Queryable, b: CallBinding): Promise<ApprovalRow | undefined> {
     const r = await db.query<ApprovalRow>(
       `UPDATE approvals SET status = 'consumed', consumed_at = now()
-       WHERE id = (SELECT id FROM approvals WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'approved' AND expires_at > now()
+       WHERE id = (SELECT id FROM approvals WHERE ${SAME_CALL} AND status = 'approved' AND (run_id IS NOT NULL OR expires_at > now())
                    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         AND status = 'approved' AND expires_at > now() RETURNING *`,
-      [requestedBy, digest],
+         AND status = 'approved' AND (run_id IS NOT NULL OR expires_at > now()) RETURNING *`,
+      [b.requestedBy, b.digest, b.runId, b.stepKey],
     );
     return r.rows[0];
   }
 
-  /** The requester's pending, unexpired approval of exactly this call outside any run. */
-  async pendingCall(db: Queryable, requestedBy: string, digest: string): Promise<ApprovalRow | undefined> {
+  /** The pending, unexpired tool approval of exactly this call bound as given (see claimRepeat). */
+  async pendingCall(db: Queryable, b: CallBinding): Promise<ApprovalRow | undefined> {
     const r = await db.query<ApprovalRow>(
-      `SELECT * FROM approvals WHERE run_id IS NULL AND requested_by = $1 AND call_digest = $2 AND status = 'pending' AND expires_at > now() ORDER BY created_at, id LIMIT 1`,
-      [requestedBy, digest],
+      `SELECT * FROM approvals WHERE ${SAME_CALL} AND status = 'pending' AND expires_at > now() ORDER BY created_at, id LIMIT 1`,
+      [b.requestedBy, b.digest, b.runId, b.stepKey],
     );
     return r.rows[0];
   }

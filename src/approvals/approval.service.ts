@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { hasRole, type Principal } from '../auth/roles.js';
 import { isStewardError, StewardError } from '../common/errors.js';
-import { CONFIG, type EnvironmentPolicyConfig, type StewardConfig } from '../config/config.types.js';
+import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, STORE } from '../http/tokens.js';
 import type { GateDecision, GateRequest, ToolGate } from '../mcp/tool-gate.js';
-import { parseDuration } from '../playbooks/duration.js';
 import { TOOL_INVOKER } from '../plugins/plugins.tokens.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import { newId } from '../runs/run.repository.js';
@@ -15,9 +13,12 @@ import { RunEventsService } from '../runs/run-events.service.js';
 import { isTerminal, type RunEvent, type RunState } from '../runs/run.types.js';
 import type { Queryable, Store } from '../store/store.types.js';
 import { retryingTransaction } from '../store/transaction-retry.js';
-import { ApprovalRepository } from './approval.repository.js';
+import { callDigest } from './approval.digest.js';
+import { ApprovalEdits, planOf } from './approval.edits.js';
+import { configuredPolicy } from './approval.policy.js';
+import { ApprovalRepository, type CallBinding } from './approval.repository.js';
 import { planFailure } from './plan-failure.js';
-import { combinePolicies, DEFAULT_POLICY, type ApprovalKind, type ApprovalPolicy, type ApprovalRow, type Decision, type PolicySpec } from './approval.types.js';
+import { combinePolicies, type ApprovalKind, type ApprovalPolicy, type ApprovalRow, type Decision, type PolicySpec } from './approval.types.js';
 
 /** Bus topic: an approval left `pending` (decided or expired); the runner resumes the run. */
 export const APPROVAL_SETTLED = 'approval.settled';
@@ -36,15 +37,7 @@ export interface NewApproval {
   policy: ApprovalPolicy;
 }
 
-/** Identity of a call: tool, input and environments. An approval can only release the exact call it showed. */
-export const callDigest = (tool: string, input: unknown, environments: Record<string, string>): string =>
-  createHash('sha256').update(JSON.stringify([tool, canonical(input), canonical(environments)])).digest('hex');
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
-  return v;
-}
+export { callDigest } from './approval.digest.js';
 
 /**
  * Approvals: the gate every tool call passes (ToolGate), the persisted record of what waits for a person, and the
@@ -54,6 +47,7 @@ function canonical(v: unknown): unknown {
 @Injectable()
 export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy {
   private readonly repo = new ApprovalRepository();
+  private readonly edits: ApprovalEdits;
   private sweeper?: NodeJS.Timeout;
   /** Set by the runs module: the playbook's policy for a run. */
   runPolicy: (runId: string) => Promise<PolicySpec | undefined> = async () => undefined;
@@ -65,7 +59,9 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     @Inject(RunEventsService) private readonly events: RunEventsService,
     @Inject(EventEmitter2) private readonly bus: EventEmitter2,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.edits = new ApprovalEdits(store, this.repo, invoker);
+  }
 
   onModuleInit(): void {
     this.sweeper = setInterval(() => void this.expireDue().catch((e: unknown) => this.logger.error({ err: e }, 'approval expiry sweep failed')), 1000);
@@ -82,12 +78,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
    * plugin sets none follows `approvals.defaultPolicy`. The playbook's policy can then only tighten it.
    */
   async policyFor(environments: Readonly<Record<string, string>>, runId?: string, plugin?: string): Promise<ApprovalPolicy> {
-    const specs = Object.values(environments).map((name) => toSpec(this.config.environments[name]?.policy));
-    const pluginPolicy = plugin ? (this.config.plugins[plugin] as { policy?: EnvironmentPolicyConfig } | string[] | undefined) : undefined;
-    if (pluginPolicy && !Array.isArray(pluginPolicy) && pluginPolicy.policy) specs.push(toSpec(pluginPolicy.policy));
-    if (!specs.length && this.config.approvals?.defaultPolicy) specs.push(toSpec(this.config.approvals.defaultPolicy));
-    const strictest = specs.length ? specs.reduce(mergeEnv) : undefined;
-    return combinePolicies(strictest, runId ? await this.runPolicy(runId) : undefined);
+    return combinePolicies(configuredPolicy(this.config, environments, plugin), runId ? await this.runPolicy(runId) : undefined);
   }
 
   // ---- ToolGate -------------------------------------------------------------------------------------------------
@@ -102,12 +93,11 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     const digest = callDigest(req.tool.id, req.input, req.environments);
     if (req.approvalId) return this.release(req, digest);
     const binding: Binding = { requestedBy: await this.requester(req), runId: req.caller.runId ?? null, stepKey: req.caller.stepId ?? null };
-    // Outside a run, the exact repeat of a call stands for its approval (clients that cannot send _meta).
-    if (!binding.runId) {
-      const repeat = await this.repeatOf(digest, binding.requestedBy);
-      if (repeat) return repeat;
-    }
-    const plan = req.tool.supportsPlan ? await this.planOf(req) : null;
+    // The exact repeat of a call stands for its approval: outside a run (clients that cannot send _meta), and for a
+    // run's step that asks again (a restart came between the approval's record and the step's).
+    const repeat = await this.repeatOf({ ...binding, digest });
+    if (repeat) return repeat;
+    const plan = req.tool.supportsPlan ? await planOf(this.invoker, req.tool.id, req.input, req.environments, req.caller.runId, req.caller.stepId) : null;
     let approval: ApprovalRow;
     try {
       approval = await this.create({
@@ -139,16 +129,17 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
   }
 
   /**
-   * An outside caller's repeat of exactly the same call (tool, arguments, environments): their approved, unused
-   * approval is released (approved → consumed in one statement), or their pending one is named again.
+   * A repeat of exactly the same call (tool, arguments, environments) by the same requester, in the same run and step
+   * or outside any run: its approved, unused approval is released (approved → consumed in one statement), or its
+   * pending one is named again.
    */
-  private async repeatOf(digest: string, requestedBy: string): Promise<GateDecision | undefined> {
-    const claimed = await this.repo.claimRepeat(this.store, requestedBy, digest);
+  private async repeatOf(b: CallBinding): Promise<GateDecision | undefined> {
+    const claimed = await this.repo.claimRepeat(this.store, b);
     if (claimed) {
-      this.logger.info({ approval: claimed.id, by: requestedBy }, 'approval released to the repeated call');
+      this.logger.info({ approval: claimed.id, by: b.requestedBy, run: b.runId, step: b.stepKey }, 'approval released to the repeated call');
       return { action: 'run', approvalId: claimed.id };
     }
-    const waiting = await this.repo.pendingCall(this.store, requestedBy, digest);
+    const waiting = await this.repo.pendingCall(this.store, b);
     if (waiting) return { action: 'pending', approvalId: waiting.id, message: 'The same call is already waiting for a decision.' };
     return undefined;
   }
@@ -202,11 +193,6 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     }
   }
 
-  private async planOf(req: GateRequest): Promise<unknown> {
-    const r = await this.invoker.invoke(req.tool.id, req.input, { environments: req.environments, mode: 'plan', runId: req.caller.runId, stepId: req.caller.stepId });
-    return r.ok && r.mode === 'plan' ? r.plan : { error: r.ok ? null : r.error };
-  }
-
   // ---- records --------------------------------------------------------------------------------------------------
 
   /**
@@ -222,7 +208,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
         if (!state || isTerminal(state as RunState)) throw new StewardError('RUN_FINISHED', `run ${a.runId} ${state ? `already ended ${state}` : 'does not exist'}; nothing is asked for it any more`);
       }
       const row = await this.repo.insert(db, { ...a, id: newId('apr'), digest, expiresAt: new Date(Date.now() + a.policy.expiresAfterMs) });
-      if (!row) return { row: (await this.repo.pendingCall(db, a.requestedBy, digest!))!, events: [] as RunEvent[], repeated: true };
+      if (!row) return { row: (await this.repo.pendingCall(db, { requestedBy: a.requestedBy, digest: digest!, runId: null, stepKey: null }))!, events: [] as RunEvent[], repeated: true };
       const events: RunEvent[] = [];
       if (row.run_id) {
         events.push(
@@ -257,7 +243,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
   async decide(id: string, who: Principal, decision: Decision, comment?: string, edit?: { input?: Record<string, unknown>; tool?: string; digest?: string }): Promise<ApprovalRow> {
     if (!hasRole(who, 'approver')) throw new StewardError('AUTH_FORBIDDEN', `token "${who.name}" has role ${who.role}; deciding approvals needs approver or higher`);
     // Edited arguments are validated and planned before the row is locked (a plan may ask the target system).
-    const edited = edit?.input ? await this.prepareEdit(id, edit.input, edit.tool) : undefined;
+    const edited = edit?.input ? await this.edits.prepare(id, edit.input, edit.tool) : undefined;
     // Locks in one order everywhere: the run, then its approval (a cancellation and a run's end take them so too).
     const runId = (await this.repo.get(this.store, id))?.run_id ?? null;
     const { row, events } = await retryingTransaction(this.store, async (tx) => {
@@ -275,7 +261,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
         throw new StewardError('VALIDATION_FAILED', `approving a ${a.effect} action needs a reason: send a comment`);
       }
       const editing = !!(edit?.input || edit?.tool);
-      if (editing) await this.applyEdit(tx, a, who, decision, edit, edited);
+      if (editing) await this.edits.apply(tx, a, who, decision, edit, edited);
       else if (decision === 'approve' && a.edited_by && a.edited_by !== who.name && edit?.digest !== a.call_digest) {
         // Approving an edited call means approving the edit: say which version you reviewed.
         throw new StewardError('APPROVAL_CHANGED', `${a.edited_by} changed the arguments of approval ${id}; review them (GET /approvals/${id}) and approve with "digest": "${a.call_digest}"`);
@@ -305,61 +291,6 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     return row;
   }
 
-  /**
-   * An approver approves with changed arguments: only for a tool call, only the same tool, re-validated against its
-   * schema (defaults filled) before anything is stored; the approval then covers exactly the edited call (its digest),
-   * the original arguments are kept, and no earlier approval of the original arguments counts towards it.
-   */
-  private async prepareEdit(id: string, input: Record<string, unknown>, tool?: string): Promise<{ input: unknown; digest: string; plan: unknown }> {
-    const a = await this.repo.get(this.store, id);
-    if (!a) throw new StewardError('NOT_FOUND', `approval ${id} does not exist`);
-    const toolId = this.editableTool(a, tool);
-    const environments = a.environments ?? {};
-    const prepared = this.invoker.prepare(toolId, input, environments); // TOOL_INPUT_INVALID names the path
-    let plan: unknown = null;
-    if (this.invoker.catalogue.require(toolId).supportsPlan) {
-      const r = await this.invoker.invoke(toolId, prepared.input, { environments, mode: 'plan', runId: a.run_id ?? undefined, stepId: a.step_key ?? undefined });
-      plan = r.ok && r.mode === 'plan' ? r.plan : { error: r.ok ? null : r.error };
-    }
-    return { input: prepared.input, digest: callDigest(toolId, prepared.input, environments), plan };
-  }
-
-  /**
-   * The tool whose arguments an edit may change: only a tool call's, and only that tool (naming another, by id or
-   * wire name, is refused). Checked before validation and again under the row lock.
-   */
-  private editableTool(a: ApprovalRow, tool: string | undefined): string {
-    if (a.kind !== 'tool' || !a.tool) throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is a ${a.kind} approval; only tool calls have arguments to edit`);
-    if (tool === undefined || tool === a.tool || this.invoker.catalogue.get(tool)?.id === a.tool || this.invoker.catalogue.byWireName(tool)?.id === a.tool) return a.tool;
-    throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} is for ${a.tool}; switching to ${tool} is refused (reject it and let the run propose another call)`);
-  }
-
-  private async applyEdit(
-    tx: Queryable,
-    a: ApprovalRow,
-    who: Principal,
-    decision: Decision,
-    edit: { input?: Record<string, unknown>; tool?: string },
-    prepared: { input: unknown; digest: string; plan: unknown } | undefined,
-  ): Promise<void> {
-    this.editableTool(a, edit.tool);
-    if (decision !== 'approve') throw new StewardError('APPROVAL_EDIT_REFUSED', 'arguments can only be changed when approving');
-    if (!prepared) return;
-    if ((await this.repo.decisions(tx, a.id)).some((d) => d.decision === 'approve')) {
-      throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the arguments shown then; changing them now would bypass those approvers`);
-    }
-    await tx
-      .query(
-        `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = $5::jsonb WHERE id = $1`,
-        [a.id, JSON.stringify(prepared.input), prepared.digest, who.name, JSON.stringify(prepared.plan)],
-      )
-      .catch((e: unknown) => {
-        // One pending approval per outside call: the edited call is already waiting under another approval.
-        if ((e as { code?: string }).code === '23505') throw new StewardError('APPROVAL_EDIT_REFUSED', `"${a.requested_by}" already has a pending approval for exactly the edited call; decide that one`);
-        throw e;
-      });
-  }
-
   /** Pending approvals past their expiry become `expired` (and their runs end `expired`). */
   async expireDue(): Promise<number> {
     const expired = await retryingTransaction(this.store, async (tx) => {
@@ -385,28 +316,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
 
 }
 
-interface Binding {
-  requestedBy: string;
-  runId: string | null;
-  stepKey: string | null;
-}
+/** Who asks and where (the call's digest aside). */
+type Binding = Omit<CallBinding, 'digest'>;
 
 const expiredError = (a: ApprovalRow) => new StewardError('APPROVAL_EXPIRED', `approval ${a.id} expired at ${new Date(a.expires_at).toISOString()}; it can no longer be decided`);
-
-/** A policy as written in steward.yaml (expiresAfter as a duration) in the form the merge takes. */
-function toSpec(raw: EnvironmentPolicyConfig | undefined): PolicySpec {
-  const { expiresAfter, ...rest } = raw ?? {};
-  const ms = typeof expiresAfter === 'string' ? parseDuration(expiresAfter) : undefined;
-  return { ...rest, ...(ms !== undefined ? { expiresAfterMs: ms } : {}) };
-}
-
-/** Several environments in one call: the strictest of their policies. */
-function mergeEnv(a: PolicySpec, b: PolicySpec): PolicySpec {
-  return {
-    requireFor: [...new Set([...(a.requireFor ?? DEFAULT_POLICY.requireFor), ...(b.requireFor ?? DEFAULT_POLICY.requireFor)])],
-    requireReasonFor: [...new Set([...(a.requireReasonFor ?? DEFAULT_POLICY.requireReasonFor), ...(b.requireReasonFor ?? DEFAULT_POLICY.requireReasonFor)])],
-    approvers: Math.max(a.approvers ?? 1, b.approvers ?? 1),
-    expiresAfterMs: Math.min(a.expiresAfterMs ?? Infinity, b.expiresAfterMs ?? Infinity) === Infinity ? undefined : Math.min(a.expiresAfterMs ?? Infinity, b.expiresAfterMs ?? Infinity),
-    allowSelfApproval: (a.allowSelfApproval ?? true) && (b.allowSelfApproval ?? true) && (a.allowSelfApproval === true || b.allowSelfApproval === true),
-  };
-}

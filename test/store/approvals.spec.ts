@@ -73,6 +73,34 @@ function suite(leg: Leg): void {
     expect((await approvalRow(id)).status).toBe('consumed');
   });
 
+  it("a run's step asking again for the same call (a restart came before the step recorded its approval) gets that approval, not a second one", async () => {
+    await open();
+    await newRun('run_e');
+    const caller = { principal: ENGINE, channel: 'engine' as const, runId: 'run_e', stepId: 'write' };
+    const id = ((await approvals.check(gate(caller))) as { approvalId: string }).approvalId;
+    expect(await approvals.check(gate(caller))).toMatchObject({ action: 'pending', approvalId: id });
+    // Another step of the run, or other arguments, are other approvals.
+    expect((await approvals.check(gate({ ...caller, stepId: 'other' })) as { approvalId: string }).approvalId).not.toBe(id);
+    await approvals.decide(id, APPROVER, 'approve');
+    expect(await approvals.check(gate(caller))).toEqual({ action: 'run', approvalId: id });
+    expect((await approvalRow(id)).status).toBe('consumed');
+    expect((await store.query(`SELECT id FROM approvals WHERE run_id = 'run_e' AND step_key = 'write'`)).rows).toHaveLength(1);
+  });
+
+  it("an in-doubt step's approval decided `skip` releases no call, by id or by repeat", async () => {
+    await open();
+    await newRun('run_f');
+    const caller = { principal: ENGINE, channel: 'engine' as const, runId: 'run_f', stepId: 'write' };
+    const a = await approvals.create(
+      { kind: 'unknown_step', runId: 'run_f', stepKey: 'write', tool: 'demo.notes.write', effect: 'write', input, environments, requestedBy: 'ann', policy: await approvals.policyFor(environments) },
+      callDigest('demo.notes.write', input, environments),
+    );
+    expect((await approvals.decide(a.id, APPROVER, 'skip')).status).toBe('approved');
+    expect(await approvals.check(gate(caller, a.id))).toMatchObject({ action: 'deny' });
+    expect(await approvals.check(gate(caller))).toMatchObject({ action: 'pending' });
+    expect((await approvalRow(a.id)).status).toBe('approved');
+  });
+
   it("an outside caller's approval is released only to its requester, and stays usable by them after a refusal", async () => {
     await open();
     const pending = await approvals.check(gate({ principal: ANN, channel: 'mcp' }));
