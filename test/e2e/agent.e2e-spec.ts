@@ -18,7 +18,7 @@ const CONFIG = (url: string, llmExtra = '') =>
 
 const prompt = (d: TestDaemon, body: object, role: 'operator' | 'admin' = 'operator') => request(d.url).post('/runs').set('Authorization', bearer(role)).send(body);
 const approvalsOf = async (d: TestDaemon, runId: string) =>
-  (await request(d.url).get(`/approvals?status=pending&runId=${runId}`).set('Authorization', bearer('viewer')).expect(200)).body.approvals as any[];
+  (await request(d.url).get(`/approvals?status=pending&runId=${runId}`).set('Authorization', bearer('approver')).expect(200)).body.approvals as any[];
 const decide = (d: TestDaemon, id: string, body: object, role: 'approver' | 'admin' = 'approver') => request(d.url).post(`/approvals/${id}`).set('Authorization', bearer(role)).send(body);
 
 describe('agent runs over the scripted OpenAI-compatible server', () => {
@@ -396,7 +396,7 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     expect(run).toMatchObject({ state: 'succeeded', outputs: { answer: 'hi there' } });
     expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'user']);
     expect(String(sent[3].content)).toContain('NOT_RUN');
-    const approvals = await request(d.url).get(`/approvals?runId=${m2.body.runId}`).set('Authorization', bearer('viewer')).expect(200);
+    const approvals = await request(d.url).get(`/approvals?runId=${m2.body.runId}`).set('Authorization', bearer('approver')).expect(200);
     expect(approvals.body.approvals).toHaveLength(0);
   });
 
