@@ -18,6 +18,7 @@ import { migrate } from '../../src/store/migrator.js';
 import { LOCK_FILE } from '../../src/store/pglite.store.js';
 import { DEFAULT_STORE_PATH, openStore } from '../../src/store/store.factory.js';
 import type { Migration, Store } from '../../src/store/store.types.js';
+import { until } from '../helpers/wait.js';
 import {
   CONNECT,
   ERROR,
@@ -335,8 +336,8 @@ function contract(leg: Leg): void {
 
     it('set replaces the value (upsert) and moves updated_at', async () => {
       await meta.set('upsert', 1);
-      const first = (await store.query<{ updated_at: Date }>("SELECT updated_at FROM steward_meta WHERE key = 'upsert'")).rows[0];
-      await new Promise((r) => setTimeout(r, 5));
+      // Dated an hour back, so the comparison below does not depend on the clock moving between two statements.
+      const first = (await store.query<{ updated_at: Date }>("UPDATE steward_meta SET updated_at = updated_at - interval '1 hour' WHERE key = 'upsert' RETURNING updated_at")).rows[0];
       await meta.set('upsert', { v: 2 });
       expect(await meta.get('upsert')).toEqual({ v: 2 });
       const rows = (await store.query<{ updated_at: Date }>("SELECT updated_at FROM steward_meta WHERE key = 'upsert'")).rows;
@@ -705,7 +706,7 @@ describe('postgres store: connecting (needs no server)', () => {
     const killed = await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db]);
     expect(killed.rowCount).toBeGreaterThan(0);
     const idleErrors = () => lines.filter((l) => l.level === ERROR && /idle client/.test(l.msg)).length;
-    for (let i = 0; i < 100 && idleErrors() < killed.rowCount!; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('an error logged per dropped connection', () => (idleErrors() >= killed.rowCount! ? true : undefined), 30_000);
     // one logged error per dropped connection, and the process is still here
     expect(idleErrors()).toBe(killed.rowCount);
     await store.ping();
