@@ -58,7 +58,7 @@ export class PgliteStore implements Store {
   static async open(dataPath: string, opts: PgliteStoreOptions): Promise<PgliteStore> {
     const dir = path.resolve(opts.baseDir, dataPath);
     ensureWritableDir(dir);
-    const lock = acquireDirLock(dir, opts.logger);
+    const lock = await acquireDirLock(dir, opts.logger);
     // The embedded server's own log (stderr): PGlite's startup error is only "failed to initialize properly", the
     // reason (FATAL/DETAIL lines) is here. Kept for the error message, then passed on at trace level.
     const serverLog: string[] = [];
@@ -304,15 +304,19 @@ let exitHook = false;
  * start time (a restarted container reusing pid 1 does not count); from another host, its heartbeat (the file's
  * mtime, refreshed every 10 s) is younger than LOCK_STALE_AFTER_MS. Anything else is stale and replaced, with a
  * warning. Released on close, and on process exit when close never ran (e.g. the shutdown timed out).
+ *
+ * A lock from another host (a recreated container gets a new host name) is watched rather than refused at once: a
+ * live holder's heartbeat moves within LOCK_HEARTBEAT_MS, and that start is refused; a dead one's stays still, and the
+ * start waits until the lock is stale and takes it instead of failing.
  */
-function acquireDirLock(dir: string, logger: Logger): DirLock {
+async function acquireDirLock(dir: string, logger: Logger): Promise<DirLock> {
   const file = path.join(dir, LOCK_FILE);
-  if (heldHere.has(dir)) {
-    throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid ${process.pid})`);
-  }
   const me = lockOwner(process.pid);
   const content = `${JSON.stringify(me)}\n`;
   for (let attempt = 0; attempt < 5; attempt++) {
+    if (heldHere.has(dir)) {
+      throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid ${process.pid})`);
+    }
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
       try {
@@ -331,7 +335,10 @@ function acquireDirLock(dir: string, logger: Logger): DirLock {
     const holder = readLock(file);
     if (!holder) continue; // removed meanwhile: try again
     const held = lockHeld(holder, me);
-    if (held) throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (${held})`);
+    const elsewhere = held !== undefined && holder.owner !== undefined && holder.owner.host !== me.host;
+    if (held && (!elsewhere || (await heartbeatMoves(file, holder, dir, logger)))) {
+      throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (${held})`);
+    }
     // Stale: remove it unless it changed under us (another starter replaced it first), then try again.
     const again = readLock(file);
     if (again && again.raw === holder.raw) {
@@ -343,6 +350,28 @@ function acquireDirLock(dir: string, logger: Logger): DirLock {
     }
   }
   throw new StewardError('STORE_LOCKED', `store.path ${dir} is in use by another Steward process (pid unknown)`);
+}
+
+/** How often a lock from another host is looked at while its heartbeat is watched. */
+const LOCK_WATCH_POLL_MS = 1000;
+
+/**
+ * Watches a lock held from another host until its heartbeat moves (true: the holder lives) or it has been still for
+ * LOCK_STALE_AFTER_MS (false: stale, as is a lock removed meanwhile).
+ */
+async function heartbeatMoves(file: string, holder: LockHolder, dir: string, logger: Logger): Promise<boolean> {
+  const staleAt = holder.mtimeMs + LOCK_STALE_AFTER_MS;
+  logger.warn(
+    { store: dir, pid: holder.owner?.pid, host: holder.owner?.host, waitMs: Math.max(0, Math.round(staleAt - Date.now())) },
+    'the store lock is held from another host: watching its heartbeat (a live holder refuses this start, a silent one is replaced once stale)',
+  );
+  while (Date.now() < staleAt) {
+    await new Promise((r) => setTimeout(r, LOCK_WATCH_POLL_MS));
+    const now = readLock(file);
+    if (!now) return false;
+    if (now.raw !== holder.raw || now.mtimeMs !== holder.mtimeMs) return true;
+  }
+  return false;
 }
 
 /** The lock is ours: heartbeat, and release on close or at process exit. */

@@ -566,17 +566,35 @@ describe('pglite store: directory, lock', () => {
     await store.ping();
   });
 
-  it('a lock from another host is held while its heartbeat is fresh, stale after a minute of silence', async () => {
+  it('a lock from another host whose heartbeat moves is held; one silent for a minute is stale', async () => {
     const dir = await freshDir();
     const lock = path.join(dir, LOCK_FILE);
     fs.writeFileSync(lock, `${JSON.stringify({ pid: 4242, host: 'elsewhere', started: '99' })}\n`);
-    const err = await expectStewardError(openAt(root, dir), 'STORE_LOCKED');
-    expect(err.message).toMatch(/pid 4242 on host elsewhere, alive \d+ s ago; taken over after 60 s of silence/);
+    const beat = setInterval(() => fs.utimesSync(lock, new Date(), new Date()), 200); // the holder's heartbeat
+    try {
+      const err = await expectStewardError(openAt(root, dir), 'STORE_LOCKED');
+      expect(err.message).toMatch(/pid 4242 on host elsewhere, alive \d+ s ago; taken over after 60 s of silence/);
+    } finally {
+      clearInterval(beat);
+    }
     const old = new Date(Date.now() - 61_000);
     fs.utimesSync(lock, old, old);
     const store = await openAt(root, dir);
     await store.ping();
   });
+
+  it('a lock from another host that falls silent (a recreated container has a new host name) is waited out, not refused', async () => {
+    const dir = await freshDir();
+    const lock = path.join(dir, LOCK_FILE);
+    fs.writeFileSync(lock, `${JSON.stringify({ pid: 4242, host: 'old-container', started: '99' })}\n`);
+    const lastBeat = new Date(Date.now() - 57_000); // three seconds from stale
+    fs.utimesSync(lock, lastBeat, lastBeat);
+    const { logger, lines } = captureLogger();
+    const store = await openAt(root, dir, logger);
+    await store.ping();
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^the store lock is held from another host: watching its heartbeat/), 'replacing a stale store lock left by a process that is gone']));
+    expect(JSON.parse(fs.readFileSync(lock, 'utf8'))).toEqual(ownLock());
+  }, 60_000);
 
   it('a store.path under /proc fails at once with STORE_NOT_WRITABLE (Node\'s recursive mkdir spins forever there)', async () => {
     await expectStewardError(openAt(root, '/proc/steward-test/data'), 'STORE_NOT_WRITABLE', "store.path /proc/steward-test/data is not writable: ENOENT: no such file or directory, mkdir '/proc/steward-test'");
