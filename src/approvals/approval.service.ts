@@ -219,7 +219,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
       }
       return { row, events, repeated: false };
     };
-    const { row, events, repeated } = tx ? await work(tx) : await this.store.transaction(work);
+    const { row, events, repeated } = tx ? await work(tx) : await retryingTransaction(this.store, work);
     this.events.publish(events);
     if (repeated) return row;
     this.logger.info({ approval: row.id, run: row.run_id, tool: row.tool, requestedBy: row.requested_by }, 'approval requested');

@@ -3,6 +3,7 @@ import { callDigest } from '../approvals/approval.service.js';
 import type { ApprovalRow, PolicySpec } from '../approvals/approval.types.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import type { Queryable, Store } from '../store/store.types.js';
+import { retryingTransaction } from '../store/transaction-retry.js';
 import type { RunEventsService } from './run-events.service.js';
 import type { RunRepository } from './run.repository.js';
 import { isTerminal, type RunRow, type StepRow } from './run.types.js';
@@ -81,7 +82,7 @@ export class InDoubtSteps {
       (released ? ` It ran with approval ${released.id}${released.edited_by ? ` (arguments edited by ${released.edited_by})` : ''}.` : '') +
       ` Decide: retry runs it again${step.idempotent ? '' : ' (not idempotent: its effect may happen twice)'}; skip continues without it.`;
     const effect = step.effect as NonNullable<ApprovalRow['effect']>;
-    const done = await deps.store.transaction(async (tx) => {
+    const done = await retryingTransaction(deps.store, async (tx) => {
       const current = await deps.repo.lock(tx, run.id);
       if (!current || isTerminal(current.state)) return undefined;
       const a = await deps.approvals.create(

@@ -20,11 +20,12 @@ import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import type { Store } from '../store/store.types.js';
 import { EnvLimits } from './env-limits.js';
 import { RunEventsService } from './run-events.service.js';
-import { newId, RunRepository, type RunFilter } from './run.repository.js';
-import { isTerminal, type StepRow, type RunEvent, type RunEventMap, type RunEventType, type RunRow } from './run.types.js';
+import { RunRepository, type RunFilter } from './run.repository.js';
+import { isTerminal, type RunEvent, type RunEventMap, type RunEventType, type RunRow } from './run.types.js';
 import { RunQueue } from './run.queue.js';
 import { closeRun, Runner } from './runner.js';
 import { InDoubtSteps } from './in-doubt.js';
+import { RunLeases } from './run.leases.js';
 import { retryingTransaction } from '../store/transaction-retry.js';
 import type { AgentRuntime } from '../agent/agent.runtime.js';
 import { agentMayUse, allowed, llmProblems } from '../agent/llm.checks.js';
@@ -64,9 +65,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly definitions = new Map<string, ParsedPlaybook>();
   private readonly limits: EnvLimits;
   private readonly inDoubt: InDoubtSteps;
-  /** This daemon, as a run lease owner (PostgreSQL shared by several daemons). */
-  private readonly instance = newId('dmn');
-  private leaseTimer?: NodeJS.Timeout;
+  private readonly leases: RunLeases;
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -97,6 +96,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       logger: logger.child({ component: 'runner' }),
     });
     this.queue = new RunQueue(config.runs.maxConcurrent, (id, signal) => this.execute(id, signal), this.logger);
+    this.leases = new RunLeases({ store, repo: this.repo, queue: this.queue, inDoubt, logger, leaseMs: config.runs.leaseMs });
     this.approvals.runPolicy = async (runId) => {
       const pb = await this.definition(runId).catch(() => undefined);
       const p = pb?.policy?.approval;
@@ -106,70 +106,14 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     this.bus.on(APPROVAL_SETTLED, (a: ApprovalRow) => {
-      if (a.run_id) void this.resume(a.run_id).catch((e: unknown) => this.logger.error({ err: e, run: a.run_id }, 'resume failed'));
+      if (a.run_id) void this.leases.resume(a.run_id).catch((e: unknown) => this.logger.error({ err: e, run: a.run_id }, 'resume failed'));
     });
-    await this.recover();
-    if (this.shared) {
-      // Renew the leases of the runs executing here; take over runs whose daemon stopped renewing.
-      this.leaseTimer = setInterval(() => void this.tendLeases().catch((e: unknown) => this.logger.warn({ err: e }, 'run lease upkeep failed')), Math.max(500, Math.floor(this.config.runs.leaseMs / 3)));
-      this.leaseTimer.unref();
-    }
+    await this.leases.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leases.stop();
     await this.queue.stop();
-  }
-
-  /** Several daemons may share a PostgreSQL store; the embedded store is one process's (a lock file ensures it). */
-  private get shared(): boolean {
-    return this.store.kind === 'postgres';
-  }
-
-  /**
-   * Claims a run for this daemon: free, already ours, or its lease lapsed (the daemon holding it stopped renewing).
-   * Only the claimant executes or recovers it.
-   */
-  private async claim(id: string): Promise<boolean> {
-    if (!this.shared) return true;
-    const r = await this.store.query(
-      `UPDATE runs SET owner = $2, lease_until = ${LEASE_UNTIL}
-        WHERE id = $1 AND state IN ('queued', 'running', 'awaiting_approval') AND (owner IS NULL OR owner = $2 OR lease_until < now())
-        RETURNING id`,
-      [id, this.instance, this.config.runs.leaseMs],
-    );
-    return r.rows.length > 0;
-  }
-
-  private async releaseLease(id: string): Promise<void> {
-    if (!this.shared) return;
-    await this.store.query('UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2', [id, this.instance]);
-  }
-
-  /** Renews this daemon's leases (a run whose lease was lost stops here: another daemon has it) and adopts orphans. */
-  private async tendLeases(): Promise<void> {
-    const mine = this.queue.executing();
-    if (mine.length) {
-      const kept = await this.store.query<{ id: string }>(
-        `UPDATE runs SET lease_until = ${LEASE_UNTIL} WHERE owner = $1 AND id = ANY($2::text[]) RETURNING id`,
-        [this.instance, mine, this.config.runs.leaseMs],
-      );
-      const renewed = new Set(kept.rows.map((r) => r.id));
-      for (const id of mine) {
-        if (renewed.has(id)) continue;
-        const run = await this.repo.get(this.store, id);
-        // Ended meanwhile (e.g. cancelled through another daemon), or taken over after this daemon stalled: stop here.
-        if (run && isTerminal(run.state)) this.logger.info({ run: id, state: run.state }, 'run ended elsewhere; stopping its execution here');
-        else this.logger.warn({ run: id }, 'lost the lease of a run (this daemon stalled?); another daemon continues it');
-        this.queue.release(id);
-      }
-    }
-    // Queued or running runs nobody holds (their daemon died, or stopped before starting them).
-    const orphans = await this.store.query<RunRow>(
-      `SELECT * FROM runs WHERE state IN ('queued', 'running') AND (owner IS NULL OR lease_until < now()) AND NOT (id = ANY($1::text[])) ORDER BY id LIMIT 100`,
-      [mine],
-    );
-    for (const run of orphans.rows) await this.adopt(run);
   }
 
   async start(req: StartRun, who: Principal): Promise<RunRow> {
@@ -319,7 +263,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async execute(id: string, signal: AbortSignal): Promise<void> {
-    if (!(await this.claim(id))) {
+    if (!(await this.leases.claim(id))) {
       this.logger.debug({ run: id }, 'run is executing on another daemon');
       return;
     }
@@ -333,67 +277,8 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
       const state = await this.runner.execute(run, await this.definition(id), signal);
       if (isTerminal(state)) this.definitions.delete(id);
     } finally {
-      await this.releaseLease(id).catch((e: unknown) => this.logger.warn({ err: e, run: id }, 'could not release the run lease'));
+      await this.leases.release(id).catch((e: unknown) => this.logger.warn({ err: e, run: id }, 'could not release the run lease'));
     }
-  }
-
-  private async resume(runId: string): Promise<void> {
-    const run = await this.repo.get(this.store, runId);
-    // Also while `running`: the decision may land while the run is still finishing other work before it parks; the
-    // queue then runs it once more after (and an execution that finds nothing to do parks again).
-    if (run?.state === 'awaiting_approval' || run?.state === 'running') this.queue.push(runId);
-  }
-
-  /**
-   * After a restart: queued and running runs go back in the queue, awaiting ones wait on. A step that was in flight
-   * when the process died is re-run only when its tool is idempotent; otherwise it becomes `unknown` and a person
-   * decides whether to retry or skip it — a write is never repeated blindly.
-   */
-  private async recover(): Promise<void> {
-    const runs = await this.repo.unfinished(this.store);
-    let adopted = 0;
-    for (const run of runs) if (await this.adopt(run)) adopted++;
-    if (adopted) this.logger.info({ runs: adopted }, 'recovered unfinished runs');
-  }
-
-  /**
-   * Takes up an unfinished run nobody executes (after a restart, or from a daemon that died): claimed first, so with
-   * several daemons on one database only one recovers it. A non-idempotent step that was in flight is not repeated.
-   */
-  private async adopt(run: RunRow): Promise<boolean> {
-    if (run.state !== 'awaiting_approval' && !(await this.claim(run.id))) return false; // another daemon executes it
-    let queued = false;
-    try {
-      // A write in flight that may have reached its target and must not run twice is in doubt: a person decides.
-      // Idempotent ones run again; so do calls whose approval was never released (the gate was still planning or
-      // asking when the process died): the gate plans them again and asks again, so nothing runs unseen.
-      const runSpec = await this.inDoubt.runSpec(run.id);
-      const risky: StepRow[] = [];
-      for (const s of await this.repo.steps(this.store, run.id)) {
-        if (s.state !== 'running' || s.kind !== 'tool' || s.idempotent === true || s.effect === 'read') continue;
-        if (await this.inDoubt.mayHaveRun(this.store, run.id, s, runSpec)) risky.push(s);
-      }
-      if (risky.length > 0) {
-        for (const s of risky) await this.inDoubt.mark(run, s, 'Steward stopped while the call was in flight', true);
-        this.logger.warn({ run: run.id, steps: risky.map((s) => s.step_key) }, 'interrupted non-idempotent steps need a decision (retry or skip)');
-      } else if (run.state !== 'awaiting_approval') {
-        this.queue.push(run.id); // keeps the lease: execute() claims it as its owner
-        queued = true;
-      } else if (await this.hasSettledApproval(run.id)) await this.resume(run.id); // decided while we were down
-      return true;
-    } finally {
-      if (!queued) await this.releaseLease(run.id).catch(() => undefined);
-    }
-  }
-
-  /** A waiting run whose approval was decided or expired (e.g. while the daemon was down) can continue. */
-  private async hasSettledApproval(runId: string): Promise<boolean> {
-    const r = await this.store.query(
-      `SELECT 1 FROM approvals a JOIN run_steps s ON s.run_id = a.run_id AND s.approval_id = a.id
-       WHERE a.run_id = $1 AND a.status <> 'pending' AND s.state IN ('awaiting_approval', 'unknown') LIMIT 1`,
-      [runId],
-    );
-    return r.rows.length > 0;
   }
 
   private checkInputs(playbook: ParsedPlaybook, given: Record<string, unknown>): Record<string, unknown> {
@@ -426,9 +311,6 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.queue.size;
   }
 }
-
-/** A lease's end, `runs.leaseMs` ($3) from now. */
-const LEASE_UNTIL = 'now() + make_interval(secs => $3::double precision / 1000)';
 
 /** Whether any step (nested in foreach too) is an agent step. */
 function hasAgentStep(steps: readonly Step[]): boolean {
