@@ -13,6 +13,8 @@ interface Session {
   server: Server;
   principal: Principal;
   lastSeen: number;
+  /** Order of last use (a counter: two uses within one millisecond still have an order). */
+  used: number;
   /** Requests in flight and streams open on this session: a session with none is idle. */
   active: number;
 }
@@ -46,6 +48,7 @@ export class McpSessions {
   private readonly maxSessions: number;
   private readonly maxPerToken: number;
   private readonly idleTimeoutMs: number;
+  private uses = 0;
 
   constructor(private readonly opts: McpSessionOptions) {
     this.maxSessions = opts.maxSessions ?? MCP_SESSION_DEFAULTS.maxSessions;
@@ -66,11 +69,11 @@ export class McpSessions {
       const session = this.sessions.get(id);
       // A session opened by another token is reported exactly like an unknown one.
       if (!session || session.principal.name !== principal.name) return void rpcError(res, 404, -32001, 'Session not found');
-      session.lastSeen = Date.now();
+      this.touch(session);
       session.active++;
       res.once('close', () => {
         session.active--;
-        session.lastSeen = Date.now();
+        this.touch(session);
       });
       return session.transport.handleRequest(req, res, req.body);
     }
@@ -85,7 +88,7 @@ export class McpSessions {
       eventStore: new BoundedEventStore(),
       retryInterval: 1000,
       onsessioninitialized: (sid) => {
-        this.sessions.set(sid, { transport, server, principal, lastSeen: Date.now(), active: 0 });
+        this.sessions.set(sid, { transport, server, principal, lastSeen: Date.now(), used: ++this.uses, active: 0 });
         this.opts.logger.debug({ session: sid, actor: principal.name }, 'mcp session opened');
       },
       onsessionclosed: (sid) => this.drop(sid),
@@ -100,6 +103,11 @@ export class McpSessions {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.map((s) => s.server.close().catch(() => undefined)));
+  }
+
+  private touch(s: Session): void {
+    s.lastSeen = Date.now();
+    s.used = ++this.uses;
   }
 
   private drop(id: string): void {
@@ -132,7 +140,7 @@ export class McpSessions {
 
   private reclaimOldestIdle(candidates: [string, Session][], why: string): boolean {
     let oldest: [string, Session] | undefined;
-    for (const c of candidates) if (c[1].active === 0 && (!oldest || c[1].lastSeen < oldest[1].lastSeen)) oldest = c;
+    for (const c of candidates) if (c[1].active === 0 && (!oldest || c[1].used < oldest[1].used)) oldest = c;
     if (!oldest) return false;
     this.opts.logger.info({ session: oldest[0], actor: oldest[1].principal.name, idleMs: Date.now() - oldest[1].lastSeen }, `mcp session reclaimed (${why})`);
     this.drop(oldest[0]);

@@ -167,13 +167,13 @@ describe('20: /mcp sessions per token (real HTTP)', () => {
 
   const HEADERS = { Accept: 'application/json, text/event-stream', 'Content-Type': 'application/json' };
   const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
-  const open = async (role: keyof typeof TOKENS) => {
-    const res = await fetch(`${d.url}/mcp`, { method: 'POST', headers: { ...HEADERS, Authorization: bearer(role) }, body: JSON.stringify(INIT) });
+  const open = async (role: keyof typeof TOKENS, on: TestDaemon = d) => {
+    const res = await fetch(`${on.url}/mcp`, { method: 'POST', headers: { ...HEADERS, Authorization: bearer(role) }, body: JSON.stringify(INIT) });
     await res.text();
     return { status: res.status, id: res.headers.get('mcp-session-id') };
   };
-  const ping = async (role: keyof typeof TOKENS, id: string) => {
-    const res = await fetch(`${d.url}/mcp`, {
+  const ping = async (role: keyof typeof TOKENS, id: string, on: TestDaemon = d) => {
+    const res = await fetch(`${on.url}/mcp`, {
       method: 'POST',
       headers: { ...HEADERS, Authorization: bearer(role), 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
@@ -210,12 +210,21 @@ describe('20: /mcp sessions per token (real HTTP)', () => {
   });
 
   it('past the overall cap a new token reclaims the oldest idle session of another token', async () => {
-    // 3 operator + 1 viewer sessions exist from the test above (max 5).
-    const approver = await open('approver');
-    expect(approver.status).toBe(200);
-    const admin = await open('admin');
-    expect(admin.status).toBe(200);
-    expect(d.logs.text).toMatch(/mcp session reclaimed \(overall cap\)/);
+    const small = await startTestDaemon(configYaml('server: { mcpSessions: { max: 2, perToken: 2, idleTimeoutMs: 600000 } }\nenvironments:\n  lab: { kind: demo }\n'));
+    try {
+      const first = await open('viewer', small);
+      const second = await open('viewer', small);
+      expect(await ping('viewer', second.id!, small)).toBe(200);
+      expect(await ping('viewer', first.id!, small)).toBe(200); // second is now the oldest idle
+      const approver = await open('approver', small);
+      expect(approver.status).toBe(200);
+      expect(await ping('viewer', second.id!, small)).toBe(404);
+      expect(await ping('viewer', first.id!, small)).toBe(200);
+      expect(await ping('approver', approver.id!, small)).toBe(200);
+      expect(small.logs.text).toMatch(/mcp session reclaimed \(overall cap\)/);
+    } finally {
+      await small.close();
+    }
   });
 });
 
