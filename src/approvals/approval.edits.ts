@@ -66,15 +66,10 @@ export class ApprovalEdits {
     if ((await this.repo.decisions(tx, a.id)).some((d) => d.decision === 'approve')) {
       throw new StewardError('APPROVAL_EDIT_REFUSED', `approval ${a.id} already has approvals for the arguments shown then; changing them now would bypass those approvers`);
     }
-    await tx
-      .query(
-        `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = $5::jsonb WHERE id = $1`,
-        [a.id, JSON.stringify(prepared.input), prepared.digest, who.name, JSON.stringify(prepared.plan)],
-      )
-      .catch((e: unknown) => {
-        // One pending approval per outside call: the edited call is already waiting under another approval.
-        if ((e as { code?: string }).code === '23505') throw new StewardError('APPROVAL_EDIT_REFUSED', `"${a.requested_by}" already has a pending approval for exactly the edited call; decide that one`);
-        throw e;
-      });
+    await this.repo.recordEdit(tx, a.id, { ...prepared, by: who.name }).catch((e: unknown) => {
+      // One pending approval per outside call: the edited call is already waiting under another approval.
+      if ((e as { code?: string }).code === '23505') throw new StewardError('APPROVAL_EDIT_REFUSED', `"${a.requested_by}" already has a pending approval for exactly the edited call; decide that one`);
+      throw e;
+    });
   }
 }

@@ -96,6 +96,14 @@ export class ApprovalRepository {
     return r.rows[0];
   }
 
+  /** An approver's changed arguments: the call the approval now covers (its digest and plan); the original is kept. */
+  async recordEdit(db: Queryable, id: string, e: { input: unknown; digest: string; plan: unknown; by: string }): Promise<void> {
+    await db.query(
+      `UPDATE approvals SET original_input = COALESCE(original_input, input), input = $2::jsonb, call_digest = $3, edited_by = $4, plan = $5::jsonb WHERE id = $1`,
+      [id, json(e.input), e.digest, e.by, json(e.plan)],
+    );
+  }
+
   async get(db: Queryable, id: string): Promise<ApprovalRow | undefined> {
     return (await db.query<ApprovalRow>(`SELECT *, ${THREAD_ID} FROM approvals WHERE id = $1`, [id])).rows[0];
   }

@@ -213,6 +213,21 @@ function suite(leg: Leg): void {
     });
   });
 
+  it('approved with edited arguments whose plan quotes U+0000: stored as U+FFFD, not a database error', async () => {
+    const t = await leg.fresh();
+    store = await openStore(t.config, { baseDir: t.baseDir, logger: silent });
+    const invoker = {
+      prepare: (_id: string, given: unknown) => ({ input: given }),
+      catalogue: { require: () => tool({ supportsPlan: true }), get: () => undefined, byWireName: () => undefined },
+      invoke: async () => ({ ok: true, mode: 'plan', plan: { summary: 'rename to a\u0000b', changes: [] } }),
+    } as unknown as ToolInvoker;
+    approvals = new ApprovalService(store, config(), invoker, new RunEventsService(new EventEmitter2(), new Redactor()), new EventEmitter2(), silent);
+    const id = ((await approvals.check(gate({ principal: ANN, channel: 'mcp' }))) as { approvalId: string }).approvalId;
+    const row = await approvals.decide(id, APPROVER, 'approve', 'fixed the text', { input: { key: 'k', text: 'x\u0000y' } });
+    expect(row.status).toBe('approved');
+    expect(await approvalRow(id)).toMatchObject({ input: { key: 'k', text: 'x\uFFFDy' }, plan: { summary: 'rename to a\uFFFDb' }, edited_by: 'carol' });
+  });
+
   it('a call whose plan would fail is shown with its failure and cannot be approved; it can be rejected', async () => {
     await open();
     const id = ((await approvals.check(gate({ principal: ANN, channel: 'mcp' }))) as { approvalId: string }).approvalId;
