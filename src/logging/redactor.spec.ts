@@ -53,4 +53,11 @@ describe('Redactor', () => {
     const clean = { x: 'nothing secret' };
     expect(r.scrub(clean)).toBe(clean);
   });
+
+  it('scrub() leaves secrets under 8 characters (a port, a word from ${env:}) that logs still mask: data and ids stay intact', () => {
+    const short = new Redactor(['8080', 'admin', 'a-longer-secret']);
+    const served = { id: 'run_0mx6e8080abc', role: 'admin', url: 'http://h:8080/x', note: 'a-longer-secret' };
+    expect(short.scrub(served)).toEqual({ ...served, note: REDACTED });
+    expect(short.redactString('admin on 8080')).toBe(`${REDACTED} on ${REDACTED}`);
+  });
 });

@@ -8,10 +8,17 @@ const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)([^@/?#\s]+)@/gi;
 const MAX_DEPTH = 12;
+/**
+ * Shortest secret replaced in data (scrub): shorter configured values (a port or a model name from ${env:}, a short
+ * word) are too likely to be ordinary text, or part of an id, to be rewritten in what is stored and served. Log lines
+ * still mask every secret from 4 characters.
+ */
+const MIN_DATA_SECRET = 8;
 
 export class Redactor {
   private secrets = new Set<string>();
   private pattern: RegExp | undefined;
+  private dataPattern: RegExp | undefined;
 
   constructor(secrets: Iterable<string> = []) {
     this.add(...secrets);
@@ -24,23 +31,27 @@ export class Redactor {
   }
 
   redactString(s: string): string {
-    let out = s;
-    if (this.pattern) out = out.replace(this.pattern, REDACTED);
+    return this.replaceIn(s, this.pattern);
+  }
+
+  private replaceIn(s: string, secrets: RegExp | undefined): string {
+    const out = secrets ? s.replace(secrets, REDACTED) : s;
     return out.replace(BEARER, `$1 ${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
   }
 
   /**
    * For values that are stored or served as data (step outputs, errors, run reasons): every string with secrets
    * replaced, keys and structure left as they are (no blanking by key name, no depth limit, so a tool's output keeps
-   * its shape). The value itself when nothing in it needed redacting.
+   * its shape). Secrets shorter than MIN_DATA_SECRET are left. The value itself when nothing in it needed redacting.
    */
   scrub<T>(value: T): T {
-    if (typeof value === 'string') return this.redactString(value) as T;
+    const clean = (s: string) => this.replaceIn(s, this.dataPattern);
+    if (typeof value === 'string') return clean(value) as T;
     if (value === null || typeof value !== 'object') return value;
     const text = JSON.stringify(value);
-    if (text === undefined || this.redactString(text) === text) return value;
+    if (text === undefined || clean(text) === text) return value;
     const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') return this.redactString(v);
+      if (typeof v === 'string') return clean(v);
       if (Array.isArray(v)) return v.map(walk);
       if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
       return v;
@@ -88,10 +99,14 @@ export class Redactor {
 
   private rebuild(): void {
     const list = [...this.secrets].sort((a, b) => b.length - a.length);
-    this.pattern = list.length
-      ? new RegExp(list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
-      : undefined;
+    this.pattern = alternation(list);
+    this.dataPattern = alternation(list.filter((s) => s.length >= MIN_DATA_SECRET));
   }
+}
+
+/** One regex matching any of `values` literally (longest first, as given), or undefined for none. */
+function alternation(values: string[]): RegExp | undefined {
+  return values.length ? new RegExp(values.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
 }
 
 /** Errors from another realm (jest's vm, a worker) fail `instanceof Error`; their message and stack are not enumerable. */
