@@ -1,17 +1,18 @@
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { AgentRuntime } from '../agent/agent.runtime.js';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import type { PolicySpec } from '../approvals/approval.types.js';
-import { Expression, ExpressionError } from '../playbooks/expression.js';
+import { ExpressionError } from '../playbooks/expression.js';
 import type { ValueTemplate } from '../playbooks/value-template.js';
-import type { AgentStep, ApprovalStep, CheckStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
+import type { AgentStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
 import type { Queryable } from '../store/store.types.js';
 import { retryingTransaction } from '../store/transaction-retry.js';
 import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
 import type { RunEventsService } from './run-events.service.js';
 import { isTerminal, type RunEvent, type RunEventMap, type RunEventType, type RunRow, type RunState, type StepRow } from './run.types.js';
+import { runApprovalStep } from './approval-step.js';
+import { listOf, runCheckStep } from './check-step.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 
 export interface RunnerDeps extends ToolStepDeps {
@@ -179,9 +180,9 @@ export class Runner {
         case 'tool':
           return await runToolStep(ctx, this.deps, step, key, step.with.render(scope) as Record<string, unknown>);
         case 'check':
-          return await this.check(ctx, step, scope, key);
+          return await runCheckStep(ctx, this.deps, step, scope, key);
         case 'approval':
-          return await this.approval(ctx, step, scope, key);
+          return await runApprovalStep(ctx, this.deps, step, scope, key);
         case 'foreach':
           return await this.foreach(ctx, step, scope, key);
         case 'agent':
@@ -197,76 +198,6 @@ export class Runner {
       if (!step.continueOnError) throw new EndRun('failed', `step ${key}: ${e.message}`);
       return { output: null, status: 'failed', error };
     }
-  }
-
-  private async check(ctx: RunContext, step: CheckStep, scope: Scope, key: string): Promise<StepScopeEntry> {
-    const items = step.foreach ? listOf(step.foreach, scope, key) : [undefined];
-    const environment = Object.values(ctx.run.environments).sort().join(',') || null;
-    const findings: { check: string; severity: string; asset: string | null; message: string; fingerprint: string; environment: string | null }[] = [];
-    let passed = 0;
-    for (const item of items) {
-      const s = step.foreach ? { ...scope, [step.as]: item } : scope;
-      for (const a of step.assert) {
-        if (a.that.test(s)) {
-          passed++;
-          continue;
-        }
-        const check = a.check?.renderText(s).trim() || `${ctx.playbook?.id ?? 'ad-hoc'}/${a.id}`;
-        const asset = a.asset ? a.asset.renderText(s) : null;
-        const message = a.message.renderText(s);
-        const fingerprint = createHash('sha256').update(JSON.stringify([check, environment, asset ?? message])).digest('hex').slice(0, 32);
-        findings.push({ check, severity: a.severity, asset, message, fingerprint, environment });
-      }
-    }
-    const output = { findings, passed, failed: findings.length };
-    await ctx.tx(async (db, append) => {
-      for (const f of findings) {
-        await db.query(
-          `INSERT INTO findings (run_id, step_key, fingerprint, check_id, severity, environment, asset, message)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, fingerprint) DO NOTHING`,
-          [ctx.run.id, key, f.fingerprint, f.check, f.severity, f.environment, f.asset, f.message],
-        );
-        await append('finding', { check: f.check, severity: f.severity, asset: f.asset, message: f.message, fingerprint: f.fingerprint }, key);
-      }
-      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'check', state: 'succeeded', output, started: true, finished: true });
-      await append('step.succeeded', { stepId: step.id, output: { passed, failed: findings.length }, durationMs: 0 }, key);
-    });
-    return { output, status: 'succeeded', error: null };
-  }
-
-  private async approval(ctx: RunContext, step: ApprovalStep, scope: Scope, key: string): Promise<StepScopeEntry> {
-    const row = ctx.rows.get(key);
-    if (ctx.run.dry_run) {
-      await ctx.tx(async (db, append) => {
-        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'skipped', dry_run: 'unknown', finished: true });
-        await append('step.skipped', { stepId: step.id, reason: 'dry run: a real run would wait here for an approval' }, key);
-      });
-      return { output: null, status: 'skipped', error: null };
-    }
-    if (row?.approval_id) {
-      const a = await this.deps.approval(row.approval_id);
-      if (a?.status === 'pending') throw new Park(`step ${key} waits for approval ${a.id}`);
-      if (a?.status === 'rejected') throw new EndRun('rejected', `approval ${a.id} (step ${key}) was rejected`);
-      if (a?.status !== 'approved' && a?.status !== 'consumed') throw new EndRun('expired', `approval ${row.approval_id} (step ${key}) ${a?.status ?? 'is missing'}`);
-      const output = { approvalId: a.id, approved: true };
-      await ctx.tx(async (db, append) => {
-        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'succeeded', output, finished: true });
-        await append('step.succeeded', { stepId: step.id, durationMs: 0 }, key);
-      });
-      return { output, status: 'succeeded', error: null };
-    }
-    const policy = await this.deps.approvals.policyFor(ctx.run.environments, ctx.run.id);
-    await ctx.tx(async (db, append) => {
-      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'running', started: true });
-      await append('step.started', { stepId: step.id, kind: 'approval', attempt: 1 }, key);
-      const a = await this.deps.approvals.create(
-        { kind: 'gate', runId: ctx.run.id, stepKey: key, message: step.message.renderText(scope), requestedBy: ctx.run.requested_by, policy: { ...policy, approvers: Math.max(policy.approvers, step.approvers) } },
-        null,
-        db,
-      );
-      await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'approval', state: 'awaiting_approval', approval_id: a.id });
-    });
-    throw new Park(`step ${key} waits for an approval`);
   }
 
   private async foreach(ctx: RunContext, step: ForeachStep, scope: Scope, key: string): Promise<StepScopeEntry> {
@@ -379,14 +310,4 @@ function readsSkipped(t: ValueTemplate, scope: Scope): boolean {
   return t.templates.some(({ template }) =>
     template.expressions.some(({ expression }) => expression.references().some((r) => r.root === 'steps' && scope.steps[r.path[0]!]?.status === 'skipped')),
   );
-}
-
-/** The list a foreach or check iterates: an expression's value, or a literal list whose strings may be templates. */
-function listOf(source: Expression | ValueTemplate, scope: Scope, key: string): unknown[] {
-  return toList(source instanceof Expression ? source.evaluate(scope) : source.render(scope), key);
-}
-
-function toList(v: unknown, key: string): unknown[] {
-  if (!Array.isArray(v)) throw new ExpressionError(`step ${key}: foreach needs a list, got ${v === null ? 'null' : typeof v}`, '');
-  return v;
 }
