@@ -79,12 +79,12 @@ export class Redactor {
 
   private walkObject(value: object, depth: number, seen: WeakSet<object>): unknown {
     if (isErrorLike(value)) {
-      const e = value as Error & { code?: unknown; cause?: unknown };
+      const e = value as Error & { code?: unknown; cause?: unknown; errors?: unknown };
       const out: Record<string, unknown> = { type: e.name, message: this.redactString(e.message) };
       if (e.stack) out.stack = this.redactString(e.stack);
       if (e.code !== undefined) out.code = e.code;
       if (e.cause !== undefined) out.cause = this.walk(e.cause, depth + 1, seen);
-      if (Array.isArray((e as { errors?: unknown }).errors)) out.errors = this.walk((e as { errors: unknown[] }).errors, depth + 1, seen); // AggregateError
+      if (Array.isArray(e.errors)) out.errors = this.walk(e.errors, depth + 1, seen); // AggregateError
       return out;
     }
     if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1, seen));
