@@ -12,6 +12,8 @@ import { waitForRun } from '../helpers/runs.js';
 import { startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const DEMO = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
+/** The llm: section for the scripted model server at `url` (no retries: a scripted error is the answer). */
+const llmYaml = (url: string, extra = '') => `llm:\n  provider: openai-compatible\n  baseUrl: ${url}\n  model: scripted\n${extra}  maxRetries: 0\n`;
 /** A "billion laughs" YAML: nine levels of nine aliases each, a few hundred bytes that expand to 9^9 strings. */
 const BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
 
@@ -243,7 +245,7 @@ describe('21: secrets echoed back by a provider or a target are never stored or 
         'steps:\n  - id: write\n    tool: demo.notes.write\n    with: { key: nul, text: "a\\0b ${{ inputs.text }}" }\n',
     );
     d = await startTestDaemon(
-      configYaml(`environments:\n  lab: { kind: demo, token: "\${env:LAB_TOKEN}" }\nplaybooks:\n  dirs: [${DEMO}, ${extra}]\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  apiKey: \${env:LLM_KEY}\n  maxRetries: 0\n`),
+      configYaml(`environments:\n  lab: { kind: demo, token: "\${env:LAB_TOKEN}" }\nplaybooks:\n  dirs: [${DEMO}, ${extra}]\n${llmYaml(llm.url, '  apiKey: ${env:LLM_KEY}\n')}`),
       { env: { LLM_KEY: API_KEY, LAB_TOKEN: ENV_TOKEN } },
     );
   });
@@ -313,7 +315,7 @@ describe('18: arguments the store cannot hold, from the agent in-process (real H
   let llm: ScriptedLlm;
   beforeAll(async () => {
     llm = await startScriptedLlm();
-    d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\nllm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  maxRetries: 0\n`));
+    d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\n${llmYaml(llm.url)}`));
   });
   afterAll(async () => {
     await d?.close();
