@@ -35,3 +35,22 @@ export function firstAliasOffset(doc: Document): number {
   });
   return at;
 }
+
+/**
+ * Most aliases (`*name`) one document may expand. A few are normal; a "billion laughs" file of a few hundred bytes
+ * expands to gigabytes, which the yaml library refuses past this count.
+ */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * The document as plain data, expanding at most MAX_YAML_ALIASES aliases; an alias bomb (or any other refusal) as a
+ * message and the offset of the first alias, for a diagnostic at file:line:col instead of a throw.
+ */
+export function yamlToJs(doc: Document): { ok: true; value: unknown } | { ok: false; message: string; offset: number } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown };
+  } catch (e) {
+    const message = String(e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e) ? (e as Error).message : e).split('\n')[0];
+    return { ok: false, message: `YAML: ${message} (at most ${MAX_YAML_ALIASES} aliases are expanded)`, offset: firstAliasOffset(doc) };
+  }
+}

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ErrorDetail } from '../common/errors.js';
 import { loadContract } from '../common/paths.js';
-import { firstAliasOffset, yamlLocator, type Locate } from '../common/yaml-locate.js';
+import { yamlLocator, yamlToJs, type Locate } from '../common/yaml-locate.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
 import { llmProblems } from '../agent/llm.checks.js';
 import { checkSchedulesConfig } from '../schedule/schedule.checks.js';
@@ -21,8 +21,6 @@ const MIN_LITERAL_TOKEN = 16;
 export const MAX_CONFIG_BYTES = 256 * 1024;
 /** Largest file a ${file:} reference reads (a secret, a CA bundle): read as text, never parsed. */
 export const MAX_REFERENCED_FILE_BYTES = 1024 * 1024;
-/** Most YAML aliases expanded in steward.yaml: past this it is an alias bomb ("billion laughs"), reported, not expanded. */
-const MAX_ALIAS_COUNT = 100;
 
 export interface ConfigSource {
   /** Path given by --config (explicit: a missing file is an error). */
@@ -72,14 +70,12 @@ export function fromText(
       }),
     );
   }
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-  } catch (e) {
-    const pos = lineCounter.linePos(firstAliasOffset(doc));
-    const message = `YAML: ${(e as Error).message ?? String(e)} (at most ${MAX_ALIAS_COUNT} aliases are expanded)`;
-    throw new ConfigError(file, [{ message, line: pos.line, column: pos.col }]);
+  const js = yamlToJs(doc);
+  if (!js.ok) {
+    const pos = lineCounter.linePos(js.offset);
+    throw new ConfigError(file, [{ message: js.message, line: pos.line, column: pos.col }]);
   }
+  const raw = js.value ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [{ message: 'the configuration must be a YAML mapping (key: value)', line: 1, column: 1 }]);
   }

@@ -1,12 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { firstAliasOffset } from '../common/yaml-locate.js';
+import { yamlToJs } from '../common/yaml-locate.js';
 import type { PathSegment } from '../common/json-schema.js';
-
-/**
- * Most aliases (`*name`) one document may expand. A few are normal; a "billion laughs" file of a few hundred bytes
- * expands to gigabytes, which the yaml library refuses past this count (the refusal is a diagnostic, not a crash).
- */
-export const MAX_ALIAS_COUNT = 100;
 
 export interface Position {
   line: number;
@@ -36,12 +30,10 @@ export class YamlSource {
     }
     let json: unknown;
     if (errors.length === 0 && list[0]) {
-      try {
-        json = list[0].toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? undefined;
-      } catch (e) {
-        // "Excessive alias count" (an alias bomb) and the like: a diagnostic at the first alias, never a throw.
-        errors.push({ message: `YAML: ${firstLine(e)} (at most ${MAX_ALIAS_COUNT} aliases are expanded)`, pos: lines.linePos(firstAliasOffset(list[0])) });
-      }
+      // "Excessive alias count" (an alias bomb) and the like: a diagnostic at the first alias, never a throw.
+      const js = yamlToJs(list[0]);
+      if (js.ok) json = js.value ?? undefined;
+      else errors.push({ message: js.message, pos: lines.linePos(js.offset) });
     }
     return new YamlSource(text, list[0], lines, errors, json);
   }
@@ -92,4 +84,3 @@ export class YamlSource {
   }
 }
 
-const firstLine = (e: unknown): string => (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e) ? String((e as Error).message) : String(e)).split('\n')[0]!;
