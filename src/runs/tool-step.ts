@@ -32,6 +32,9 @@ interface ToolError {
 /** Failures a retry cannot fix: bad input, refused access, missing or ambiguous references, policy. */
 const PERMANENT = /^(TOOL_INPUT_|TOOL_ENVIRONMENT_|APPROVAL_|FORBIDDEN|EXPRESSION_ERROR)|(UNAUTHORIZED|FORBIDDEN|NOT_FOUND|AMBIGUOUS|PREREQUISITES|_CONFIG)$/;
 
+/** A call that ran out of time: it may have reached its target (a step's timeout, a tool's, a target client's). */
+const TIMED_OUT = /(^|_)TIMEOUT$/;
+
 /** The error a tool result carries, or undefined for success. */
 export function errorOf(r: CallToolResult): ToolError | undefined {
   if (!r.isError) return undefined;
@@ -171,9 +174,10 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
       delay = Math.round(delay * (step.retry?.factor ?? 2));
       continue;
     }
-    // A write that timed out may have reached the target all the same: in doubt, never failed.
-    if (err.code === 'TIMEOUT' && (await deps.inDoubt.mayHaveRun(deps.store, ctx.run.id, { tool: tool.id, effect: tool.effect, approval_id: approvalId ?? null, environments }, await deps.inDoubt.runSpec(ctx.run.id)))) {
-      await parkInDoubt(ctx, deps, { ...base, step_key: key, approval_id: approvalId ?? null }, `the call timed out after ${step.timeoutMs} ms`);
+    // A write that timed out (the step's timeout, the tool's, or its target's: SISENSE_TIMEOUT, an external server's
+    // TIMEOUT) may have reached the target all the same: in doubt, never failed.
+    if (TIMED_OUT.test(err.code) && (await deps.inDoubt.mayHaveRun(deps.store, ctx.run.id, { tool: tool.id, effect: tool.effect, approval_id: approvalId ?? null, environments }, await deps.inDoubt.runSpec(ctx.run.id)))) {
+      await parkInDoubt(ctx, deps, { ...base, step_key: key, approval_id: approvalId ?? null }, `the call timed out (${err.code}: ${err.message})`);
     }
     // (A run that ended meanwhile records nothing more: ctx.tx throws EndRun and what the end recorded stands.)
     await ctx.tx(async (db, append) => {

@@ -15,6 +15,7 @@ import { RunsService } from '../../src/runs/runs.service.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
 import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { startSisenseSim, type SisenseSim } from '../sisense-sim/sisense-sim.js';
 
 type Role = 'viewer' | 'operator' | 'approver' | 'admin';
 
@@ -235,6 +236,45 @@ describe('in-doubt writes where the policy approves writes by itself', () => {
     expect(run.steps.find((s: any) => s.key === 'stall')).toMatchObject({ state: 'unknown', attempt: 2, approvalId: second.id });
     await call('post', `/approvals/${second.id}`, 'approver', { decision: 'skip' }).expect(200);
     expect((await waitForRun(d, id, ['succeeded', 'failed'], 30000)).outputs).toEqual({ waited: null, after: 'the stall was skipped' });
+  });
+});
+
+describe("a write whose target's client timed out", () => {
+  let d: TestDaemon;
+  let sim: SisenseSim;
+  beforeAll(async () => {
+    sim = await startSisenseSim({ seed: 'target' });
+    const dir = mkdtempSync(join(tmpdir(), 'steward-indoubt-sisense-'));
+    writeFileSync(
+      join(dir, 'folder.yaml'),
+      'apiVersion: steward/v1\nkind: Playbook\nmetadata: { name: indoubt-folder, description: A gated Sisense write. }\n' +
+        'environments:\n  target: { kind: sisense }\nsteps:\n  - id: folder\n    tool: sisense.folder.create\n    with: { name: Doubtful }\n',
+    );
+    const env = `  target: { kind: sisense, url: "${sim.url}", token: "${sim.token}", timeoutMs: 500, options: { maxRetries: 0 } }\n`;
+    d = await startTestDaemon(configYaml(`environments:\n${env}playbooks:\n  dirs: [${dir}]\n`));
+  }, 60000);
+  afterAll(async () => {
+    await d?.close();
+    await sim?.close();
+  });
+
+  it('SISENSE_TIMEOUT on an approved create: the step is unknown (the folder may exist), not failed', async () => {
+    const call = (method: 'get' | 'post', path: string, role: Role, body?: object) => {
+      const r = request(d.url)[method](path).set('Authorization', bearer(role));
+      return body ? r.send(body) : r;
+    };
+    const id = (await call('post', '/runs', 'operator', { playbook: 'indoubt-folder', environments: { target: 'target' } }).expect(202)).body.id as string;
+    await waitForRun(d, id, ['awaiting_approval'], 30000);
+    const [a] = (await call('get', `/approvals?runId=${id}&status=pending`, 'viewer').expect(200)).body.approvals;
+    // The create reaches Sisense and is applied after the client gave up waiting.
+    sim.faults.push({ method: 'POST', path: '/api/v1/folders', delayMs: 3000, times: 1 });
+    await call('post', `/approvals/${a.id}`, 'approver', { decision: 'approve' }).expect(200);
+    const doubt = await until('an unknown_step approval', async () => ((await call('get', `/approvals?runId=${id}&status=pending`, 'viewer').expect(200)).body.approvals as any[]).find((x) => x.kind === 'unknown_step'), 30000, 50);
+    const run = await waitForRun(d, id, ['awaiting_approval', 'failed'], 30000);
+    expect(run.state).toBe('awaiting_approval');
+    expect(run.steps.find((s: any) => s.key === 'folder')).toMatchObject({ state: 'unknown', approvalId: doubt.id });
+    expect(doubt.message).toContain('SISENSE_TIMEOUT');
+    await until('the create to land in Sisense', () => (sim.snapshot().includes('"Doubtful"') ? true : undefined), 30000);
   });
 });
 
