@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, StewardError } from '../common/errors.js';
 import { readPackageJson } from '../common/paths.js';
 import { loadConfig } from '../config/config.loader.js';
+import { Redactor } from '../logging/redactor.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerConfig } from './commands/config.js';
 import { registerRegistry } from './commands/registry.js';
@@ -16,19 +17,26 @@ import { CliError, type CliIo, defaultIo } from './io.js';
 
 export type { CliIo } from './io.js';
 
-/** Runs the steward command line; resolves with the exit code. */
 /**
  * LangChain sends traces (prompts, tool calls, results) to LangSmith when these are set in the environment: that
  * would carry customer data past privacy mode to a third party. Steward never traces there.
  */
 export const THIRD_PARTY_TRACING = ['LANGSMITH_TRACING', 'LANGSMITH_TRACING_V2', 'LANGCHAIN_TRACING', 'LANGCHAIN_TRACING_V2'];
 
+/** Runs the steward command line; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   for (const name of THIRD_PARTY_TRACING) delete process.env[name];
   let code: number = EXIT.OK;
+  // Error messages printed at the end may quote a secret (an argument, a target's reply): those of the configuration
+  // loaded, bearer credentials and URL passwords are masked as in the log.
+  const redactor = new Redactor();
   const ctx: CliContext = {
     io,
-    load: (flag) => loadConfig({ flag, env: io.env, cwd: io.cwd }),
+    load: (flag) => {
+      const loaded = loadConfig({ flag, env: io.env, cwd: io.cwd });
+      redactor.add(...loaded.secrets);
+      return loaded;
+    },
     exit: (c) => (code = c),
   };
   const program = new Command('steward')
@@ -52,11 +60,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     await program.parseAsync(argv, { from: 'node' });
     return code;
   } catch (e) {
-    return reportError(e, io);
+    return reportError(e, { err: (text) => io.err(redactor.redactString(text)) });
   }
 }
 
-function reportError(e: unknown, io: CliIo): number {
+function reportError(e: unknown, io: Pick<CliIo, 'err'>): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
     return EXIT.INVALID; // commander already printed the message

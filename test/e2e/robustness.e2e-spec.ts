@@ -341,6 +341,19 @@ describe('18: arguments the store cannot hold, from the agent in-process (real H
   });
 });
 
+describe('21: the command line prints no secret in an error', () => {
+  it('an error quoting a configured secret shows [REDACTED]', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-robust-cli-'));
+    const secret = 'sk-cli-secret-0123456789';
+    writeFileSync(join(dir, 'steward.yaml'), configYaml(llmYaml('http://127.0.0.1:9', '  apiKey: ${env:KEY}\n')));
+    const out: string[] = [];
+    const io: CliIo = { out: (s) => out.push(s), err: (s) => out.push(s), env: { KEY: secret }, cwd: dir, onSignal: () => undefined };
+    expect(await runCli(['node', 'steward', 'run', secret], io)).not.toBe(0);
+    expect(out.join('')).toContain('no playbook "[REDACTED]"');
+    expect(out.join('')).not.toContain(secret);
+  }, 60_000);
+});
+
 describe('13: steward config check on an alias bomb', () => {
   it('exits 2 with the position and no stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'steward-robust-cli-'));
