@@ -5,7 +5,7 @@ import { hasRole, type Principal } from '../auth/roles.js';
 import { isStewardError, StewardError } from '../common/errors.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, STORE } from '../http/tokens.js';
-import type { GateDecision, GateRequest, ToolGate } from '../mcp/tool-gate.js';
+import type { CallOutcome, GateDecision, GateRequest, ToolGate } from '../mcp/tool-gate.js';
 import { TOOL_INVOKER } from '../plugins/plugins.tokens.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import { newId } from '../runs/run.repository.js';
@@ -151,8 +151,8 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     return r.rows[0]?.requested_by ?? req.caller.principal.name;
   }
 
-  async completed(_req: GateRequest, approvalId: string, ok: boolean): Promise<void> {
-    await this.store.query('UPDATE approvals SET outcome = $2 WHERE id = $1', [approvalId, ok ? 'succeeded' : 'failed']);
+  async completed(_req: GateRequest, approvalId: string, outcome: CallOutcome): Promise<void> {
+    await this.store.query('UPDATE approvals SET outcome = $2 WHERE id = $1', [approvalId, outcome]);
   }
 
   /**

@@ -4,7 +4,8 @@ import { createTestHost, type TestHost } from '../plugins/test-host.js';
 import { EngineClient } from './engine.client.js';
 import { McpToolSurface } from './mcp-tools.js';
 import { createMcpServer } from './mcp.server.js';
-import { FailClosedGate, type GateRequest, type ToolGate } from './tool-gate.js';
+import { until } from '../../test/helpers/wait.js';
+import { FailClosedGate, type CallOutcome, type GateRequest, type ToolGate } from './tool-gate.js';
 
 const environments = { lab: { kind: 'demo' }, lab2: { kind: 'demo' } };
 const operator = { name: 'ops', role: 'operator' as const };
@@ -12,14 +13,14 @@ const operator = { name: 'ops', role: 'operator' as const };
 /** A stub policy standing in for the approvals service: records what it was asked, answers as configured. */
 class StubGate implements ToolGate {
   asked: GateRequest[] = [];
-  completedWith: { id: string; ok: boolean }[] = [];
+  completedWith: { id: string; outcome: CallOutcome }[] = [];
   constructor(private readonly answer: (r: GateRequest) => Awaited<ReturnType<ToolGate['check']>>) {}
   async check(r: GateRequest) {
     this.asked.push(r);
     return this.answer(r);
   }
-  async completed(_r: GateRequest, id: string, ok: boolean) {
-    this.completedWith.push({ id, ok });
+  async completed(_r: GateRequest, id: string, outcome: CallOutcome) {
+    this.completedWith.push({ id, outcome });
   }
 }
 
@@ -129,7 +130,17 @@ describe('Steward MCP server (in-process client, the engine path)', () => {
     const r = await c.call({ tool: 'demo.notes.write', input: { key: 'approved', text: 'b' }, environments: { target: 'lab' }, approvalId: 'apr_ok', runId: 'run_1', stepId: 'write' });
     expect(r.isError).toBeFalsy();
     expect(gate.asked[0]).toMatchObject({ approvalId: 'apr_ok', caller: { runId: 'run_1', stepId: 'write' } });
-    expect(gate.completedWith).toEqual([{ id: 'apr_ok', ok: true }]);
+    expect(gate.completedWith).toEqual([{ id: 'apr_ok', outcome: 'succeeded' }]);
+  });
+
+  it('an approved call cut short (cancelled mid-write) is recorded against its approval as unknown, not failed', async () => {
+    const gate = new StubGate(() => ({ action: 'run', approvalId: 'apr_cut' }));
+    const c = await connect(gate);
+    const ac = new AbortController();
+    // The handler is running once it reports progress; then the caller gives up.
+    const call = c.call({ tool: 'demo.util.slow', input: { steps: 1000, intervalMs: 10 }, approvalId: 'apr_cut', runId: 'run_1', stepId: 'slow', signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(call).rejects.toThrow();
+    expect(await until('the outcome to be reported', () => gate.completedWith[0], 10000, 5)).toEqual({ id: 'apr_cut', outcome: 'unknown' });
   });
 
   it('plan mode asks for the dry run and never the handler', async () => {
@@ -157,7 +168,6 @@ describe('Steward MCP server (in-process client, the engine path)', () => {
     const ac = new AbortController();
     const pending = c.call({ tool: 'demo.util.slow', input: { steps: 1000, intervalMs: 10 }, signal: ac.signal, onProgress: () => ac.abort() });
     await expect(pending).rejects.toThrow();
-    await new Promise((r2) => setTimeout(r2, 50));
-    expect(host.logs.some((l) => l.tool === 'demo.util.slow' && /CANCELLED/.test(JSON.stringify(l)))).toBe(true);
+    await until('the handler to see the cancellation', () => (host.logs.some((l) => l.tool === 'demo.util.slow' && /CANCELLED/.test(JSON.stringify(l))) ? true : undefined), 10000, 5);
   });
 });

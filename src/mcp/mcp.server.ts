@@ -14,7 +14,7 @@ import type { LoadedTool } from '../plugins/plugin.types.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import type { ToolFailure, ToolResult } from '../plugins/tool.result.js';
 import type { McpToolSurface } from './mcp-tools.js';
-import type { Caller, GateRequest, ToolGate } from './tool-gate.js';
+import { outcomeOf, type Caller, type GateRequest, type ToolGate } from './tool-gate.js';
 
 /** `_meta` keys Steward reads on tools/call. */
 export const META = {
@@ -116,7 +116,7 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
                 .catch(() => undefined);
             },
     });
-    if (decision.approvalId) await deps.gate.completed?.(gateRequest, decision.approvalId, result.ok);
+    if (decision.approvalId) await deps.gate.completed?.(gateRequest, decision.approvalId, outcomeOf(result.ok ? undefined : result.error));
     return toCallResult(tool, result);
   });
   return server;

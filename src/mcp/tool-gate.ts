@@ -32,10 +32,18 @@ export type GateDecision =
   | { action: 'pending'; approvalId: string; message: string }
   | { action: 'deny'; code: string; message: string };
 
+/** How an approved call ended: `unknown` when it was cut short (cancelled, timed out) and may have taken effect. */
+export type CallOutcome = 'succeeded' | 'failed' | 'unknown';
+
+/** Failure codes of a call cut short while it may have reached its target: a timeout (the step's, the tool's, its target client's) or a cancellation. */
+export const TIMED_OUT = /(^|_)TIMEOUT$/;
+export const outcomeOf = (error: { code: string } | undefined): CallOutcome =>
+  !error ? 'succeeded' : error.code === 'CANCELLED' || TIMED_OUT.test(error.code) ? 'unknown' : 'failed';
+
 export interface ToolGate {
   check(request: GateRequest): Promise<GateDecision>;
   /** Called after an approved call ran, with its outcome (the gate records it against the approval). */
-  completed?(request: GateRequest, approvalId: string, ok: boolean): Promise<void>;
+  completed?(request: GateRequest, approvalId: string, outcome: CallOutcome): Promise<void>;
 }
 
 export const TOOL_GATE = Symbol('TOOL_GATE');

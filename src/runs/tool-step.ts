@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalRow } from '../approvals/approval.types.js';
 import { failedChanges, planFailure } from '../approvals/plan-failure.js';
 import type { EngineClient } from '../mcp/engine.client.js';
+import { TIMED_OUT } from '../mcp/tool-gate.js';
 import type { ToolStep } from '../playbooks/playbook.types.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { EnvLimits } from './env-limits.js';
@@ -31,9 +32,6 @@ interface ToolError {
 
 /** Failures a retry cannot fix: bad input, refused access, missing or ambiguous references, policy. */
 const PERMANENT = /^(TOOL_INPUT_|TOOL_ENVIRONMENT_|APPROVAL_|FORBIDDEN|EXPRESSION_ERROR)|(UNAUTHORIZED|FORBIDDEN|NOT_FOUND|AMBIGUOUS|PREREQUISITES|_CONFIG)$/;
-
-/** A call that ran out of time: it may have reached its target (a step's timeout, a tool's, a target client's). */
-const TIMED_OUT = /(^|_)TIMEOUT$/;
 
 /** The error a tool result carries, or undefined for success. */
 export function errorOf(r: CallToolResult): ToolError | undefined {

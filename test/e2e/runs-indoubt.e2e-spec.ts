@@ -274,6 +274,8 @@ describe("a write whose target's client timed out", () => {
     expect(run.state).toBe('awaiting_approval');
     expect(run.steps.find((s: any) => s.key === 'folder')).toMatchObject({ state: 'unknown', approvalId: doubt.id });
     expect(doubt.message).toContain('SISENSE_TIMEOUT');
+    // The approval that released it says so too: its call's outcome is unknown, not failed.
+    expect((await call('get', `/approvals/${a.id}`, 'viewer').expect(200)).body).toMatchObject({ status: 'consumed', outcome: 'unknown' });
     await until('the create to land in Sisense', () => (sim.snapshot().includes('"Doubtful"') ? true : undefined), 30000);
   });
 });
