@@ -73,7 +73,7 @@ describe('robustness: hostile YAML, hostile requests (real HTTP)', () => {
       // The files are loaded one at a time with the event loop free in between: /health, asked again and again while
       // the reload runs, is answered before the reload ends (were the reload one blocking stretch, never).
       let reloaded: number | undefined;
-      const reload = api().post('/reload').then((r) => (reloaded = r.status));
+      const reload = api().post('/reload').then((r) => (reloaded = r.status), () => (reloaded = -1));
       let answeredDuring = 0;
       while (reloaded === undefined) {
         const health = await request(d.url).get('/health');
