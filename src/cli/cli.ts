@@ -6,6 +6,7 @@ import { Redactor } from '../logging/redactor.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerConfig } from './commands/config.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerSandbox } from './commands/sandbox.js';
 import { registerAsk } from './commands/ask.js';
 import { registerFollow, registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -55,6 +56,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerValidate(program, ctx);
   registerRegistry(program, ctx);
   registerSchedules(program, ctx);
+  registerSandbox(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'node' });
