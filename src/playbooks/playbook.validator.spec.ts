@@ -69,7 +69,7 @@ const EXPECTED: Record<string, string[]> = {
     'retry-not-idempotent.yaml:14:36: steps[1].retry.backoff: must be longer than 0',
   ],
   'schedule.yaml': [
-    'schedule.yaml:15:9: schedule.cron: minute field "61" is invalid (allowed 0-59, *, ranges a-b, steps /n, lists a,b)',
+    'schedule.yaml:15:9: schedule.cron: "0 61 6 * * MON-FRX" is not a valid cron expression: configuration entry 5 (1-FRX) contains illegal characters.',
     'schedule.yaml:16:13: schedule.timezone: unknown time zone "Mars/Olympus_Mons" (use an IANA name such as Europe/Berlin)',
     'schedule.yaml:17:20: schedule.inputs.limit: must be an integer',
     'schedule.yaml:17:26: schedule.inputs.owner: undeclared input',
