@@ -65,6 +65,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const logger = createLogger({ logging: config.logging, redactor, destination: opts.logDestination, isTty: opts.isTty });
   const listening = opts.listen !== false;
   const tokens = new TokenService(listening ? resolveTokens(loaded, redactor, logger) : loaded.config.auth.tokens);
+  // A reload that empties auth.tokens falls back to the local admin token, as a start would.
+  if (listening) tokens.whenEmpty = () => resolveTokens(loaded, redactor, logger);
 
   const stopRedactingStored = redactStored(redactor);
   const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) }).catch((e: unknown) => {

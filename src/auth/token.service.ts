@@ -18,19 +18,47 @@ export const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf
 /** A fresh random token for the local admin (when the config names none). */
 export const generateToken = (): string => `stw_${randomBytes(32).toString('base64url')}`;
 
+const toEntries = (tokens: TokenConfig[]): TokenEntry[] =>
+  tokens.map((t) => ({
+    name: t.name,
+    role: t.role,
+    digest: t.token.startsWith('sha256:') ? Buffer.from(t.token.slice(7), 'hex') : sha256(t.token),
+  }));
+
+/** The line to paste into auth.tokens for a token: `sha256:<64 hex>`. */
+export const tokenDigestLine = (token: string): string => `sha256:${sha256(token).toString('hex')}`;
+
 /**
  * Checks bearer tokens against the configured ones. Only SHA-256 digests are kept in memory after start, compared in
  * constant time against every entry, and no error message ever repeats what the caller sent.
  */
 export class TokenService {
-  private readonly entries: TokenEntry[];
+  private entries: TokenEntry[];
+  /** What an empty auth.tokens means at a reload (the daemon's local admin token); set by the daemon. */
+  whenEmpty: () => TokenConfig[] = () => [];
 
   constructor(tokens: TokenConfig[]) {
-    this.entries = tokens.map((t) => ({
-      name: t.name,
-      role: t.role,
-      digest: t.token.startsWith('sha256:') ? Buffer.from(t.token.slice(7), 'hex') : sha256(t.token),
-    }));
+    this.entries = toEntries(tokens);
+  }
+
+  /**
+   * Swaps the accepted tokens at once (a reload of auth.tokens, already validated by the config loader): a removed
+   * token is refused from the next request on, an added one accepted. Returns the names added and removed.
+   */
+  replace(tokens: TokenConfig[]): { added: string[]; removed: string[]; count: number } {
+    const next = toEntries(tokens.length ? tokens : this.whenEmpty());
+    const key = (e: TokenEntry) => `${e.name}\u0000${e.role}\u0000${e.digest.toString('hex')}`;
+    const before = new Set(this.entries.map(key));
+    const after = new Set(next.map(key));
+    const added = next.filter((e) => !before.has(key(e))).map((e) => e.name);
+    const removed = this.entries.filter((e) => !after.has(key(e))).map((e) => e.name);
+    this.entries = next;
+    return { added, removed, count: next.length };
+  }
+
+  /** The configured token names and roles (never the tokens). */
+  names(): { name: string; role: Role }[] {
+    return this.entries.map((e) => ({ name: e.name, role: e.role }));
   }
 
   get size(): number {

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Principal } from '../auth/roles.js';
 import { ConfigError } from '../common/errors.js';
 import { packageRoot } from '../common/paths.js';
-import { rereadConfig } from '../config/config.reload.js';
+import { TokenService } from '../auth/token.service.js';
+import { applyTokens, rereadConfig, type TokenReload } from '../config/config.reload.js';
 import { CONFIG, type ScheduleEntryConfig, type StewardConfig } from '../config/config.types.js';
 import { LOGGER, REDACTOR, STORE } from '../http/tokens.js';
 import type { Redactor } from '../logging/redactor.js';
@@ -46,6 +47,8 @@ export interface ReloadResult {
   removed: string[];
   changed: string[];
   problems: (ScheduleProblem & { text: string })[];
+  /** auth.tokens: applied (names added and removed) or, when steward.yaml is invalid, kept as they were. */
+  tokens?: TokenReload;
 }
 
 const text = (p: ScheduleProblem) => `${p.file}:${p.line}:${p.col}: ${p.message}`;
@@ -82,6 +85,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(EventEmitter2) private readonly bus: EventEmitter2,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(SCHEDULE_OPTIONS) private readonly options: ScheduleOptions,
+    @Inject(TokenService) private readonly tokens: TokenService,
   ) {
     this.logger = logger.child({ component: 'scheduler' });
     this.scheduler = new Scheduler({ store, clock: this.clock, logger: this.logger, runs });
@@ -166,15 +170,18 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
     let configText = this.configText;
     let minIntervalMs = this.minIntervalMs;
     const configProblems: ScheduleProblem[] = [];
+    let tokens: TokenReload | undefined;
     if (this.options.configFile) {
       try {
         const fresh = rereadConfig(this.options.configFile, this.options.baseDir);
         this.redactor.add(...fresh.secrets);
+        tokens = applyTokens(this.tokens, fresh, this.logger, by);
         entries = fresh.config.schedules.entries;
         minIntervalMs = parseDuration(fresh.config.schedules.minInterval) ?? DEFAULT_MIN_INTERVAL_MS;
         configText = this.readConfigText();
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
+        tokens = { applied: false, count: this.tokens.size, added: [], removed: [] };
         const file = this.displayConfig();
         for (const d of e.errors ?? []) {
           configProblems.push({ file, line: Number(d.line ?? 1), col: Number(d.column ?? 1), message: `${d.path ? `${d.path}: ` : ''}${d.message}`, kept: true });
@@ -216,6 +223,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
       removed: [...prev.keys()].filter((id) => !next.has(id)),
       changed: [...next.values()].filter((d) => prev.has(d.id) && prev.get(d.id) !== d && signature(prev.get(d.id)!) !== signature(d)).map((d) => d.id),
       problems: this.problems,
+      ...(tokens && { tokens }),
     };
     this.lastReload = result;
     const log = { by, schedules: result.schedules, added: result.added, removed: result.removed, changed: result.changed };
