@@ -11,6 +11,13 @@ import { registerAsk } from './commands/ask.js';
 import { registerFollow, registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerContexts } from './commands/contexts.js';
+import { registerFindings } from './commands/findings.js';
+import { registerInit } from './commands/init.js';
+import { registerRuns } from './commands/runs.js';
+import { registerThreads } from './commands/threads.js';
+import { registerToken } from './commands/token.js';
 import type { CliContext } from './context.js';
 import { registerSchedules } from '../schedule/schedules.command.js';
 import { EXIT } from './exit-codes.js';
@@ -57,6 +64,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerRegistry(program, ctx);
   registerSchedules(program, ctx);
   registerSandbox(program, ctx);
+  registerRuns(program, ctx);
+  registerFindings(program, ctx);
+  registerThreads(program, ctx);
+  registerInit(program, ctx);
+  registerToken(program, ctx);
+  registerContexts(program, ctx);
+  registerCompletion(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'node' });

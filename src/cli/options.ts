@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { LoggingConfig } from '../config/config.types.js';
+import { selectedContext } from './contexts.js';
 import { EXIT } from './exit-codes.js';
 import { CliError, type CliIo } from './io.js';
 import { RemoteClient } from './remote.js';
@@ -24,6 +25,7 @@ export interface RemoteOptions {
   server?: string;
   token?: string;
   tokenFile?: string;
+  context?: string;
 }
 
 /** --server / --token / --token-file, shared by every command that can talk to a running daemon. */
@@ -31,12 +33,19 @@ export function addRemoteOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('-s, --server <url>', 'talk to this running daemon over HTTP (default: $STEWARD_SERVER; without: in-process on the configured store)'))
     .addOption(new Option('--token <token>', 'bearer token for --server (default: $STEWARD_TOKEN; prefer --token-file or the variable: arguments are visible to other users)'))
-    .addOption(new Option('--token-file <file>', 'read the bearer token for --server from this file (e.g. .steward/admin.token)'));
+    .addOption(new Option('--token-file <file>', 'read the bearer token for --server from this file (e.g. .steward/admin.token)'))
+    .addOption(new Option('--context <name>', 'use this saved context (server and token file; default: $STEWARD_CONTEXT, then the current one, see steward context)'));
 }
+
+/** `--json`: machine-readable output on stdout. */
+export const jsonOption = (description = 'print JSON instead of text') => new Option('--json', description);
 
 /** The daemon to talk to, or undefined for in-process. Exit 2 for a bad URL or a missing token. */
 export function remoteFrom(o: RemoteOptions, io: CliIo): RemoteClient | undefined {
-  const server = o.server ?? io.env.STEWARD_SERVER;
+  // Flags first, then $STEWARD_SERVER/$STEWARD_TOKEN, then the saved context (its token file only for its server).
+  const ctx = o.server === undefined && io.env.STEWARD_SERVER === undefined ? selectedContext(io, o.context) : undefined;
+  if (o.context !== undefined && !ctx) throw new CliError(EXIT.INVALID, '--context cannot be combined with --server or $STEWARD_SERVER');
+  const server = o.server ?? io.env.STEWARD_SERVER ?? ctx?.server;
   if (!server) {
     if (o.token !== undefined || o.tokenFile !== undefined) throw new CliError(EXIT.INVALID, '--token and --token-file are only used with --server <url>');
     return undefined;
@@ -58,6 +67,13 @@ export function remoteFrom(o: RemoteOptions, io: CliIo): RemoteClient | undefine
     }
   }
   token ??= io.env.STEWARD_TOKEN;
+  if (token === undefined && ctx?.tokenFile !== undefined) {
+    try {
+      token = readFileSync(ctx.tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new CliError(EXIT.INVALID, `context "${ctx.name}": token file ${ctx.tokenFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
   if (!token) throw new CliError(EXIT.INVALID, `--server ${url.origin} needs a bearer token: --token-file <file>, $STEWARD_TOKEN or --token <token>`);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
   if (url.protocol === 'http:' && !loopback) io.err(`steward: warning: sending the bearer token unencrypted to ${url.origin}; use https:// for anything but loopback\n`);

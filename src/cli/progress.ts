@@ -54,6 +54,13 @@ export function formatEvent(e: RunEvent, style: ProgressStyle = {}): string {
 }
 
 /** The closing lines of a run: its outcome and outputs. */
+/** With --json: an event as one JSON line. */
+export const jsonLine = (v: unknown): string => `${JSON.stringify(v)}\n`;
+
+/** The outcome line: text, or with --json one JSON object {runId, state, reason, outputs}. */
+export const outcome = (json: boolean | undefined, runId: string, state: string, reason?: string | null, outputs?: Record<string, unknown> | null): string =>
+  json ? jsonLine({ runId, state, reason: reason ?? null, outputs: outputs ?? null }) : formatOutcome(runId, state, reason, outputs);
+
 export function formatOutcome(runId: string, state: string, reason?: string | null, outputs?: Record<string, unknown> | null): string {
   const lines = [`run ${runId} ${state}${reason ? `: ${safe(reason)}` : ''}`];
   if (outputs && Object.keys(outputs).length) lines.push(`outputs: ${safe(outputs)}`);

@@ -33,11 +33,25 @@ export class RemoteClient {
   }
 
   async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const text = await this.request(method, path, body, 'application/json');
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      return undefined as T;
+    }
+  }
+
+  /** GET of a non-JSON representation (e.g. a report as Markdown). */
+  text(path: string, accept: string): Promise<string> {
+    return this.request('GET', path, undefined, accept);
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body: unknown, accept: string): Promise<string> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { ...this.auth(), Accept: 'application/json', ...(body !== undefined && { 'Content-Type': 'application/json' }) },
+        headers: { ...this.auth(), Accept: accept, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -45,14 +59,16 @@ export class RemoteClient {
       throw new CliError(EXIT.FAILURE, `cannot reach ${this.baseUrl}: ${describe(e)}`);
     }
     const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
+    if (!res.ok) {
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      throw problem(res.status, parsed, text);
     }
-    if (!res.ok) throw problem(res.status, parsed, text);
-    return parsed as T;
+    return text;
   }
 
   auth(): Record<string, string> {

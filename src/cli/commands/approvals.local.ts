@@ -12,7 +12,7 @@ import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo } from '../io.js';
 import { cliLogDestination } from '../logging.js';
 import { cliPrincipal, idle, type LocalApp, openLocal, RunWatch, serverUrl, settle, storeHintFor, type Stop } from '../local.js';
-import { formatEvent, formatOutcome } from '../progress.js';
+import { formatEvent, jsonLine, outcome } from '../progress.js';
 import { type DecideOptions, describeDecision, type Filter } from './approvals.js';
 
 /** Refusals about the request itself (no such approval, a bad decision) exit 2; refusals of the person exit 1. */
@@ -53,7 +53,7 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
     });
     const runId = before.approval.run_id;
     if (runId) {
-      watch = new RunWatch(local.events, (e) => io.out(`${formatEvent(e)}\n`), { resumeFirst: true });
+      watch = new RunWatch(local.events, (e) => io.out(o.json ? jsonLine(e) : `${formatEvent(e)}\n`), { resumeFirst: true });
       watch.bind(runId);
     }
     if (abandon.signal.aborted) return EXIT.FAILURE;
@@ -65,12 +65,12 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
       throw e;
     }
     const { approval, decisions } = await local.approvals.get(id);
-    io.out(describeDecision(toApprovalView(approval, decisions), decision));
+    io.out(o.json ? jsonLine(toApprovalView(approval, decisions)) : describeDecision(toApprovalView(approval, decisions), decision));
     if (!runId || !watch || row.status === 'pending') return EXIT.OK;
 
-    io.out(`run ${runId} continues in this process\n`);
+    if (!o.json) io.out(`run ${runId} continues in this process\n`);
     const stop = await untilStopped(local, watch, runId);
-    io.out(formatOutcome(runId, stop.state, stop.reason, stop.outputs));
+    io.out(outcome(o.json, runId, stop.state, stop.reason, stop.outputs));
     if (stop.state === 'awaiting_approval') {
       const run = await local.runs.get(runId);
       const pending = (await local.approvals.list({ status: 'pending', runId, limit: 100 })).map((a) => toApprovalView(a));

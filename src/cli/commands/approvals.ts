@@ -5,7 +5,7 @@ import { type ApprovalView, formatApprovals } from '../approval-text.js';
 import { type CliContext, EXIT_HELP } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo, safe } from '../io.js';
-import { addRemoteOptions, configOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
+import { addRemoteOptions, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
 import type { RemoteClient } from '../remote.js';
 
 interface ListOptions extends RemoteOptions {
@@ -21,6 +21,7 @@ export interface DecideOptions extends RemoteOptions {
   comment?: string;
   /** approve only: the decision on an interrupted step (an unknown_step approval). */
   step?: 'retry' | 'skip';
+  json?: boolean;
   config?: string;
   logLevel: LoggingConfig['level'];
 }
@@ -60,6 +61,7 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
       .description(decision === 'approve' ? 'Approve a pending approval (the waiting step or tool call may then run, once).' : 'Reject a pending approval (its run ends rejected).')
       .argument('<approval-id>', 'the approval id (apr_...)')
       .option('-m, --comment <text>', decision === 'approve' ? 'why (required when the policy wants a reason, e.g. for destructive actions)' : 'why')
+      .addOption(jsonOption('print JSON: the approval as the API shows it (in-process, then the outcome of the run it released)'))
       .addOption(configOption())
       .addOption(logLevelOption());
     if (decision === 'approve') {
@@ -71,7 +73,7 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
         if (!/^apr_[0-9a-z]+$/.test(id)) throw new CliError(EXIT.INVALID, `${JSON.stringify(id)} is not an approval id (apr_...)`);
         const remote = remoteFrom(o, ctx.io);
         const d: Decision = o.step ?? decision;
-        ctx.exit(remote ? await decideRemote(remote, id, d, o.comment, ctx.io) : await (await import('./approvals.local.js')).decideLocal(ctx.load(o.config), id, d, o, ctx.io));
+        ctx.exit(remote ? await decideRemote(remote, id, d, o.comment, ctx.io, o.json) : await (await import('./approvals.local.js')).decideLocal(ctx.load(o.config), id, d, o, ctx.io));
       });
   }
 }
@@ -87,8 +89,12 @@ async function listRemote(client: RemoteClient, f: Filter): Promise<ApprovalView
   return (await client.get<{ approvals: ApprovalView[] }>(`/approvals?${q}`)).approvals;
 }
 
-async function decideRemote(client: RemoteClient, id: string, decision: Decision, comment: string | undefined, io: CliIo): Promise<number> {
+async function decideRemote(client: RemoteClient, id: string, decision: Decision, comment: string | undefined, io: CliIo, json?: boolean): Promise<number> {
   const a = await client.post<ApprovalView>(`/approvals/${encodeURIComponent(id)}`, { decision, ...(comment !== undefined && { comment }) });
+  if (json) {
+    io.out(`${JSON.stringify(a, null, 2)}\n`);
+    return EXIT.OK;
+  }
   io.out(describeDecision(a, decision));
   if (a.runId && a.status !== 'pending') io.out(`run ${a.runId} continues on the server: steward follow ${a.runId} --server ${client.baseUrl}\n`);
   return EXIT.OK;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { StartPrompt } from '../../runs/runs.service.js';
 import type { CliContext } from '../context.js';
-import { addRemoteOptions, configOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
+import { addRemoteOptions, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
 import { runRemote, type RunOptions } from './run.js';
 
-interface AskOptions extends RemoteOptions, Pick<RunOptions, 'follow' | 'logLevel' | 'config'> {
+interface AskOptions extends RemoteOptions, Pick<RunOptions, 'follow' | 'logLevel' | 'config' | 'json'> {
   env?: string[];
   tool?: string[];
   share: boolean;
@@ -35,6 +35,7 @@ export function registerAsk(program: Command, ctx: CliContext): void {
     .option('-t, --tool <pattern>', 'allow only these tools: an id or plugin.module.* / plugin.* (repeatable)', repeatable)
     .option('--no-share', 'never show tool results to the model, whatever the environments allow')
     .option('-f, --follow', "print the run's events as they happen (one line each)")
+    .addOption(jsonOption('print JSON: the outcome as one object {runId, state, reason, outputs}; with --follow one object per event before it'))
     .addOption(configOption())
     .addOption(logLevelOption());
   addRemoteOptions(cmd)

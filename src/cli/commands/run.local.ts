@@ -8,7 +8,7 @@ import { inProcessApprovalHelp } from '../approval-text.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo, safe } from '../io.js';
 import { cliPrincipal, type LocalApp, openLocal, RunWatch, serverUrl, settle } from '../local.js';
-import { formatEvent, formatOutcome } from '../progress.js';
+import { formatEvent, jsonLine, outcome } from '../progress.js';
 import type { RunOptions } from './run.js';
 
 const INVALID_RUN = new Set(['RUN_INVALID', 'PLAYBOOK_NOT_FOUND', 'PLAYBOOK_INVALID', 'VALIDATION_FAILED']);
@@ -25,7 +25,7 @@ export async function runLocal(loaded: LoadedConfig, request: StartRun, o: RunOp
 }
 
 /** `steward ask` without --server: the agent answers in this process. */
-export async function askLocal(loaded: LoadedConfig, request: StartPrompt, o: Pick<RunOptions, 'follow' | 'logLevel'>, io: CliIo): Promise<number> {
+export async function askLocal(loaded: LoadedConfig, request: StartPrompt, o: Pick<RunOptions, 'follow' | 'logLevel' | 'json'>, io: CliIo): Promise<number> {
   return executeLocal(loaded, o, io, async (local, principal) => {
     try {
       return (await local.runs.startPrompt(request, principal)).id;
@@ -37,11 +37,11 @@ export async function askLocal(loaded: LoadedConfig, request: StartPrompt, o: Pi
 }
 
 /** Starts a run in this process and waits for it to end or park, printing events with --follow. */
-async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' | 'logLevel'>, io: CliIo, start: (local: LocalApp, principal: ReturnType<typeof cliPrincipal>) => Promise<string>): Promise<number> {
+async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' | 'logLevel' | 'json'>, io: CliIo, start: (local: LocalApp, principal: ReturnType<typeof cliPrincipal>) => Promise<string>): Promise<number> {
   const local = await openLocal(loaded, io, o.logLevel);
   const principal = cliPrincipal('operator', io.env);
   const watch = new RunWatch(local.events, (e: RunEvent) => {
-    if (o.follow) io.out(`${formatEvent(e)}\n`);
+    if (o.follow) io.out(o.json ? jsonLine(e) : `${formatEvent(e)}\n`);
   });
   const abandon = new AbortController();
   try {
@@ -61,7 +61,7 @@ async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' |
     io.onSignal('SIGINT', interrupt);
     io.onSignal('SIGTERM', interrupt);
     const stop = await watch.stopped;
-    io.out(formatOutcome(runId, stop.state, stop.reason, stop.outputs));
+    io.out(outcome(o.json, runId, stop.state, stop.reason, stop.outputs));
     if (stop.state === 'awaiting_approval') {
       const pending = (await local.approvals.list({ status: 'pending', runId, limit: 100 })).map((a) => toApprovalView(a));
       io.err(inProcessApprovalHelp(runId, pending, { requestedBy: principal.name, serverUrl: serverUrl(loaded), storeKind: local.daemon.store.kind }));

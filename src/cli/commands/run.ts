@@ -5,8 +5,8 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { collectEnvironments, collectInputs } from '../inputs.js';
 import { CliError, type CliIo, safe } from '../io.js';
-import { addRemoteOptions, assignment, configOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
-import { formatEvent, formatOutcome } from '../progress.js';
+import { addRemoteOptions, assignment, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
+import { formatEvent, jsonLine, outcome } from '../progress.js';
 import { followRun, type RemoteClient } from '../remote.js';
 
 export interface RunOptions extends RemoteOptions {
@@ -16,6 +16,7 @@ export interface RunOptions extends RemoteOptions {
   dryRun?: boolean;
   share?: boolean;
   follow?: boolean;
+  json?: boolean;
   config?: string;
   logLevel: LoggingConfig['level'];
 }
@@ -49,6 +50,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'read tools run, mutating tools only report their plan; nothing is changed')
     .option('--no-share', "agent steps: never show tool results to the model, whatever the environments allow")
     .option('-f, --follow', 'print the run\'s events as they happen (one line each)')
+    .addOption(jsonOption('print JSON: the outcome as one object {runId, state, reason, outputs}; with --follow one object per event before it'))
     .addOption(configOption())
     .addOption(logLevelOption());
   addRemoteOptions(cmd)
@@ -72,35 +74,36 @@ export function registerFollow(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('follow')
     .description('Follow a run on a daemon (GET /runs/{id}/events) from its first event until it ends; exit with its outcome.')
-    .argument('<run-id>', 'the run id (run_...)');
+    .argument('<run-id>', 'the run id (run_...)')
+    .addOption(jsonOption('print one JSON object per event, then the outcome {runId, state, reason, outputs}'));
   addRemoteOptions(cmd)
     .addHelpText('after', '\nNeeds --server and a token with role viewer or more. Reconnects with Last-Event-ID when the connection drops.\n\nExit codes: 0 the run succeeded, 1 it did not (failed, cancelled, rejected, expired) or a runtime failure, 2 invalid input.\n')
-    .action(async (runId: string, o: RemoteOptions) => {
+    .action(async (runId: string, o: RemoteOptions & { json?: boolean }) => {
       const remote = remoteFrom(o, ctx.io);
       if (!remote) throw new CliError(EXIT.INVALID, 'steward follow needs --server <url> (in-process there is nothing to follow: runs execute in the command that starts them)');
-      ctx.exit(await follow(remote, runId, ctx.io));
+      ctx.exit(await follow(remote, runId, ctx.io, o.json));
     });
 }
 
 /** POST /runs on a daemon (a playbook run or an ad-hoc prompt); with --follow, stream it to its end. */
-export async function runRemote(client: RemoteClient, request: StartRun | StartPrompt, o: Pick<RunOptions, 'follow'>, io: CliIo): Promise<number> {
+export async function runRemote(client: RemoteClient, request: StartRun | StartPrompt, o: Pick<RunOptions, 'follow' | 'json'>, io: CliIo): Promise<number> {
   const res = await client.post<{ id: string; state: string }>('/runs', request);
   if (!o.follow) {
-    io.out(`run ${res.id} ${res.state}\n  follow it: steward follow ${res.id} --server ${client.baseUrl}\n`);
+    io.out(o.json ? jsonLine({ runId: res.id, state: res.state }) : `run ${res.id} ${res.state}\n  follow it: steward follow ${res.id} --server ${client.baseUrl}\n`);
     return EXIT.OK;
   }
-  return follow(client, res.id, io);
+  return follow(client, res.id, io, o.json);
 }
 
-async function follow(client: RemoteClient, runId: string, io: CliIo): Promise<number> {
+async function follow(client: RemoteClient, runId: string, io: CliIo, json?: boolean): Promise<number> {
   const stop = new AbortController();
   io.onSignal('SIGINT', () => stop.abort(new CliError(EXIT.FAILURE, `stopped following; run ${runId} goes on on the server (steward follow ${runId} --server ${client.baseUrl})`)));
   const fin = await followRun(client, runId, {
     signal: stop.signal,
-    onEvent: (e) => io.out(`${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}` })}\n`),
+    onEvent: (e) => io.out(json ? jsonLine(e) : `${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}` })}\n`),
     onNote: (type, data) => io.err(`steward: ${safe(type)}: ${safe((data as { message?: string })?.message ?? data)}\n`),
     onReconnect: (r) => io.err(`steward: event stream interrupted (${safe(r.reason)}); reconnecting in ${r.delayMs} ms after event ${r.lastEventId}\n`),
   });
-  io.out(formatOutcome(runId, fin.data.state, fin.data.reason, fin.data.outputs));
+  io.out(outcome(json, runId, fin.data.state, fin.data.reason, fin.data.outputs));
   return fin.data.state === 'succeeded' ? EXIT.OK : EXIT.FAILURE;
 }
