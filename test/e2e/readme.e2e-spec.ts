@@ -1,0 +1,210 @@
+/**
+ * The README runs as written: every ```sh block is executed, in order, by bash against a real sandbox
+ * (`dist/src/main.js sandbox`: two simulated Sisense deployments and a daemon), from a directory laid out as the
+ * quickstart says (`.steward/sandbox/` with its token files). A block that cannot run here carries
+ * `<!-- readme-test: skip (reason) -->` right before it, and the reason is required.
+ *
+ * Blocks share the shell's variables, as in one terminal (a block's new variables are carried to the next ones);
+ * each runs with `set -eo pipefail`, so any failing command fails it. `steward` and `npx steward` run the built CLI
+ * (dist/src/main.js; nothing is fetched), and `curl` fails on an HTTP error (--fail-with-body): an example answering
+ * 4xx is broken. The daemon's URL in the README (127.0.0.1:8080) is rewritten to the sandbox's free port, and
+ * `.steward/admin.token` (the plain daemon's local admin token) is the sandbox's admin token.
+ *
+ * Also: steward.example.yaml passes `config check` with dummy values for its ${env:} references.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../helpers/process-daemon.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const MAIN = join(ROOT, 'dist/src/main.js');
+
+export interface ReadmeBlock {
+  /** 1-based line of the opening fence. */
+  line: number;
+  lang: string;
+  code: string;
+  /** The reason of a `<!-- readme-test: skip (reason) -->` right before the block. */
+  skip?: string;
+}
+
+const DIRECTIVE = /^<!--\s*readme-test:\s*(.*?)\s*-->$/;
+
+/** The fenced shell blocks of a Markdown text, with their skip directives; malformed directives are thrown. */
+export function shellBlocks(markdown: string): ReadmeBlock[] {
+  const lines = markdown.split('\n');
+  const blocks: ReadmeBlock[] = [];
+  const problems: string[] = [];
+  let pending: { line: number; reason: string } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i].trim();
+    const directive = DIRECTIVE.exec(text);
+    if (directive) {
+      const skip = /^skip\s*\((.*)\)$/.exec(directive[1]);
+      if (!skip || !skip[1].trim()) problems.push(`README.md:${i + 1}: a readme-test directive is "skip (<reason>)" with a reason, not "${directive[1]}"`);
+      else pending = { line: i + 1, reason: skip[1].trim() };
+      continue;
+    }
+    const fence = /^(\s*)```(\w*)\s*$/.exec(lines[i]);
+    if (fence) {
+      const start = i;
+      const body: string[] = [];
+      for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]); i++) body.push(lines[i].slice(fence[1].length));
+      if (['sh', 'bash', 'shell'].includes(fence[2])) blocks.push({ line: start + 1, lang: fence[2], code: body.join('\n'), ...(pending && { skip: pending.reason }) });
+      else if (pending) problems.push(`README.md:${pending.line}: the skip directive is before a ${fence[2] || 'plain'} block, not a shell block`);
+      pending = undefined;
+      continue;
+    }
+    if (pending && text !== '') {
+      problems.push(`README.md:${pending.line}: a skip directive must come right before the shell block it skips`);
+      pending = undefined;
+    }
+  }
+  if (problems.length) throw new Error(problems.join('\n'));
+  return blocks;
+}
+
+/** Key output of some blocks (found by a line of their code): what a reader is told they will see. */
+const EXPECT: { code: RegExp; output: RegExp[] }[] = [
+  { code: /\/whoami/, output: [/"role":"(operator|admin)"/] },
+  { code: /run sisense-wellcheck -e target=sandbox-source --follow/, output: [/succeeded/, /report\?format=md|finding/i] },
+  { code: /--dry-run --follow/, output: [/would_change/, /run run_\S+ succeeded/] },
+  { code: /^echo "\$RUN"$/m, output: [/^run_\w+$/m] },
+  { code: /while \[\[ \$\(state\)/, output: [/approved/i] },
+  { code: /steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/] },
+];
+
+const PRELUDE = String.raw`
+__base=$(compgen -v | sort)
+[ -f "$README_STATE" ] && source "$README_STATE"
+steward() { node "$README_MAIN" "$@"; }
+npx() { if [ "$1" = steward ]; then shift; steward "$@"; else echo "readme test: npx $1 is not available here (mark the block skip)" >&2; return 127; fi; }
+curl() { command curl --fail-with-body "$@"; }
+__save() {
+  local __rc=$? __v
+  for __v in $(comm -13 <(echo "$__base") <(compgen -v | sort)); do
+    case $__v in __*|BASH*|PIPESTATUS|FUNCNAME|_|COLUMNS|LINES) ;; *) declare -p "$__v" 2>/dev/null | sed 's/^declare -[-a-zA-Z]* /declare -g /' ;; esac
+  done > "$README_STATE"
+  return $__rc
+}
+trap __save EXIT
+set -eo pipefail
+`;
+
+describe('README.md runs as written', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  let cwd: string;
+  let sandbox: ChildProcess | undefined;
+  let out = '';
+  let port = 0;
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN) || !existsSync(join(ROOT, 'dist/test/sisense-sim/sisense-sim.js'))) throw new Error('dist is not built: run npm run build');
+    cwd = mkdtempSync(join(tmpdir(), 'steward-readme-'));
+    port = await freePort();
+    sandbox = spawn(process.execPath, [MAIN, 'sandbox', '--dir', '.steward/sandbox', '--port', String(port)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    sandbox.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    sandbox.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    const until = Date.now() + 120_000;
+    while (!out.includes('Ctrl-C stops')) {
+      if (sandbox.exitCode !== null) throw new Error(`the sandbox exited ${sandbox.exitCode}: ${out}`);
+      if (Date.now() > until) throw new Error(`the sandbox did not start in 120 s: ${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // `npm start`'s local admin token, which "Talking to it" reads: the sandbox's admin stands in.
+    copyFileSync(join(cwd, '.steward/sandbox/admin.token'), join(cwd, '.steward/admin.token'));
+  }, 150_000);
+
+  afterAll(async () => {
+    if (sandbox && sandbox.exitCode === null) {
+      const exited = new Promise((r) => sandbox!.once('exit', r));
+      sandbox.kill('SIGINT');
+      await exited;
+    }
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
+  }, 60_000);
+
+  it('marks every block it cannot run with a reason', () => {
+    const blocks = shellBlocks(readme);
+    expect(blocks.length).toBeGreaterThan(5);
+    for (const b of blocks.filter((x) => x.skip !== undefined)) expect(b.skip!.length).toBeGreaterThan(5);
+  });
+
+  it('rejects a skip without a reason, and one not right before a shell block', () => {
+    expect(() => shellBlocks('<!-- readme-test: skip -->\n```sh\nls\n```\n')).toThrow(/with a reason/);
+    expect(() => shellBlocks('<!-- readme-test: skip () -->\n```sh\nls\n```\n')).toThrow(/with a reason/);
+    expect(() => shellBlocks('<!-- readme-test: skip (x y z) -->\ntext\n```sh\nls\n```\n')).toThrow(/right before/);
+    expect(() => shellBlocks('<!-- readme-test: skip (a yaml block) -->\n```yaml\na: 1\n```\n')).toThrow(/not a shell block/);
+    expect(shellBlocks('<!-- readme-test: skip (needs the claude CLI) -->\n\n```sh\nclaude mcp add\n```\n```bash\nls\n```\n')).toEqual([
+      { line: 3, lang: 'sh', code: 'claude mcp add', skip: 'needs the claude CLI' },
+      { line: 6, lang: 'bash', code: 'ls' },
+    ]);
+  });
+
+  it('runs every shell block against the sandbox: exit 0 and the output it promises, and the target is migrated', () => {
+    const state = join(cwd, '.readme-state.sh');
+    const failures: string[] = [];
+    let ran = 0;
+    for (const block of shellBlocks(readme)) {
+      if (block.skip !== undefined) continue;
+      const code = block.code.replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`);
+      const res = spawnSync('bash', ['-c', `${PRELUDE}\n${code}\n`], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, README_MAIN: MAIN, README_STATE: state, NO_COLOR: '1' },
+      });
+      ran++;
+      const output = `${res.stdout}${res.stderr}`;
+      const where = `README.md:${block.line} (exit ${res.status ?? res.signal}):\n${block.code}\n--- output ---\n${output.slice(-4000)}`;
+      if (res.status !== 0) {
+        failures.push(where);
+        continue;
+      }
+      for (const e of EXPECT.filter((x) => x.code.test(block.code))) {
+        for (const o of e.output) if (!o.test(output)) failures.push(`${where}\n--- expected to see ${o}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(ran).toBeGreaterThanOrEqual(6);
+
+    // The quickstart's migration reached the target deployment.
+    const target = /sandbox-target\s+(http:\/\/\S+)/.exec(out)?.[1];
+    const token = readFileSync(join(cwd, '.steward/sandbox/sandbox-target.sisense-token'), 'utf8').trim();
+    const dashboards = spawnSync('curl', ['-s', '--fail-with-body', '-H', `Authorization: Bearer ${token}`, `${target}/api/v1/dashboards/admin?dashboardType=owner`], { encoding: 'utf8' });
+    expect(dashboards.status).toBe(0);
+    expect((JSON.parse(dashboards.stdout) as { title: string }[]).map((d) => d.title)).toEqual(expect.arrayContaining(['Sales Deep Dive', '_drill Order Detail']));
+  }, 900_000);
+});
+
+describe('steward.example.yaml', () => {
+  const example = join(ROOT, 'steward.example.yaml');
+  const check = (file: string, env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [MAIN, 'config', 'check', '--config', file], { encoding: 'utf8', env, timeout: 120_000 });
+  // The ${env:} references of the file (comments mention the syntax too: the unset ones config check names are the real ones).
+  const referenced = new Set([...readFileSync(example, 'utf8').matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]));
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !referenced.has(k)));
+  let dummies: Record<string, string> = {};
+
+  it('names every unset ${env:} variable at once (exit 2), and passes config check with dummy values for them', () => {
+    const unset = check(example, base);
+    const names = [...(unset.stdout + unset.stderr).matchAll(/environment variable (\w+) is not set/g)].map((m) => m[1]);
+    expect({ status: unset.status, names: names.length > 0 }).toEqual({ status: 2, names: true });
+    dummies = Object.fromEntries(names.map((n) => [n, /URL$/.test(n) ? `https://hooks.example.com/${n.toLowerCase()}` : `dummy-${n.toLowerCase()}-value-0123456789`]));
+    const res = check(example, { ...base, ...dummies });
+    expect({ status: res.status, out: res.stdout + res.stderr }).toEqual({ status: 0, out: expect.stringMatching(/OK/i) });
+  }, 150_000);
+
+  it('fails config check on an environment kind no plugin serves, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-example-'));
+    try {
+      const bad = join(dir, 'steward.yaml');
+      writeFileSync(bad, readFileSync(example, 'utf8').replace(/^environments:\n/m, 'environments:\n  nowhere:\n    kind: no-such-kind\n    url: https://nowhere.example.com\n'));
+      const kind = check(bad, { ...base, ...dummies });
+      expect({ status: kind.status, out: kind.stdout + kind.stderr }).toEqual({ status: 2, out: expect.stringMatching(/no-such-kind/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
