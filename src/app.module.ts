@@ -10,6 +10,7 @@ import { FindingsModule } from './findings/findings.module.js';
 import { HealthController, type DaemonInfo } from './http/health.controller.js';
 import { OpenApiController } from './http/openapi.controller.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { PlaybooksModule } from './playbooks/playbooks.module.js';
 import { PLUGIN_CATALOGUE } from './plugins/plugins.tokens.js';
@@ -59,6 +60,7 @@ export class AppModule {
         FindingsModule,
         NotifyModule,
         ScheduleModule.forRoot({ baseDir: ctx.loaded.baseDir, configFile: ctx.loaded.file }),
+        MetricsModule,
       ],
       controllers: [HealthController, DaemonController, OpenApiController],
       providers,

@@ -22,6 +22,7 @@ import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { Redactor } from './logging/redactor.js';
 import { redactStored } from './logging/stored.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { MetaRepository } from './store/meta.repository.js';
 import { openStore } from './store/store.factory.js';
 import type { Store } from './store/store.types.js';
@@ -85,6 +86,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       AppModule.forRoot({ loaded, logger, redactor, store, tokens, info, openapi }),
       { bodyParser: false, logger: new NestPinoLogger(logger.child({ component: 'nest' })), abortOnError: false },
     );
+    Object.assign(app.get(MetricsService).sources, { sseStreams: () => streams.streaming, storePool: () => (store as { poolStats?: () => { total: number; idle: number; waiting: number } }).poolStats?.() });
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     app.use(requestId(logger.child({ component: 'http' })));

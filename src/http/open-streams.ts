@@ -25,6 +25,13 @@ export class OpenStreams {
     };
   }
 
+  /** Open streaming (text/event-stream) responses, for metrics. */
+  get streaming(): number {
+    let n = 0;
+    for (const res of this.open) if (/^text\/event-stream/i.test(String(res.getHeader('content-type') ?? ''))) n++;
+    return n;
+  }
+
   /** Ends every streaming response; returns how many. Later requests are refused. */
   endStreams(): number {
     this.closing = true;

@@ -46,6 +46,8 @@ export interface PreparedCall {
 
 /** The one path by which a tool runs: the MCP server, the playbook runner and tests all call `invoke`. */
 export class ToolInvoker {
+  /** Told of every finished call (metrics); bounded fields only, never input or output. */
+  onFinish?: (call: { tool: string; environments: readonly string[]; mode: InvokeMode; ok: boolean; durationMs: number }) => void;
   private readonly environments: ReadonlyMap<string, ResolvedEnvironment>;
   private readonly maxInputBytes: number;
 
@@ -90,6 +92,7 @@ export class ToolInvoker {
     const finish = (r: Outcome): ToolResult => {
       const result = { mode, ...r, durationMs: Math.round(performance.now() - started) } as ToolResult;
       log.debug({ mode, ok: result.ok, code: result.ok ? undefined : result.error.code, durationMs: result.durationMs }, 'tool call finished');
+      this.onFinish?.({ tool: id, environments: Object.values(opts.environments ?? {}), mode, ok: result.ok, durationMs: performance.now() - started });
       return result;
     };
     const failed = (error: ToolFailure) => finish({ ok: false, error });

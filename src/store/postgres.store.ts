@@ -146,6 +146,11 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Pool connections, for metrics. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
   async ping(): Promise<void> {
     try {
       await this.pool.query('SELECT 1');

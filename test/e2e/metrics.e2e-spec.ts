@@ -1,0 +1,100 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
+import { waitForRun } from '../helpers/runs.js';
+import { until } from '../helpers/wait.js';
+
+const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
+const CONFIG = configYaml(`environments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\n`);
+
+/** One sample's value from the exposition text (undefined when the series is absent). */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+describe('/metrics over real HTTP', () => {
+  let d: TestDaemon;
+  const scrape = async () => {
+    const res = await request(d.url).get('/metrics').set('Authorization', bearer('viewer')).expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    return res.text;
+  };
+  beforeAll(async () => {
+    d = await startTestDaemon(CONFIG);
+  });
+  afterAll(() => d.close());
+
+  it('answers 401 without a token and a viewer with the text exposition format', async () => {
+    const res = await request(d.url).get('/metrics').expect(401);
+    expect(res.body.code).toBe('AUTH_MISSING_TOKEN');
+    const text = await scrape();
+    for (const name of ['steward_runs', 'steward_approvals_pending', 'steward_sse_streams', 'steward_mcp_sessions', 'nodejs_eventloop_lag_seconds', 'process_cpu_user_seconds_total', 'process_resident_memory_bytes']) {
+      expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+  });
+
+  it('the series move after a run: runs by state and playbook, run, step and tool durations, tool calls', async () => {
+    const before = await scrape();
+    const labels = { state: 'succeeded', playbook: 'demo-read' };
+    const { body } = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-read', environments: { target: 'lab' }, inputs: { greeting: 'hi' } }).expect(202);
+    await waitForRun(d, body.id, ['succeeded']);
+    // run.finished is counted after the run's row is read back: wait for it rather than for a fixed time.
+    let after = '';
+    await until('steward_runs_finished_total to count the run', async () => {
+      after = await scrape();
+      return (sample(after, 'steward_runs_finished_total', labels) ?? 0) > (sample(before, 'steward_runs_finished_total', labels) ?? 0) ? true : undefined;
+    }, 15000);
+    expect(sample(after, 'steward_runs', labels)).toBe((sample(before, 'steward_runs', labels) ?? 0) + 1);
+    expect(sample(after, 'steward_run_duration_seconds_count', labels)).toBe((sample(before, 'steward_run_duration_seconds_count', labels) ?? 0) + 1);
+    expect(sample(after, 'steward_step_duration_seconds_count', { outcome: 'succeeded' })).toBeGreaterThanOrEqual((sample(before, 'steward_step_duration_seconds_count', { outcome: 'succeeded' }) ?? 0) + 5);
+    const list = { tool: 'demo.notes.list', environment: 'lab', mode: 'execute', outcome: 'ok' };
+    expect(sample(after, 'steward_tool_calls_total', list)).toBe((sample(before, 'steward_tool_calls_total', list) ?? 0) + 1);
+    expect(sample(after, 'steward_tool_call_duration_seconds_count', list)).toBe((sample(before, 'steward_tool_call_duration_seconds_count', list) ?? 0) + 1);
+    expect(sample(after, 'steward_tool_calls_total', { tool: 'demo.util.echo', environment: 'none' })).toBeGreaterThanOrEqual(2);
+    expect(after).not.toContain(body.id); // no run ids as labels
+  });
+
+  it('counts pending approvals and the decision latency', async () => {
+    const { body } = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-write', environments: { target: 'lab' }, inputs: { key: 'metrics-note' } }).expect(202);
+    await waitForRun(d, body.id, ['awaiting_approval']);
+    const waiting = await scrape();
+    expect(sample(waiting, 'steward_approvals_pending')).toBe(1);
+    const { approvals } = (await request(d.url).get(`/approvals?runId=${body.id}`).set('Authorization', bearer('viewer'))).body;
+    await request(d.url).post(`/approvals/${approvals[0].id}`).set('Authorization', bearer('approver')).send({ decision: 'approve' }).expect(200);
+    await waitForRun(d, body.id, ['succeeded']);
+    const settled = await scrape();
+    expect(sample(settled, 'steward_approvals_pending')).toBe(0);
+    expect(sample(settled, 'steward_approval_decision_seconds_count', { status: 'approved' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts open SSE streams', async () => {
+    const { body } = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-write', environments: { target: 'lab' }, inputs: { key: 'sse-note' } }).expect(202);
+    await waitForRun(d, body.id, ['awaiting_approval']);
+    const url = new URL(`/runs/${body.id}/events`, d.url);
+    let req: ClientRequest | undefined;
+    await new Promise<void>((resolve, reject) => {
+      req = httpRequest(url, { headers: { Authorization: `Bearer ${TOKENS.viewer}`, Accept: 'text/event-stream' } }, (res) => {
+        res.once('data', () => resolve());
+        res.on('error', () => undefined);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    try {
+      expect(sample(await scrape(), 'steward_sse_streams')).toBe(1);
+    } finally {
+      req?.destroy();
+    }
+    await until('the closed stream to leave steward_sse_streams', async () => (sample(await scrape(), 'steward_sse_streams') === 0 ? true : undefined), 15000);
+    await request(d.url).post(`/runs/${body.id}/cancel`).set('Authorization', bearer('operator')).expect(200);
+  });
+});
