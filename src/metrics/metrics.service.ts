@@ -56,54 +56,27 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.environments = new Set(Object.keys(config.environments ?? {}));
     collectDefaultMetrics({ register: this.registry });
-    const self = this;
-    new Gauge({
-      name: 'steward_runs',
-      help: 'Stored runs by state and playbook.',
-      labelNames: ['state', 'playbook'],
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const rows = await self.store.query<{ state: string; playbook: string | null; n: string | number }>('SELECT state, playbook, count(*) AS n FROM runs GROUP BY state, playbook');
-        for (const r of rows.rows) this.set({ state: r.state, playbook: r.playbook ?? NO_PLAYBOOK }, Number(r.n));
-      },
+    this.gauge('steward_runs', 'Stored runs by state and playbook.', ['state', 'playbook'], async (g) => {
+      const rows = await this.store.query<{ state: string; playbook: string | null; n: string | number }>('SELECT state, playbook, count(*) AS n FROM runs GROUP BY state, playbook');
+      g.reset();
+      for (const r of rows.rows) g.set({ state: r.state, playbook: r.playbook ?? NO_PLAYBOOK }, Number(r.n));
     });
-    new Gauge({
-      name: 'steward_approvals_pending',
-      help: 'Approvals waiting for a decision.',
-      registers: [this.registry],
-      async collect() {
-        const rows = await self.store.query<{ n: string | number }>("SELECT count(*) AS n FROM approvals WHERE status = 'pending'");
-        this.set(Number(rows.rows[0]?.n ?? 0));
-      },
+    this.gauge('steward_approvals_pending', 'Approvals waiting for a decision.', [], async (g) => {
+      const rows = await this.store.query<{ n: string | number }>("SELECT count(*) AS n FROM approvals WHERE status = 'pending'");
+      g.set(Number(rows.rows[0]?.n ?? 0));
     });
-    new Gauge({
-      name: 'steward_sse_streams',
-      help: 'Open Server-Sent-Events streams.',
-      registers: [this.registry],
-      collect() {
-        this.set(self.sources.sseStreams?.() ?? 0);
-      },
+    this.gauge('steward_sse_streams', 'Open Server-Sent-Events streams (run events, threads, /mcp).', [], (g) => g.set(this.sources.sseStreams?.() ?? 0));
+    this.gauge('steward_mcp_sessions', 'Open MCP sessions at /mcp.', [], (g) => g.set(this.mcpSessions()?.size ?? 0));
+    this.gauge('steward_store_pool_connections', 'PostgreSQL store pool connections by state (absent for the embedded store).', ['state'], (g) => {
+      g.reset();
+      const pool = this.sources.storePool?.();
+      if (pool) for (const [state, n] of Object.entries(pool)) g.set({ state }, n);
     });
-    new Gauge({
-      name: 'steward_mcp_sessions',
-      help: 'Open MCP sessions at /mcp.',
-      registers: [this.registry],
-      collect() {
-        this.set(self.mcpSessions()?.size ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'steward_store_pool_connections',
-      help: 'PostgreSQL store pool connections by state (absent for the embedded store).',
-      labelNames: ['state'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        const pool = self.sources.storePool?.();
-        if (pool) for (const [state, n] of Object.entries(pool)) this.set({ state }, n);
-      },
-    });
+  }
+
+  /** A gauge filled at scrape time. */
+  private gauge(name: string, help: string, labelNames: string[], fill: (g: Gauge) => void | Promise<void>): void {
+    const g: Gauge = new Gauge({ name, help, labelNames, registers: [this.registry], collect: () => fill(g) });
   }
 
   onModuleInit(): void {
