@@ -15,6 +15,7 @@ export function createAjv(options: Options = {}): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, ...options });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-secret' });
+  ajv.addKeyword({ keyword: 'patternErrorMessage' }); // the message editors (VS Code, yaml-language-server) and formatAjvErrors show
   return ajv;
 }
 
@@ -70,7 +71,7 @@ export function formatAjvErrors(errors: ErrorObject[], locate?: Locate, root = '
         message = 'is not an allowed name';
         break;
       case 'pattern':
-        message = `must match the pattern ${e.params.pattern}`;
+        message = (e.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage ?? `must match the pattern ${e.params.pattern}`;
         if (e.propertyName !== undefined) continue; // reported by propertyNames
         break;
       case 'format':

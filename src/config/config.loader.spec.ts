@@ -1,8 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
 import { ConfigError } from '../common/errors.js';
+import { compileSchema } from '../common/json-schema.js';
+import { loadContract } from '../common/paths.js';
 import { fromText, loadConfig } from './config.loader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-config-'));
@@ -118,7 +121,7 @@ describe('config loader: bad input, each with its exact message and position', (
 
   it('6. an environment URL that is not a URI, and a missing kind', () => {
     expect(errorsOf('environments:\n  prod:\n    kind: sisense\n    url: not a url\n  staging:\n    url: https://x.example.com\n')).toEqual([
-      '4:10: environments.prod.url: must be a URI',
+      '4:10: environments.prod.url: must be an http(s) URL, or a ${env:NAME} / ${file:PATH} reference to one',
       '6:5: environments.staging.kind: is required',
     ]);
   });
@@ -171,6 +174,47 @@ describe('config loader: bad input, each with its exact message and position', (
     ]);
   });
 
+  it('13. an unset ${env:} hides no other error of the file, and is not reported twice at its own value', () => {
+    expect(
+      errorsOf('server:\n  port: "eighty"\nstore:\n  url: ${env:STEWARD_STORE_URL}\nenvironments:\n  prod:\n    kind: sisense\n    url: ${env:SISENSE_URL}\n    timeoutMs: soon\n'),
+    ).toEqual([
+      '2:9: server.port: must be an integer',
+      '4:8: store.url: environment variable STEWARD_STORE_URL is not set',
+      '8:10: environments.prod.url: environment variable SISENSE_URL is not set',
+      '9:16: environments.prod.timeoutMs: must be an integer',
+    ]);
+    // the checks after the schema run too: a short token beside an unset variable
+    expect(errorsOf('auth:\n  tokens:\n    - { name: a, token: short, role: viewer }\n    - name: b\n      token: ${env:B_TOKEN}\n      role: viewer\n')).toEqual([
+      '3:25: auth.tokens[0].token: token is too short (at least 16 characters); use a long random value or its sha256: hash',
+      '5:14: auth.tokens[1].token: environment variable B_TOKEN is not set',
+    ]);
+  });
+
+  it('14. URL fields take ${env:} references (the editor schema too) and check the resolved value', () => {
+    const yaml = 'store:\n  url: ${env:DB_URL}\nenvironments:\n  prod:\n    kind: sisense\n    url: ${env:SISENSE_URL}\nnotifications:\n  publicUrl: https://${env:PUBLIC_HOST}/steward\n';
+    const { config } = load(yaml, { DB_URL: 'postgres://steward:p%40ss@db:5432/steward?sslmode=verify-full', SISENSE_URL: 'https://bi.example.com', PUBLIC_HOST: 'steward.example.com' });
+    expect(config.environments.prod!.url).toBe('https://bi.example.com');
+    expect(config.notifications.publicUrl).toBe('https://steward.example.com/steward');
+    expect(errorsOf(yaml, { DB_URL: 'mysql://db/steward', SISENSE_URL: 'bi.example.com', PUBLIC_HOST: 'x' })).toEqual([
+      '2:8: store.url: must be a postgres:// URL, or a ${env:NAME} / ${file:PATH} reference to one',
+      '6:10: environments.prod.url: must be an http(s) URL, or a ${env:NAME} / ${file:PATH} reference to one',
+    ]);
+    // what an editor sees: the unresolved text against the same schema
+    const validate = compileSchema(loadContract('config.schema.json'));
+    expect(validate(parse(yaml))).toBe(true);
+    expect(validate({ environments: { prod: { kind: 'sisense', url: 'not a url' } } })).toBe(false);
+  });
+
+  it('15. an environment kind no installed plugin serves is an error naming the kinds that are served', () => {
+    expect(errorsOf('environments:\n  warehouse:\n    kind: postgres\n  prod:\n    kind: sisense\n')).toEqual([
+      '3:11: environments.warehouse.kind: unknown environment kind "postgres": the installed plugins serve demo, sisense',
+    ]);
+    const plugins = mkdtempSync(join(tmpdir(), 'steward-kinds-'));
+    mkdirSync(join(plugins, 'pg'));
+    writeFileSync(join(plugins, 'pg', 'plugin.yaml'), "id: pg\nversion: 1.0.0\ndescription: PostgreSQL.\nhost: '*'\nkinds: [postgres]\nentry: index.js\nmodules:\n  - { id: sql, description: SQL }\n");
+    expect(load(`plugins:\n  dirs: [${plugins}]\nenvironments:\n  warehouse:\n    kind: postgres\n`).config.environments.warehouse!.kind).toBe('postgres');
+  });
+
   it('12. a document that is not a mapping', () => {
     expect(errorsOf('- a\n- b\n')).toEqual(['1:1: the configuration must be a YAML mapping (key: value)']);
   });
@@ -181,6 +225,15 @@ describe('config loader: bad input, each with its exact message and position', (
 });
 
 describe('steward.example.yaml', () => {
+  it('fails config check when an environment has a kind no plugin serves (the planned postgres one uncommented)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { packageRoot } = await import('../common/paths.js');
+    const text = readFileSync(join(packageRoot(), 'steward.example.yaml'), 'utf8').replace(/^ {2}# (warehouse-pg:\n) {2}# ( +kind: postgres\n) {2}# ( +url: .*\n) {2}# ( +password: .*\n)/m, '  $1  $2  $3  $4');
+    expect(text).toContain('\n  warehouse-pg:\n    kind: postgres\n');
+    const env = { STEWARD_CI_TOKEN: TOKEN, SISENSE_PROD_TOKEN: 'sisense-token', WAREHOUSE_PASSWORD: 'pw', OPENAI_API_KEY: 'sk-test-key', SLACK_WEBHOOK_URL: 'https://hooks.example.com/x', STEWARD_WEBHOOK_SECRET: 'webhook-secret-0123456789' };
+    expect(() => fromText('steward.example.yaml', text, packageRoot(), env)).toThrow(/environments\.warehouse-pg\.kind: unknown environment kind "postgres": the installed plugins serve demo, sisense/);
+  });
+
   it('documents every top-level and nested schema key and validates', async () => {
     const { readFileSync } = await import('node:fs');
     const { packageRoot, loadContract } = await import('../common/paths.js');

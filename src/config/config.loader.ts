@@ -7,6 +7,7 @@ import { yamlLocator, yamlToJs, type Locate } from '../common/yaml-locate.js';
 import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '../common/json-schema.js';
 import { llmProblems } from '../agent/llm.checks.js';
 import { checkSchedulesConfig } from '../schedule/schedule.checks.js';
+import { environmentKindProblems } from './environment-kinds.js';
 import type { LoadedConfig, PluginSettings, StewardConfig } from './config.types.js';
 
 export const DEFAULT_CONFIG_FILE = 'steward.yaml';
@@ -84,12 +85,16 @@ export function fromText(
   const errors: ErrorDetail[] = [];
   const resolved = resolveReferences(raw, [], { env, baseDir, secrets, errors, locate });
 
-  if (errors.length === 0) {
-    const validate = compileSchema(loadContract('config.schema.json'), { useDefaults: true });
-    if (!validate(resolved)) errors.push(...formatAjvErrors(validate.errors ?? [], locate));
-  }
+  // Every error of the file at once: an unset ${env:} does not hide the schema errors elsewhere. A value whose
+  // reference failed is reported once, by the reference error, not again by the schema or the checks after it.
+  const unresolved = errors.map((e) => e.path ?? '');
+  const beside = (e: ErrorDetail) => !unresolved.some((p) => e.path === p || e.path?.startsWith(`${p}.`) || e.path?.startsWith(`${p}[`));
+  const validate = compileSchema(loadContract('config.schema.json'), { useDefaults: true });
+  const schemaErrors = validate(resolved) ? [] : formatAjvErrors(validate.errors ?? [], locate);
+  errors.push(...schemaErrors.filter(beside));
   const config = resolved as StewardConfig;
-  if (errors.length === 0) errors.push(...semanticChecks(config, locate));
+  if (schemaErrors.length === 0) errors.push(...semanticChecks(config, locate).filter(beside));
+  errors.push(...environmentKindProblems(config, baseDir).map(({ at, ...p }) => ({ ...p, ...locate(at) })).filter(beside));
   if (errors.length > 0) {
     errors.sort((a, b) => Number(a.line ?? 0) - Number(b.line ?? 0));
     throw new ConfigError(file, errors);
