@@ -13,7 +13,7 @@
  * Also: steward.example.yaml passes `config check` with dummy values for its ${env:} references.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/process-daemon.js';
@@ -73,7 +73,8 @@ const EXPECT: { code: RegExp; output: RegExp[] }[] = [
   { code: /--dry-run --follow/, output: [/would_change/, /run run_\S+ succeeded/] },
   { code: /^echo "\$RUN"$/m, output: [/^run_\w+$/m] },
   { code: /while \[\[ \$\(state\)/, output: [/approved/i] },
-  { code: /steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/] },
+  { code: /^npx steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/] },
+  { code: /schedules\/config:sandbox-wellcheck\/trigger/, output: [/succeeded/, /"nextFire|next/i] },
 ];
 
 const PRELUDE = String.raw`
@@ -126,6 +127,31 @@ describe('README.md runs as written', () => {
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   }, 60_000);
 
+  /** One block in bash as the README test runs it (the shell state of earlier blocks from `state`). */
+  const runBlock = (code: string, state: string) =>
+    spawnSync('bash', ['-c', `${PRELUDE}\n${code.replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`)}\n`], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, README_MAIN: MAIN, README_STATE: state, NO_COLOR: '1' },
+    });
+
+  it('fails the examples the README had before: unknown playbooks and environments, an HTTP error, a placeholder', () => {
+    const state = join(cwd, '.broken-state.sh');
+    for (const code of [
+      'steward run demo-write -e target=lab -i key=k --follow --server http://127.0.0.1:8080 --token-file .steward/sandbox/operator.token',
+      'npx steward run migrate-dashboards -e source=sandbox-source -e target=sandbox-target --dry-run --server http://127.0.0.1:8080 --token-file .steward/sandbox/operator.token',
+      'curl -s http://127.0.0.1:8080/version\necho after',
+      'curl -s -H "Authorization: Bearer $(cat .steward/sandbox/operator.token)" http://127.0.0.1:8080/runs/<id>/events',
+    ]) {
+      const res = runBlock(code, state);
+      expect({ code, status: res.status === 0 ? 0 : 'failed' }).toEqual({ code, status: 'failed' });
+    }
+    // ...and the same machinery passes a working one, carrying variables to the next block.
+    expect(runBlock('X=$(cat .steward/sandbox/operator.token); curl -s -H "Authorization: Bearer $X" http://127.0.0.1:8080/whoami', state)).toMatchObject({ status: 0, stdout: expect.stringContaining('operator') });
+    expect(runBlock('[ -n "$X" ] && echo carried', state)).toMatchObject({ status: 0, stdout: 'carried\n' });
+  }, 300_000);
+
   it('marks every block it cannot run with a reason', () => {
     const blocks = shellBlocks(readme);
     expect(blocks.length).toBeGreaterThan(5);
@@ -149,13 +175,7 @@ describe('README.md runs as written', () => {
     let ran = 0;
     for (const block of shellBlocks(readme)) {
       if (block.skip !== undefined) continue;
-      const code = block.code.replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`);
-      const res = spawnSync('bash', ['-c', `${PRELUDE}\n${code}\n`], {
-        cwd,
-        encoding: 'utf8',
-        timeout: 300_000,
-        env: { ...process.env, README_MAIN: MAIN, README_STATE: state, NO_COLOR: '1' },
-      });
+      const res = runBlock(block.code, state);
       ran++;
       const output = `${res.stdout}${res.stderr}`;
       const where = `README.md:${block.line} (exit ${res.status ?? res.signal}):\n${block.code}\n--- output ---\n${output.slice(-4000)}`;
@@ -177,6 +197,24 @@ describe('README.md runs as written', () => {
     expect(dashboards.status).toBe(0);
     expect((JSON.parse(dashboards.stdout) as { title: string }[]).map((d) => d.title)).toEqual(expect.arrayContaining(['Sales Deep Dive', '_drill Order Detail']));
   }, 900_000);
+
+  it('writes the sandbox tokens with mode 0600, and steward.yaml holds none of them', () => {
+    const yaml = readFileSync(join(cwd, '.steward/sandbox/steward.yaml'), 'utf8');
+    for (const name of ['operator.token', 'approver.token', 'admin.token', 'sandbox-source.sisense-token', 'sandbox-target.sisense-token']) {
+      const file = join(cwd, '.steward/sandbox', name);
+      expect({ name, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ name, mode: '600' });
+      expect(yaml).not.toContain(readFileSync(file, 'utf8').trim());
+    }
+  });
+
+  it('stops everything on Ctrl-C: exit 0, the daemon and both simulated deployments closed', async () => {
+    const urls = [`http://127.0.0.1:${port}/health`, ...[...out.matchAll(/sandbox-(?:source|target)\s+(http:\/\/\S+)/g)].map((m) => m[1])];
+    expect(urls).toHaveLength(3);
+    const exited = new Promise<number | null>((r) => sandbox!.once('exit', (c) => r(c)));
+    sandbox!.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const url of urls) await expect(fetch(url)).rejects.toThrow();
+  }, 120_000);
 });
 
 describe('steward.example.yaml', () => {

@@ -48,6 +48,12 @@ export function sandboxConfig(o: { dir: string; port: number; source: string; ta
     'environments:',
     env('sandbox-source', o.source, 'Simulated Sisense: the deployment to migrate from (rich, with planted problems)', false),
     env('sandbox-target', o.target, 'Simulated Sisense: the deployment to migrate to (every write needs the approver)', true),
+    'schedules:',
+    '  entries:',
+    '    sandbox-wellcheck:   # every morning; POST /schedules/config:sandbox-wellcheck/trigger runs it now',
+    '      playbook: sisense-wellcheck',
+    '      cron: "0 7 * * *"',
+    '      environments: [{ target: sandbox-source }]',
     '',
   ].join('\n');
 }
@@ -107,8 +113,11 @@ export function registerSandbox(program: Command, { io, exit }: CliContext): voi
         throw e;
       });
       const sims = [source, target];
-      writeFileSync(join(dir, 'sandbox-source.sisense-token'), `${source.token}\n`, { mode: 0o600 });
-      writeFileSync(join(dir, 'sandbox-target.sisense-token'), `${target.token}\n`, { mode: 0o600 });
+      for (const [name, sim] of [['sandbox-source', source], ['sandbox-target', target]] as const) {
+        const file = join(dir, `${name}.sisense-token`);
+        writeFileSync(file, `${sim.token}\n`, { mode: 0o600 });
+        chmodSync(file, 0o600);
+      }
       const configFile = join(dir, 'steward.yaml');
       writeFileSync(configFile, sandboxConfig({ dir, port: o.port, source: source.url, target: target.url, logLevel: o.logLevel }));
 
