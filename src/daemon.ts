@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import cors from 'cors';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { TokenService, generateToken } from './auth/token.service.js';
@@ -16,6 +15,8 @@ import { readPackageJson } from './common/paths.js';
 import type { LoadedConfig, TokenConfig } from './config/config.types.js';
 import { hostAndOriginCheck } from './http/host-origin.middleware.js';
 import { OpenStreams } from './http/open-streams.js';
+import { buildOpenApi } from './http/openapi.document.js';
+import { DOCS_PUBLIC_PATHS, mountDocs } from './http/openapi.docs.js';
 import { authenticate, jsonBody, requestId, saneUrl } from './http/http.middleware.js';
 import { ScrubResponses } from './http/scrub.interceptor.js';
 import { createLogger } from './logging/logger.js';
@@ -27,8 +28,8 @@ import { MetaRepository } from './store/meta.repository.js';
 import { openStore } from './store/store.factory.js';
 import type { Store } from './store/store.types.js';
 
-/** The only routes served without a bearer token. */
-export const PUBLIC_PATHS = ['/health'];
+/** The only routes served without a bearer token (liveness, and the docs page with its assets: it asks for a token). */
+export const PUBLIC_PATHS = ['/health', ...DOCS_PUBLIC_PATHS];
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -111,8 +112,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       logger.info({ store: store.kind, location: store.location, version: pkg.version }, 'steward started in-process (not listening)');
       return handle(app, logger, store, '', 0, streams, stopRedactingStored);
     }
-    openapi.document = buildOpenApi(app, pkg.version);
-    SwaggerModule.setup('docs', app, openapi.document as never, { useGlobalPrefix: false, ui: true, raw: false });
+    openapi.document = buildOpenApi(app, pkg.version, PUBLIC_PATHS);
+    mountDocs(app);
 
     const host = opts.host ?? config.server.host;
     const port = opts.port ?? config.server.port;
@@ -165,19 +166,6 @@ async function listen(app: NestExpressApplication, port: number, host: string): 
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StewardError('INTERNAL', `server.host ${host} is not an address of this machine`);
     throw e;
   }
-}
-
-function buildOpenApi(app: NestExpressApplication, version: string): object {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Steward API')
-      .setDescription('Runs, playbooks, approvals, tools and findings. Every route but /health needs Authorization: Bearer <token>.')
-      .setVersion(version)
-      .addBearerAuth()
-      .build(),
-  );
-  return doc;
 }
 
 /**
