@@ -5,7 +5,7 @@ import type { Expression } from './expression.js';
 import type { RawStep } from './playbook.raw.js';
 import { checkAgentStep, checkToolStep, type ToolCheckContext } from './playbook.tools.js';
 import { SCOPE_ROOTS, type Assertion, type Step } from './playbook.types.js';
-import type { RefScope, StepPlace } from './references.js';
+import { itemsOf, schemaOfPath, type RefScope, type StepPlace } from './references.js';
 import type { Reporter } from './reporter.js';
 import type { Template } from './template.js';
 import { checkJsonSchema } from './tool-arguments.js';
@@ -14,7 +14,9 @@ export interface StepsContext {
   report: Reporter;
   exprs: ExpressionChecker;
   tools: ToolCheckContext;
-  scope: Omit<RefScope, 'here' | 'vars'>;
+  scope: Omit<RefScope, 'here' | 'vars' | 'varSchemas'>;
+  /** Element schemas of the enclosing foreach steps' loop variables, where known. */
+  varSchemas?: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
 }
 
 const DEFAULT_AS = 'item';
@@ -42,7 +44,7 @@ export function buildSteps(list: RawStep[], path: PathSegment[], ctx: StepsConte
 
 function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: ReadonlySet<string>): Step {
   const place = ctx.scope.steps.get(raw.id)!;
-  const scope: RefScope = { ...ctx.scope, here: place, vars };
+  const scope: RefScope = { ...ctx.scope, here: place, vars, ...(ctx.varSchemas && { varSchemas: ctx.varSchemas }) };
   const base = {
     id: raw.id,
     ...(raw.name !== undefined && { name: raw.name }),
@@ -61,7 +63,7 @@ function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
     const c = raw.check;
     const as = c.foreach !== undefined ? loopName(c.as, [...path, 'check'], ctx.report, vars) : undefined;
     const items = c.foreach !== undefined ? ctx.exprs.items([...path, 'check', 'foreach'], c.foreach, scope) : undefined;
-    const inner: RefScope = as ? { ...scope, vars: new Set([...vars, as]) } : scope;
+    const inner: RefScope = as ? withVar(scope, as, typeof c.foreach === 'string' ? itemsOf(schemaOfPath(c.foreach, scope)) : undefined) : scope;
     return { ...base, kind: 'check', ...(items && { foreach: items }), as: as ?? c.as ?? DEFAULT_AS, assert: assertions(raw, [...path, 'check', 'assert'], ctx, inner) };
   }
   if (raw.approval !== undefined) {
@@ -71,7 +73,8 @@ function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
   if (raw.foreach !== undefined) {
     const items = ctx.exprs.items([...path, 'foreach'], raw.foreach, scope)!;
     const as = loopName(raw.as, path, ctx.report, vars);
-    const steps = buildSteps(raw.steps ?? [], [...path, 'steps'], ctx, as ? new Set([...vars, as]) : vars);
+    const element = as && typeof raw.foreach === 'string' ? itemsOf(schemaOfPath(raw.foreach, scope)) : undefined;
+    const steps = buildSteps(raw.steps ?? [], [...path, 'steps'], { ...ctx, varSchemas: withSchema(ctx.varSchemas, as, element) }, as ? new Set([...vars, as]) : vars);
     return { ...base, kind: 'foreach', items, as: as ?? raw.as ?? DEFAULT_AS, concurrency: raw.concurrency ?? 1, steps };
   }
   const agent = raw.agent!;
@@ -123,4 +126,18 @@ function duration(text: string, path: PathSegment[], report: Reporter): number {
   const ms = parseDuration(text) ?? 0;
   if (ms <= 0) report.error(path, 'must be longer than 0');
   return ms;
+}
+
+type Schema = Readonly<Record<string, unknown>>;
+
+function withSchema(schemas: ReadonlyMap<string, Schema> | undefined, name: string | undefined, schema: Schema | undefined): ReadonlyMap<string, Schema> | undefined {
+  if (!name) return schemas;
+  const next = new Map(schemas);
+  if (schema) next.set(name, schema);
+  else next.delete(name);
+  return next;
+}
+
+function withVar(scope: RefScope, name: string, schema: Schema | undefined): RefScope {
+  return { ...scope, vars: new Set([...scope.vars, name]), varSchemas: withSchema(scope.varSchemas, name, schema) };
 }

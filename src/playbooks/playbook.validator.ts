@@ -6,6 +6,7 @@ import { checkPolicy, checkSchedule, type KnownEnvironments } from './playbook.s
 import { checkSchema } from './playbook.schema-check.js';
 import { buildSteps, collectPlaces } from './playbook.steps.js';
 import type { ParsedPlaybook } from './playbook.types.js';
+import type { StepPlace } from './references.js';
 import { Reporter } from './reporter.js';
 import type { ToolLookup } from './tool-lookup.js';
 import type { ValueTemplate } from './value-template.js';
@@ -50,6 +51,7 @@ function build(raw: RawPlaybook, file: string, report: Reporter, ctx: Validation
   const { inputs, inputSchema } = checkInputs(raw.inputs, report);
   const roles = new Map(Object.entries(raw.environments ?? {}).map(([name, r]) => [name, r.kind]));
   const places = collectPlaces(raw.steps, report);
+  withOutputSchemas(raw.steps, places, ctx.lookup);
   const exprs = new ExpressionChecker(report);
   const scope = { inputs: new Set(Object.keys(raw.inputs ?? {})), roles: new Set(roles.keys()), steps: places };
   const steps = buildSteps(raw.steps, ['steps'], { report, exprs, tools: { report, lookup: ctx.lookup, roles }, scope }, new Set());
@@ -71,4 +73,14 @@ function build(raw: RawPlaybook, file: string, report: Reporter, ctx: Validation
     ...(policy && { policy }),
     definition: raw as unknown as Record<string, unknown>,
   };
+}
+
+/** Tool steps whose tool declares an output schema: their `steps.<id>.output` references are checked against it. */
+function withOutputSchemas(steps: RawPlaybook['steps'], places: Map<string, StepPlace>, lookup: ToolLookup): void {
+  for (const s of steps) {
+    const schema = s.tool !== undefined ? lookup.get(s.tool)?.outputSchema : undefined;
+    const place = places.get(s.id);
+    if (schema && place && !place.output) places.set(s.id, { ...place, output: schema });
+    if (s.steps) withOutputSchemas(s.steps, places, lookup);
+  }
 }

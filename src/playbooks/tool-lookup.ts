@@ -12,6 +12,8 @@ export interface ToolInfo {
   environments: readonly string[];
   /** Environment kinds the tool's plugin serves. */
   kinds: readonly string[];
+  /** JSON Schema of the tool's output, when it declares one: `${{ steps.<id>.output... }}` are checked against it where it is closed. */
+  outputSchema?: Readonly<Record<string, unknown>>;
 }
 
 export interface ToolLookup {
