@@ -1,7 +1,8 @@
 /**
  * A local Sisense sandbox: two simulated tenants, `source` and `target`, for trying a migration without a Sisense.
- *   node dist/sim/test/sisense-sim/main.js [--source-port 8081] [--target-port 8082] [--host 127.0.0.1] [--latency-ms 0]
- * Prints each tenant's URL and tokens, and stops on Ctrl-C. State lives in memory only.
+ *   npm run sim -- [--source-port 8081] [--target-port 8082] [--host 127.0.0.1] [--latency-ms 0]
+ * Prints each tenant's URL and tokens, and stops on Ctrl-C. State lives in memory only. Compiled by `npm run build`
+ * (tsconfig.build.json) to dist/test/sisense-sim; `steward sandbox` starts the same two tenants with a daemon wired to them.
  */
 import { parseArgs } from 'node:util';
 import { startSisenseSim, type SisenseSim } from './sisense-sim.js';
