@@ -91,7 +91,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       this.toolCalls.inc(labels);
       this.toolLatency.observe(labels, c.durationMs / 1000);
     };
-    this.off.push(() => (invoker.onFinish = undefined));
+    invoker.onTargetRequest = (plugin, environment, status) => this.targetRequest(plugin, environment, status);
+    this.off.push(() => (invoker.onFinish = undefined), () => (invoker.onTargetRequest = undefined));
   }
 
   onModuleDestroy(): void {

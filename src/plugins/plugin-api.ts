@@ -57,6 +57,8 @@ export interface ToolContext {
   readonly stepId?: string;
   /** The plugin's settings, validated against its manifest's settings schema, defaults applied. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** Counts a request to a target in /metrics: the environment's name and the HTTP status (0: no answer). */
+  readonly metrics?: { targetRequest(environment: string, status: number): void };
 }
 
 /**

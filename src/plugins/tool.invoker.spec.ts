@@ -161,13 +161,13 @@ describe('ToolInvoker.invoke: running the tool', () => {
     expect(input).toEqual({ dashboards: ['a'] });
   });
 
-  it('ctx carries exactly environments, logger, signal, progress, run/step ids and frozen settings', async () => {
+  it('ctx carries exactly environments, logger, metrics, signal, progress, run/step ids and frozen settings', async () => {
     const { invoker } = await host();
     const progress: ProgressUpdate[] = [];
     const r = await invoker.invoke('acme.util.ctx', {}, { runId: 'run-1', stepId: 'export', progress: (p) => progress.push(p) });
     expect(r).toMatchObject({
       ok: true,
-      output: { keys: ['environments', 'logger', 'progress', 'runId', 'settings', 'signal', 'stepId'], settings: { level: 3 }, frozen: true, runId: 'run-1', stepId: 'export' },
+      output: { keys: ['environments', 'logger', 'metrics', 'progress', 'runId', 'settings', 'signal', 'stepId'], settings: { level: 3 }, frozen: true, runId: 'run-1', stepId: 'export' },
     });
     expect(progress).toEqual([{ progress: 1, total: 2, message: 'half' }]);
   });

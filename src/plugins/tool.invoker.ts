@@ -48,6 +48,8 @@ export interface PreparedCall {
 export class ToolInvoker {
   /** Told of every finished call (metrics); bounded fields only, never input or output. */
   onFinish?: (call: { tool: string; environments: readonly string[]; mode: InvokeMode; ok: boolean; durationMs: number }) => void;
+  /** Told of every request a tool made to a target (metrics): plugin, environment name, HTTP status (0: no answer). */
+  onTargetRequest?: (plugin: string, environment: string, status: number) => void;
   private readonly environments: ReadonlyMap<string, ResolvedEnvironment>;
   private readonly maxInputBytes: number;
 
@@ -125,6 +127,7 @@ export class ToolInvoker {
       ...(opts.runId && { runId: opts.runId }),
       ...(opts.stepId && { stepId: opts.stepId }),
       settings: tool.settings,
+      metrics: { targetRequest: (environment, status) => this.onTargetRequest?.(tool.plugin, environment, status) },
     };
     try {
       const value = await untilAborted(Promise.resolve().then(() => run.call(tool.definition, call.input, ctx)), signal);

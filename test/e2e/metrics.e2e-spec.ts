@@ -5,6 +5,7 @@ import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
+import { startSisenseSim, type SisenseSim } from '../sisense-sim/sisense-sim.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 const CONFIG = configYaml(`environments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\n`);
@@ -97,4 +98,28 @@ describe('/metrics over real HTTP', () => {
     await until('the closed stream to leave steward_sse_streams', async () => (sample(await scrape(), 'steward_sse_streams') === 0 ? true : undefined), 15000);
     await request(d.url).post(`/runs/${body.id}/cancel`).set('Authorization', bearer('operator')).expect(200);
   });
+});
+
+describe('/metrics: Sisense requests by status', () => {
+  let sim: SisenseSim;
+  let d: TestDaemon;
+  beforeAll(async () => {
+    sim = await startSisenseSim({ seed: 'source' });
+    d = await startTestDaemon(configYaml(`environments:\n  bi: { kind: sisense, url: "${sim.url}", token: "${sim.token}", options: { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 } }\n`));
+  }, 60000);
+  afterAll(async () => {
+    await d?.close();
+    await sim?.close();
+  });
+
+  it('counts each answer of the target by plugin, environment and status, retried ones included; no token or URL in the text', async () => {
+    sim.faults.push({ method: 'GET', path: /./, status: 503, times: 1 });
+    const { body } = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'sisense-wellcheck', environments: { target: 'bi' } }).expect(202);
+    await waitForRun(d, body.id, ['succeeded'], 60000);
+    const text = (await request(d.url).get('/metrics').set('Authorization', bearer('viewer')).expect(200)).text;
+    expect(sample(text, 'steward_target_requests_total', { plugin: 'sisense', environment: 'bi', status: '503' })).toBe(1);
+    expect(sample(text, 'steward_target_requests_total', { plugin: 'sisense', environment: 'bi', status: '200' })).toBe(sim.requests.filter((r) => r.status === 200).length);
+    expect(text).not.toContain(sim.token);
+    expect(text).not.toContain(sim.url);
+  }, 90000);
 });

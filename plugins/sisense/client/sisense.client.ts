@@ -22,6 +22,7 @@ export class SisenseClient {
   readonly #maxRetries: number;
   readonly #backoff: BackoffPolicy;
   readonly #signal?: AbortSignal;
+  readonly #onAnswer?: (status: number) => void;
 
   constructor(options: SisenseClientOptions) {
     this.baseUrl = new URL(options.url);
@@ -33,6 +34,7 @@ export class SisenseClient {
     this.#maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
     this.#backoff = { baseMs: options.retryBaseMs ?? DEFAULTS.retryBaseMs, maxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs, maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs };
     this.#signal = options.signal;
+    this.#onAnswer = options.onAnswer;
     if (options.tls?.verify === false && this.baseUrl.protocol === 'https:') this.#logger.warn({ host: this.baseUrl.host }, 'TLS certificate verification is disabled for this Sisense environment');
   }
 
@@ -97,6 +99,7 @@ export class SisenseClient {
         if (!(err instanceof TransportFailure)) throw err;
         if (err.kind === 'aborted') throw signal.reason;
         const ms = Date.now() - started;
+        this.#onAnswer?.(0);
         this.#logger.debug({ method, path, status: 0, error: err.code ?? err.kind, ms, attempt }, 'sisense request failed');
         const retryable = err.kind === 'timeout' || (err.kind === 'connection' && (RETRYABLE_CODES.has(err.code ?? '') || /socket hang up/i.test(err.message)));
         if (retryable && idempotent && attempt <= this.#maxRetries) {
@@ -107,6 +110,7 @@ export class SisenseClient {
         throw new SisenseApiError({ status: 0, code, title: code, detail: err.message, method, path, shape: 'transport', attempts: attempt, cause: err });
       }
       const ms = Date.now() - started;
+      this.#onAnswer?.(answer.status);
       this.#logger.debug({ method, path, status: answer.status, ms, attempt }, 'sisense request');
       if (answer.status < 400) return { status: answer.status, headers: answer.headers, data: this.#parse<T>(method, path, answer) };
       if (isRetryableStatus(answer.status) && idempotent && attempt <= this.#maxRetries) {

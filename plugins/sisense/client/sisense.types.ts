@@ -32,6 +32,8 @@ export interface SisenseClientOptions {
   maxRetryAfterMs?: number;
   /** Cancels every request of this client (e.g. the tool call's signal). */
   signal?: AbortSignal;
+  /** Told each attempt's HTTP status (0: no answer: timeout, connection, TLS), for metrics. */
+  onAnswer?: (status: number) => void;
 }
 
 export type QueryValue = string | number | boolean | undefined | null | Array<string | number | boolean>;

@@ -23,6 +23,7 @@ export function createSisenseDeps(settings: SisenseSettings): SisenseDeps {
         timeoutMs: env.timeoutMs ?? settings.defaultTimeoutMs,
         logger: ctx.logger,
         signal: ctx.signal,
+        onAnswer: (status) => ctx.metrics?.targetRequest(env.name, status),
         ...tuning,
       });
     } catch (e) {
