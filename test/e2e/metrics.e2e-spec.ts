@@ -77,6 +77,22 @@ describe('/metrics over real HTTP', () => {
     expect(sample(settled, 'steward_approval_decision_seconds_count', { status: 'approved' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts open MCP sessions; an unconfigured environment name a caller sends is no label', async () => {
+    const before = sample(await scrape(), 'steward_mcp_sessions') ?? 0;
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'metrics-test', version: '1' } } };
+    const headers = { Accept: 'application/json, text/event-stream', 'Content-Type': 'application/json', Authorization: bearer('viewer') };
+    const res = await request(d.url).post('/mcp').set(headers).send(init).expect(200);
+    const sid = res.headers['mcp-session-id'];
+    expect(sample(await scrape(), 'steward_mcp_sessions')).toBe(before + 1);
+    // A caller naming an environment that is not configured: the call fails, and the name is no label.
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'demo__notes__list', arguments: { environment: 'made-up-env-7c1' } } };
+    await request(d.url).post('/mcp').set(headers).set('Mcp-Session-Id', sid).set('Mcp-Protocol-Version', '2025-06-18').send(call).expect(200);
+    const text = await scrape();
+    expect(text).not.toContain('made-up-env-7c1');
+    await request(d.url).delete('/mcp').set(headers).set('Mcp-Session-Id', sid);
+    await until('the closed MCP session to leave steward_mcp_sessions', async () => (sample(await scrape(), 'steward_mcp_sessions') === before ? true : undefined), 15000);
+  });
+
   it('counts open SSE streams', async () => {
     const { body } = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-write', environments: { target: 'lab' }, inputs: { key: 'sse-note' } }).expect(202);
     await waitForRun(d, body.id, ['awaiting_approval']);
