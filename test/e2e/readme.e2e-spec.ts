@@ -13,7 +13,7 @@
  * Also: steward.example.yaml passes `config check` with dummy values for its ${env:} references.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -106,11 +106,13 @@ describe('README.md runs as written', () => {
     if (!existsSync(MAIN) || !existsSync(join(ROOT, 'dist/test/sisense-sim/sisense-sim.js'))) throw new Error('dist is not built: run npm run build');
     cwd = mkdtempSync(join(tmpdir(), 'steward-readme-'));
     port = await freePort();
-    sandbox = spawn(process.execPath, [MAIN, 'sandbox', '--dir', '.steward/sandbox', '--port', String(port)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    sandbox.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    sandbox.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    // Its output goes to a file, not a pipe: the blocks run synchronously (spawnSync), and a full pipe would stall it.
+    const log = join(cwd, 'sandbox.log');
+    const fd = openSync(log, 'w');
+    sandbox = spawn(process.execPath, [MAIN, 'sandbox', '--dir', '.steward/sandbox', '--port', String(port)], { cwd, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
     const until = Date.now() + 120_000;
-    while (!out.includes('Ctrl-C stops')) {
+    while (!(out = readFileSync(log, 'utf8')).includes('Ctrl-C stops')) {
       if (sandbox.exitCode !== null) throw new Error(`the sandbox exited ${sandbox.exitCode}: ${out}`);
       if (Date.now() > until) throw new Error(`the sandbox did not start in 120 s: ${out}`);
       await new Promise((r) => setTimeout(r, 200));
