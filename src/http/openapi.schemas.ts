@@ -55,7 +55,7 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     ['id', 'kind', 'state', 'requestedBy', 'createdAt'],
   ),
-  Step: obj({ key: str, id: str, kind: str, state: str, attempt: { type: 'integer' }, tool: nstr, effect: nstr, environments: any, input: any, output: any, plan: any, dryRun: { type: 'boolean' }, error: any, approvalId: nstr, startedAt: time, finishedAt: time }, ['key', 'id', 'kind', 'state']),
+  Step: obj({ key: str, id: str, kind: str, state: str, attempt: { type: 'integer' }, tool: nstr, effect: nstr, environments: any, input: any, output: any, plan: any, dryRun: { type: ['boolean', 'null'] }, error: any, approvalId: nstr, startedAt: time, finishedAt: time }, ['key', 'id', 'kind', 'state']),
   Approval: obj(
     {
       id: { type: 'string', pattern: '^apr_' },
@@ -98,7 +98,7 @@ export const SUCCESS: Record<string, Record<string, { schema: Schema }>> = {
   'GET /config': { 'application/json': { schema: { type: 'object', description: 'The effective steward.yaml, secrets redacted.' } } },
   'GET /tools': { 'application/json': { schema: list('tools', ref('Tool')) } },
   'GET /tools/{id}': { 'application/json': { schema: ref('Tool') } },
-  'GET /playbooks/{id}': { 'application/json': { schema: obj({ id: str }, ['id']) } },
+  'GET /playbooks/{id}': { 'application/json': { schema: obj({ id: str, inputSchema: { type: 'object' }, definition: { type: 'object' } }, ['id', 'inputSchema', 'definition']) } },
   'GET /approvals': { 'application/json': { schema: list('approvals', ref('Approval')) } },
   'GET /approvals/{id}': { 'application/json': { schema: ref('Approval') } },
   'POST /approvals/{id}': { 'application/json': { schema: ref('Approval') } },
@@ -118,7 +118,7 @@ export const SUCCESS: Record<string, Record<string, { schema: Schema }>> = {
   'GET /runs/{id}/findings-diff': { 'application/json': { schema: { type: 'object', description: 'Findings new, still open and resolved by this run.' } } },
   'GET /notifications': { 'application/json': { schema: list('deliveries', ref('Delivery')) } },
   'GET /notifications/{id}': { 'application/json': { schema: { allOf: [ref('Delivery'), obj({ body: any })] } } },
-  'GET /schedules': { 'application/json': { schema: { type: 'object', description: 'The configured schedules with their state and next fire times.' } } },
+  'GET /schedules': { 'application/json': { schema: obj({ schedules: { type: 'array', items: ref('Schedule') }, problems: { type: 'array' }, reload: any, running: { type: 'boolean' } }, ['schedules', 'problems', 'running']) } },
   'GET /schedules/{id}': { 'application/json': { schema: ref('Schedule') } },
   'POST /schedules/{id}/pause': { 'application/json': { schema: ref('Schedule') } },
   'POST /schedules/{id}/resume': { 'application/json': { schema: ref('Schedule') } },

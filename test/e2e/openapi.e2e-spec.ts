@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
-import { bearer, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { join } from 'node:path';
+import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitForRun } from '../helpers/runs.js';
+
+const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
+const CONFIG = configYaml(`environments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}]\n`);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
@@ -13,7 +19,7 @@ describe('OpenAPI document and /docs over real HTTP', () => {
   const resolve = (r: any) => (r.$ref ? doc.components.responses[r.$ref.split('/').pop()] : r);
 
   beforeAll(async () => {
-    d = await startTestDaemon();
+    d = await startTestDaemon(CONFIG);
     doc = (await request(d.url).get('/openapi.json').set('Authorization', bearer('viewer')).expect(200)).body;
   });
   afterAll(() => d.close());
@@ -52,6 +58,33 @@ describe('OpenAPI document and /docs over real HTTP', () => {
       if (path !== '/health') expect([key, op.responses['401']]).toEqual([key, { $ref: '#/components/responses/Unauthorized' }]);
     }
     expect(doc.paths['/metrics'].get.responses['200'].content).toHaveProperty(['text/plain']);
+  });
+
+  it('the real answers of the read routes match the schemas the document declares', async () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const fix = (v: unknown): unknown => (Array.isArray(v) ? v.map(fix) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === '$ref' ? String(x).replace(/^#/, 'doc#') : fix(x)])) : v);
+    // Something in the lists: a finished run and one waiting for an approval.
+    const read = (await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-read', environments: { target: 'lab' } }).expect(202)).body.id;
+    const write = (await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-write', environments: { target: 'lab' }, inputs: { key: 'openapi' } }).expect(202)).body.id;
+    await waitForRun(d, read, ['succeeded']);
+    const waiting = await waitForRun(d, write, ['awaiting_approval']);
+    const approvalId = waiting.steps.find((x: any) => x.approvalId).approvalId;
+    const paths: Array<[string, string]> = [
+      ['/ready', '/ready'], ['/version', '/version'], ['/whoami', '/whoami'], ['/config', '/config'], ['/plugins', '/plugins'], ['/tools', '/tools'],
+      ['/tools/{id}', '/tools/demo.notes.list'], ['/playbooks', '/playbooks'], ['/playbooks/{id}', '/playbooks/demo-read'], ['/approvals', '/approvals'],
+      ['/approvals/{id}', `/approvals/${approvalId}`], ['/runs', '/runs'], ['/runs/{id}', `/runs/${read}`], ['/runs/{id}/report', `/runs/${read}/report`],
+      ['/findings', '/findings'], ['/notifications', '/notifications'], ['/schedules', '/schedules'], ['/threads', '/threads'],
+    ];
+    const checked: string[] = [];
+    for (const [route, path] of paths) {
+      const schema = doc.paths[route].get.responses['200'].content['application/json'].schema;
+      const res = await request(d.url).get(path).set('Authorization', bearer('admin')).expect(200);
+      const validate = ajv.compile(fix(schema) as object);
+      expect([path, validate(res.body) ? [] : validate.errors]).toEqual([path, []]);
+      checked.push(path);
+    }
+    expect(checked).toHaveLength(paths.length);
   });
 
   it('the real errors match the Problem schema the document declares', async () => {
