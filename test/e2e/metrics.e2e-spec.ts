@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
+import { freshPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
 import { startSisenseSim, type SisenseSim } from '../sisense-sim/sisense-sim.js';
@@ -138,4 +139,26 @@ describe('/metrics: Sisense requests by status', () => {
     expect(text).not.toContain(sim.token);
     expect(text).not.toContain(sim.url);
   }, 90000);
+});
+
+(PG_ADMIN_URL ? describe : describe.skip)('/metrics: the PostgreSQL store pool', () => {
+  let database: Awaited<ReturnType<typeof freshPgDatabase>>;
+  let d: TestDaemon;
+  beforeAll(async () => {
+    database = await freshPgDatabase('steward_metrics');
+    d = await startTestDaemon(configYaml(`store:\n  url: "${database.url}"\n`));
+  }, 60000);
+  afterAll(async () => {
+    await d?.close();
+    await database?.drop();
+  });
+
+  it('reports the pool connections by state, and not the database URL', async () => {
+    const text = (await request(d.url).get('/metrics').set('Authorization', bearer('viewer')).expect(200)).text;
+    expect(sample(text, 'steward_store_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
+    // The scrape's own store queries may be waiting for a connection at that moment.
+    expect(sample(text, 'steward_store_pool_connections', { state: 'waiting' })).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'steward_store_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(0);
+    expect(text).not.toContain(new URL(database.url).password);
+  });
 });
