@@ -74,9 +74,21 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** A gauge filled at scrape time. */
+  /** A gauge filled at scrape time; one that cannot be read (the store does not answer) keeps its last value and the scrape still answers. */
   private gauge(name: string, help: string, labelNames: string[], fill: (g: Gauge) => void | Promise<void>): void {
-    const g: Gauge = new Gauge({ name, help, labelNames, registers: [this.registry], collect: () => fill(g) });
+    const g: Gauge = new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect: async () => {
+        try {
+          await fill(g);
+        } catch (err) {
+          this.logger.warn({ err, metric: name }, 'metrics: a gauge could not be read; it keeps its last value in this scrape');
+        }
+      },
+    });
   }
 
   onModuleInit(): void {
