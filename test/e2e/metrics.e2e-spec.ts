@@ -117,6 +117,21 @@ describe('/metrics over real HTTP', () => {
   });
 });
 
+describe('/metrics when the store does not answer', () => {
+  it('still answers with the process metrics (the store gauges keep their last values)', async () => {
+    const d = await startTestDaemon();
+    try {
+      await request(d.url).get('/metrics').set('Authorization', bearer('viewer')).expect(200);
+      await d.store.close();
+      const res = await request(d.url).get('/metrics').set('Authorization', bearer('viewer')).expect(200);
+      expect(res.text).toMatch(/^process_cpu_user_seconds_total /m);
+      expect(d.logs.text).toContain('a gauge could not be read');
+    } finally {
+      await d.close().catch(() => undefined);
+    }
+  });
+});
+
 describe('/metrics: Sisense requests by status', () => {
   let sim: SisenseSim;
   let d: TestDaemon;
