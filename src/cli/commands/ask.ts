@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import type { StartPrompt } from '../../runs/runs.service.js';
 import type { CliContext } from '../context.js';
 import { addRemoteOptions, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
+import { EXIT } from '../exit-codes.js';
+import { CliError } from '../io.js';
+import { RemoteError } from '../remote.js';
 import { runRemote, type RunOptions } from './run.js';
 
 interface AskOptions extends RemoteOptions, Pick<RunOptions, 'follow' | 'logLevel' | 'config' | 'json'> {
@@ -43,6 +46,10 @@ export function registerAsk(program: Command, ctx: CliContext): void {
     .action(async (prompt: string, o: AskOptions) => {
       const request: StartPrompt = { prompt, environments: o.env ?? [], ...(o.tool?.length ? { tools: o.tool } : {}), ...(o.share === false ? { shareToolResults: false } : {}) };
       const remote = remoteFrom(o, ctx.io);
-      ctx.exit(remote ? await runRemote(remote, request, o, ctx.io) : await (await import('./run.local.js')).askLocal(ctx.load(o.config), request, o, ctx.io));
+      // The daemon answers 409 when it has no model; the help (and in-process) call that invalid input: exit 2.
+      const asked = remote ? runRemote(remote, request, o, ctx.io).catch((e: unknown) => {
+        throw e instanceof RemoteError && e.code === 'LLM_NOT_CONFIGURED' ? new CliError(EXIT.INVALID, e.message) : e;
+      }) : undefined;
+      ctx.exit(asked ? await asked : await (await import('./run.local.js')).askLocal(ctx.load(o.config), request, o, ctx.io));
     });
 }

@@ -50,7 +50,7 @@ auth:
   # Only the sha256 of each token is here; the tokens are in .steward/tokens/ (mode 0600). More: steward token create
   # --role <role>, paste its sha256 line below, then POST /reload (or save: the daemon notices) — no restart.
   tokens:
-${digests.map((d) => `    - name: ${d.name}              # ${d.why}; token in ${d.file}\n      role: ${d.role}\n      token: "${d.digest}"`).join('\n')}
+${digests.map((d) => `    - name: ${d.name.padEnd(10)} # ${d.why}; token in ${d.file}\n      role: ${d.role}\n      token: "${d.digest}"`).join('\n')}
 
 playbooks:
   dirs: [playbooks]

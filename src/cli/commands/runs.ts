@@ -84,7 +84,8 @@ export function registerRuns(program: Command, ctx: CliContext): void {
   const get = runs.command('get').description('One run with its steps.').argument('<run-id>', 'the run id (run_...)').addOption(jsonOption()).addOption(configOption()).addOption(logLevelOption());
   addRemoteOptions(get)
     .addHelpText('after', IN_PROCESS + EXIT_HELP.replace('invalid input', 'invalid input (no such run)'))
-    .action(async (id: string, o: ReadOptions) => {
+    .action(async (id: string, _o: ReadOptions, cmd: Command) => {
+      const o = withParent<ReadOptions>(cmd);
       checkId(id);
       const remote = remoteFrom(o, ctx.io);
       const run = remote ? await remote.get<RunDetail>(`/runs/${id}`) : await (await local()).getRunLocal(ctx.load(o.config), id, ctx.io, o.logLevel);
@@ -106,7 +107,8 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .addOption(logLevelOption());
   addRemoteOptions(report)
     .addHelpText('after', IN_PROCESS + EXIT_HELP.replace('invalid input', 'invalid input (no such run)'))
-    .action(async (id: string, o: ReadOptions) => {
+    .action(async (id: string, _o: ReadOptions, cmd: Command) => {
+      const o = withParent<ReadOptions>(cmd);
       checkId(id);
       const remote = remoteFrom(o, ctx.io);
       if (remote) {
@@ -120,7 +122,8 @@ export function registerRuns(program: Command, ctx: CliContext): void {
   const cancel = runs.command('cancel').description('Cancel a run that has not ended (its in-flight tool calls are aborted).').argument('<run-id>', 'the run id (run_...)').addOption(jsonOption());
   addRemoteOptions(cancel)
     .addHelpText('after', '\nNeeds a daemon (--server or a context) and a token with role operator or more: the run executes there.\n\nExit codes: 0 cancelled, 1 already ended or a runtime failure, 2 invalid input (no such run, no --server).\n')
-    .action(async (id: string, o: RemoteOptions & { json?: boolean }) => {
+    .action(async (id: string, _o: RemoteOptions & { json?: boolean }, cmd: Command) => {
+      const o = withParent<RemoteOptions & { json?: boolean }>(cmd);
       checkId(id);
       const remote = remoteFrom(o, ctx.io);
       if (!remote) throw new CliError(EXIT.INVALID, 'steward runs cancel needs --server <url> (or a context): runs execute on the daemon, which must abort them');
@@ -135,3 +138,9 @@ export function table(head: string[], rows: string[][]): string {
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
+
+/**
+ * A subcommand's options with those given to its parent (`runs get <id> --json`: commander hands `--json` to `runs`,
+ * which declares it too; `runs --server <url> get <id>` works the same).
+ */
+export const withParent = <T>(cmd: Command): T => cmd.optsWithGlobals<T & object>();

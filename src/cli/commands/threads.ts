@@ -3,7 +3,7 @@ import { type CliContext, EXIT_HELP } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, safe } from '../io.js';
 import { addRemoteOptions, jsonOption, remoteFrom, type RemoteOptions } from '../options.js';
-import { table } from './runs.js';
+import { table, withParent } from './runs.js';
 
 interface ThreadItem {
   id: string;
@@ -39,7 +39,8 @@ export function registerThreads(program: Command, ctx: CliContext): void {
   const get = list.command('get').description('One thread with its messages and runs.').argument('<thread-id>', 'the thread id').addOption(jsonOption());
   addRemoteOptions(get)
     .addHelpText('after', `\nNeeds a daemon (--server or a context); the thread's owner or an admin.\n${EXIT_HELP}`)
-    .action(async (id: string, o: RemoteOptions & { json?: boolean }) => {
+    .action(async (id: string, _o: RemoteOptions & { json?: boolean }, cmd: Command) => {
+      const o = withParent<RemoteOptions & { json?: boolean }>(cmd);
       const remote = remoteFrom(o, ctx.io);
       if (!remote) throw needsServer('threads get');
       const t = await remote.get<ThreadItem & { messages?: { role: string; content: unknown }[] }>(`/threads/${encodeURIComponent(id)}`);
