@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { type StewardError } from '../common/errors.js';
-import { TokenService, sha256 } from './token.service.js';
+import { TokenService, sha256, tokenDigestLine } from './token.service.js';
 
 const literal = 'viewer-token-0123456789';
 const hashed = 'admin-token-0123456789';
@@ -45,5 +45,31 @@ describe('TokenService', () => {
     const denied = failure(() => svc.authorize(viewer, 'operator'));
     expect([denied.code, denied.status, denied.message]).toEqual(['AUTH_FORBIDDEN', 403, 'token "dash" has role viewer; this needs operator or higher']);
     expect(() => svc.authorize({ name: 'x', role: 'admin' }, 'approver')).not.toThrow();
+  });
+});
+
+describe('TokenService.replace (a reload of auth.tokens)', () => {
+  it('accepts added tokens and refuses removed ones from the next call; a changed role counts as removed and added', () => {
+    const s = new TokenService([{ name: 'a', token: 'token-a-0123456789', role: 'viewer' }]);
+    const r = s.replace([
+      { name: 'a', token: 'token-a-0123456789', role: 'approver' },
+      { name: 'b', token: tokenDigestLine('token-b-0123456789'), role: 'operator' },
+    ]);
+    expect(r).toEqual({ added: ['a', 'b'], removed: ['a'], count: 2 });
+    expect(s.authenticate('Bearer token-a-0123456789')).toEqual({ name: 'a', role: 'approver' });
+    expect(s.authenticate('Bearer token-b-0123456789')).toEqual({ name: 'b', role: 'operator' });
+    s.replace([{ name: 'b', token: tokenDigestLine('token-b-0123456789'), role: 'operator' }]);
+    expect(failure(() => s.authenticate('Bearer token-a-0123456789')).code).toBe('AUTH_INVALID_TOKEN');
+  });
+
+  it('an empty list falls back to what the daemon uses without tokens (its local admin token)', () => {
+    const s = new TokenService([{ name: 'a', token: 'token-a-0123456789', role: 'viewer' }]);
+    s.whenEmpty = () => [{ name: 'local-admin', token: 'local-admin-0123456789', role: 'admin' }];
+    expect(s.replace([])).toEqual({ added: ['local-admin'], removed: ['a'], count: 1 });
+    expect(s.authenticate('Bearer local-admin-0123456789').name).toBe('local-admin');
+  });
+
+  it('tokenDigestLine is the sha256: line auth.tokens accepts', () => {
+    expect(tokenDigestLine('abc')).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
