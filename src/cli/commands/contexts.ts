@@ -30,8 +30,9 @@ export function registerContexts(program: Command, { io }: CliContext): void {
     .requiredOption('-s, --server <url>', 'the daemon URL, e.g. http://127.0.0.1:8080')
     .option('--token-file <file>', 'the file holding the bearer token (stored as an absolute path)')
     .option('--use', 'make it the current context')
+    .addOption(jsonOption())
     .addHelpText('after', HELP)
-    .action((name: string, o: { server: string; tokenFile?: string; use?: boolean }) => {
+    .action((name: string, o: { server: string; tokenFile?: string; use?: boolean; json?: boolean }) => {
       checkContextName(name);
       let url: URL;
       try {
@@ -48,21 +49,24 @@ export function registerContexts(program: Command, { io }: CliContext): void {
       data.contexts[name] = { server: url.href.replace(/\/+$/, ''), ...(tokenFile && { tokenFile }) };
       if (o.use || !data.current) data.current = name;
       writeContexts(f, data);
-      io.out(`context ${name} saved in ${f}${data.current === name ? ' (current)' : ''}\n`);
+      if (o.json) io.out(`${JSON.stringify({ file: f, name, ...data.contexts[name], current: data.current === name })}\n`);
+      else io.out(`context ${name} saved in ${f}${data.current === name ? ' (current)' : ''}\n`);
     });
 
   cmd
     .command('use')
     .description('Make a context the current one.')
     .argument('<name>', 'the context name')
+    .addOption(jsonOption())
     .addHelpText('after', HELP)
-    .action((name: string) => {
+    .action((name: string, o: { json?: boolean }) => {
       const f = file();
       const data = readContexts(f);
       if (!data.contexts[name]) throw new CliError(EXIT.INVALID, `no context named "${name}" in ${f} (steward context list)`);
       data.current = name;
       writeContexts(f, data);
-      io.out(`current context: ${name} (${data.contexts[name].server})\n`);
+      if (o.json) io.out(`${JSON.stringify({ file: f, current: name, ...data.contexts[name] })}\n`);
+      else io.out(`current context: ${name} (${data.contexts[name].server})\n`);
     });
 
   cmd
@@ -83,14 +87,15 @@ export function registerContexts(program: Command, { io }: CliContext): void {
     .command('delete')
     .description('Remove a context.')
     .argument('<name>', 'the context name')
+    .addOption(jsonOption())
     .addHelpText('after', HELP)
-    .action((name: string) => {
+    .action((name: string, o: { json?: boolean }) => {
       const f = file();
       const data = readContexts(f);
       if (!data.contexts[name]) throw new CliError(EXIT.INVALID, `no context named "${name}" in ${f}`);
       delete data.contexts[name];
       if (data.current === name) delete data.current;
       writeContexts(f, data);
-      io.out(`context ${name} deleted\n`);
+      io.out(o.json ? `${JSON.stringify({ file: f, deleted: name, current: data.current ?? null })}\n` : `context ${name} deleted\n`);
     });
 }
