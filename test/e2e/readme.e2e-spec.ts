@@ -130,13 +130,13 @@ describe('README.md runs as written', () => {
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   }, 60_000);
 
-  /** One block in bash as the README test runs it (the shell state of earlier blocks from `state`). */
+  /** One block in bash as the README test runs it (the shell state of earlier blocks from `state`; no saved CLI context of the user's). */
   const runBlock = (code: string, state: string) =>
     spawnSync('bash', ['-c', `${PRELUDE}\n${code.replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`)}\n`], {
       cwd,
       encoding: 'utf8',
       timeout: 300_000,
-      env: { ...process.env, README_MAIN: MAIN, README_STATE: state, NO_COLOR: '1' },
+      env: { ...process.env, README_MAIN: MAIN, README_STATE: state, NO_COLOR: '1', STEWARD_CONTEXT_FILE: join(cwd, 'contexts.yaml') },
     });
 
   it('fails the examples the README had before: unknown playbooks and environments, an HTTP error, a placeholder', () => {
