@@ -70,11 +70,11 @@ export function shellBlocks(markdown: string): ReadmeBlock[] {
 /** Key output of some blocks (found by a line of their code): what a reader is told they will see. */
 const EXPECT: { code: RegExp; output: RegExp[] }[] = [
   { code: /\/whoami/, output: [/"role":"(operator|admin)"/] },
-  { code: /run sisense-wellcheck -e target=sandbox-source --follow/, output: [/succeeded/, /report\?format=md|finding/i] },
+  { code: /run sisense-wellcheck -e target=sandbox-source --follow/, output: [/succeeded/, /## Findings \(\d+\)/, /"check":"datamodel\.many-to-many"/] },
   { code: /--dry-run --follow/, output: [/would_change/, /run run_\S+ succeeded/] },
   { code: /^echo "\$RUN"$/m, output: [/^run_\w+$/m] },
   { code: /while \[\[ \$\(state\)/, output: [/approved/i] },
-  { code: /^npx steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/] },
+  { code: /^npx steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/, /## Approvals/] },
   { code: /schedules\/config:sandbox-wellcheck\/trigger/, output: [/succeeded/, /"nextFire|next/i] },
 ];
 
