@@ -1,30 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { PLANTED } from '../../../../test/sisense-sim/seed/planted.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r).slice(0, 1500)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, planOf, target } from '../../sisense.test-kit.js';
 
 describe('sisense.access: tenants, members, share audit, group create', () => {
   let sim: SisenseSim;
   let host: TestHost;
   const run = (id: string, input: object) => host.invoker.invoke(`sisense.access.${id}`, input, target);
-  const plan = async (id: string, input: object) => {
-    const before = sim.snapshot();
-    const r = await host.invoker.invoke(`sisense.access.${id}`, input, { ...target, mode: 'plan' });
-    expect(sim.snapshot()).toBe(before);
-    if (!r.ok || r.mode !== 'plan' || !r.plan) throw new Error(`expected a plan, got ${JSON.stringify(r)}`);
-    return r.plan;
-  };
+  const plan = (id: string, input: object) => planOf(host, sim, `sisense.access.${id}`, input);
   const group = (name: string) => sim.state.groups.find((g) => g.name === name)!;
   beforeEach(async () => {
     sim = await startSisenseSim({ seed: 'source' });
-    host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+    host = await hostOn(sim, { maxRetries: 0 });
   });
   afterEach(() => sim.close());
 

@@ -1,30 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, planOf, target } from '../../sisense.test-kit.js';
 
 describe('sisense.access', () => {
   let sim: SisenseSim;
   let host: TestHost;
   const run = (id: string, input: object) => host.invoker.invoke(`sisense.access.${id}`, input, target);
   /** A dry run, checked to have written nothing. */
-  const plan = async (id: string, input: object) => {
-    const before = sim.snapshot();
-    const r = await host.invoker.invoke(`sisense.access.${id}`, input, { ...target, mode: 'plan' });
-    expect(sim.snapshot()).toBe(before);
-    if (!r.ok || r.mode !== 'plan' || !r.plan) throw new Error(`expected a plan, got ${JSON.stringify(r)}`);
-    return r.plan;
-  };
+  const plan = (id: string, input: object) => planOf(host, sim, `sisense.access.${id}`, input);
   const userOf = (email: string) => sim.state.users.find((u) => u.email === email);
   beforeEach(async () => {
     sim = await startSisenseSim({ seed: 'source' });
-    host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { retryBaseMs: 5, retryMaxMs: 10 } } } });
+    host = await hostOn(sim, { retryBaseMs: 5, retryMaxMs: 10 });
   });
   afterEach(() => sim.close());
 
@@ -65,7 +53,7 @@ describe('sisense.access', () => {
     expect(await run('group-members', { group: 'Nobody Here' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(output(await run('roles', {})).roles).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'consumer' }), expect.objectContaining({ name: 'super' })]));
     expect(output(await run('whoami', {}))).toEqual({ environment: 'src', url: sim.url, user: expect.objectContaining({ email: 'admin@acme.test', role: 'super', groups: ['Admins'] }), admin: true });
-    const viewer = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.tokens.viewer } } });
+    const viewer = await hostOn(sim, undefined, undefined, sim.tokens.viewer);
     expect(output(await viewer.invoker.invoke('sisense.access.whoami', {}, target))).toMatchObject({ user: { email: 'vic.viewer@acme.test' }, admin: false });
   });
 

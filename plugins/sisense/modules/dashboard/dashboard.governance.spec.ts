@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { PLANTED } from '../../../../test/sisense-sim/seed/planted.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r).slice(0, 1500)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, target } from '../../sisense.test-kit.js';
 
 describe('sisense.dashboard: describe, scripts, can-be-owned, share-remove', () => {
   let sim: SisenseSim;
@@ -18,7 +12,7 @@ describe('sisense.dashboard: describe, scripts, can-be-owned, share-remove', () 
   const user = (email: string) => sim.state.users.find((u) => u.email === email)!;
   beforeEach(async () => {
     sim = await startSisenseSim({ seed: 'source' });
-    host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+    host = await hostOn(sim, { maxRetries: 0 });
   });
   afterEach(() => sim.close());
 
@@ -88,7 +82,7 @@ describe('sisense.dashboard.share-add and inactive users', () => {
   it('refuses an inactive user before writing', async () => {
     const sim = await startSisenseSim({ seed: 'source' });
     try {
-      const host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+      const host = await hostOn(sim, { maxRetries: 0 });
       const before = sim.snapshot();
       const r = await host.invoker.invoke('sisense.dashboard.share-add', { dashboard: PLANTED.dashboards.overview, shares: [{ user: PLANTED.users.inactive }] }, target);
       expect(r).toMatchObject({ ok: false, error: { code: 'SHARE_FAILED', message: expect.stringContaining('inactive') } });
@@ -103,7 +97,7 @@ describe('sisense.dashboard.delete', () => {
   it('plans with the recipients, deletes another owner\'s dashboard with adminAccess, then skips', async () => {
     const sim = await startSisenseSim({ seed: 'source' });
     try {
-      const host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+      const host = await hostOn(sim, { maxRetries: 0 });
       const title = PLANTED.dashboards.sharedWithInactive[0];
       const d = sim.state.dashboards.find((x) => x.title === title)!;
       const admin = sim.state.users.find((u) => u.email === 'admin@acme.test')!;

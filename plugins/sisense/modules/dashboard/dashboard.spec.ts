@@ -1,28 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
 import type { SimDashboard } from '../../../../test/sisense-sim/sim.types.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, planOf, target } from '../../sisense.test-kit.js';
 
 describe('sisense.dashboard', () => {
   let sim: SisenseSim;
   let host: TestHost;
   const run = (id: string, input: object, h = host) => h.invoker.invoke(`sisense.dashboard.${id}`, input, target);
-  const plan = async (id: string, input: object) => {
-    const before = sim.snapshot();
-    const r = await host.invoker.invoke(`sisense.dashboard.${id}`, input, { ...target, mode: 'plan' });
-    expect(sim.snapshot()).toBe(before);
-    if (!r.ok || r.mode !== 'plan' || !r.plan) throw new Error(`expected a plan, got ${JSON.stringify(r)}`);
-    return r.plan;
-  };
+  const plan = (id: string, input: object) => planOf(host, sim, `sisense.dashboard.${id}`, input);
   const hostWith = (token: string, settings: Record<string, unknown> = {}) =>
-    createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token, options: { retryBaseMs: 5, retryMaxMs: 10 } } }, config: { sisense: { settings } } });
+    hostOn(sim, { retryBaseMs: 5, retryMaxMs: 10 }, settings, token);
   const dash = (title: string) => sim.state.dashboards.find((d) => d.title === title) as SimDashboard;
   const userId = (email: string) => sim.state.users.find((u) => u.email === email)?._id;
   const groupId = (name: string) => sim.state.groups.find((g) => g.name === name)?._id;

@@ -1,33 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { PLANTED } from '../../../../test/sisense-sim/seed/planted.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r).slice(0, 1500)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, planOf, target } from '../../sisense.test-kit.js';
 
 describe('sisense.datamodel: describe, table, connection, dashboards, shares and data security writes', () => {
   let sim: SisenseSim;
   let host: TestHost;
   const run = (id: string, input: object) => host.invoker.invoke(`sisense.datamodel.${id}`, input, target);
-  const plan = async (id: string, input: object) => {
-    const before = sim.snapshot();
-    const r = await host.invoker.invoke(`sisense.datamodel.${id}`, input, { ...target, mode: 'plan' });
-    expect(sim.snapshot()).toBe(before);
-    if (!r.ok || r.mode !== 'plan' || !r.plan) throw new Error(`expected a plan, got ${JSON.stringify(r)}`);
-    return r.plan;
-  };
+  const plan = (id: string, input: object) => planOf(host, sim, `sisense.datamodel.${id}`, input);
   const model = (title: string) => sim.state.datamodels.find((m) => m.title === title)! as Record<string, any>;
   const group = (name: string) => sim.state.groups.find((g) => g.name === name)!;
   const user = (email: string) => sim.state.users.find((u) => u.email === email)!;
   const rulesOn = (m: string, table: string, column: string) => sim.state.dataSecurity.filter((r) => r.elasticube === m && r.table === table && r.column === column);
   beforeEach(async () => {
     sim = await startSisenseSim({ seed: 'source' });
-    host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+    host = await hostOn(sim, { maxRetries: 0 });
   });
   afterEach(() => sim.close());
 

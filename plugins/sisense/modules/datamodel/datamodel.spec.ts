@@ -1,27 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import type { ProgressUpdate } from '../../../../src/plugins/plugin-api.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, planOf, target } from '../../sisense.test-kit.js';
 
 describe('sisense.datamodel', () => {
   let sim: SisenseSim;
   let host: TestHost;
   const run = (id: string, input: object, h = host) => h.invoker.invoke(`sisense.datamodel.${id}`, input, target);
-  const plan = async (id: string, input: object) => {
-    const before = sim.snapshot();
-    const r = await host.invoker.invoke(`sisense.datamodel.${id}`, input, { ...target, mode: 'plan' });
-    expect(sim.snapshot()).toBe(before);
-    if (!r.ok || r.mode !== 'plan' || !r.plan) throw new Error(`expected a plan, got ${JSON.stringify(r)}`);
-    return r.plan;
-  };
-  const hostWith = (settings: Record<string, unknown>) => createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { retryBaseMs: 5, retryMaxMs: 10 } } }, config: { sisense: { settings } } });
+  const plan = (id: string, input: object) => planOf(host, sim, `sisense.datamodel.${id}`, input);
+  const hostWith = (settings: Record<string, unknown>) => hostOn(sim, { retryBaseMs: 5, retryMaxMs: 10 }, settings);
   const model = (title: string) => sim.state.datamodels.find((m) => m.title === title) as Record<string, any>;
   beforeEach(async () => {
     sim = await startSisenseSim({ seed: 'source', builds: { pollsToFinish: 2 } });

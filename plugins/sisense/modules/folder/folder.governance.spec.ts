@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { PLANTED } from '../../../../test/sisense-sim/seed/planted.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r).slice(0, 1500)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, target } from '../../sisense.test-kit.js';
 
 describe('sisense.folder: owner, ancestors, navver, root folders', () => {
   let sim: SisenseSim;
@@ -18,7 +12,7 @@ describe('sisense.folder: owner, ancestors, navver, root folders', () => {
   const user = (email: string) => sim.state.users.find((u) => u.email === email)!;
   beforeEach(async () => {
     sim = await startSisenseSim({ seed: 'source' });
-    host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+    host = await hostOn(sim, { maxRetries: 0 });
   });
   afterEach(() => sim.close());
 

@@ -1,20 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { ProgressUpdate } from '../../../../src/plugins/plugin-api.js';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const roles = { environments: { source: 'src', target: 'dst' } };
-const fast = { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 };
+import type { TestHost } from '../../../../src/plugins/test-host.js';
+import type { SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+import { hostOnTenants, roles, startTenants } from '../../sisense.test-kit.js';
 
 describe('sisense.migration: groups and users (two simulated tenants)', () => {
   let src: SisenseSim;
   let dst: SisenseSim;
   let host: TestHost;
   beforeEach(async () => {
-    [src, dst] = await Promise.all([startSisenseSim({ seed: 'source' }), startSisenseSim({ seed: 'target' })]);
-    host = await createTestHost({
-      environments: { src: { kind: 'sisense', url: src.url, token: src.token, options: fast }, dst: { kind: 'sisense', url: dst.url, token: dst.token, options: fast } },
-    });
+    [src, dst] = await startTenants();
+    host = await hostOnTenants(src, dst);
   });
   afterEach(async () => {
     await Promise.all([src.close(), dst.close()]);

@@ -1,22 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { ProgressUpdate } from '../../../../src/plugins/plugin-api.js';
 import type { ToolResult } from '../../../../src/plugins/tool.result.js';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { until } from '../../../../test/helpers/wait.js';
-import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-import type { AssetResult, MigrationOutput } from './migration.types.js';
+import type { SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+import type { AssetResult } from './migration.types.js';
+import { hostOnTenants, migrationOutputOf as outputOf, roles, startTenants } from '../../sisense.test-kit.js';
 
-const roles = { environments: { source: 'src', target: 'dst' } };
-const fast = { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 };
 const SELECTED = ['ECommerce Overview', 'Sales Deep Dive', '_drill Order Detail'];
 /** The target has no Retail Sales: these dashboards use its Sample ECommerce instead. */
 const REMAP = { 'Retail Sales': 'Sample ECommerce' };
 
-function outputOf(r: ToolResult): MigrationOutput {
-  if (r.ok && r.mode === 'execute') return r.output as MigrationOutput;
-  if (!r.ok && r.error.code === 'MIGRATION_PARTIAL') return r.error.detail as MigrationOutput;
-  throw new Error(`unexpected result: ${JSON.stringify(r)}`);
-}
 const byAsset = (r: ToolResult): Record<string, AssetResult> => Object.fromEntries(outputOf(r).results.map((x) => [`${x.kind}:${x.asset}`, x]));
 
 describe('sisense.migration.dashboards (two simulated tenants)', () => {
@@ -24,10 +18,8 @@ describe('sisense.migration.dashboards (two simulated tenants)', () => {
   let dst: SisenseSim;
   let host: TestHost;
   beforeEach(async () => {
-    [src, dst] = await Promise.all([startSisenseSim({ seed: 'source' }), startSisenseSim({ seed: 'target' })]);
-    host = await createTestHost({
-      environments: { src: { kind: 'sisense', url: src.url, token: src.token, options: fast }, dst: { kind: 'sisense', url: dst.url, token: dst.token, timeoutMs: 1500, options: fast } },
-    });
+    [src, dst] = await startTenants();
+    host = await hostOnTenants(src, dst, { dstTimeoutMs: 1500 });
   });
   afterEach(async () => {
     await Promise.all([src.close(), dst.close()]);

@@ -1,18 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { ToolResult } from '../../../../src/plugins/tool.result.js';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import type { JsonObject } from '../../../../test/sisense-sim/sim.types.js';
-import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-import type { AssetResult, MigrationOutput } from './migration.types.js';
+import type { SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+import type { AssetResult } from './migration.types.js';
+import { hostOnTenants, migrationOutputOf as outputOf, roles, startTenants } from '../../sisense.test-kit.js';
 
-const roles = { environments: { source: 'src', target: 'dst' } };
-const fast = { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 };
-
-function outputOf(r: ToolResult): MigrationOutput {
-  if (r.ok && r.mode === 'execute') return r.output as MigrationOutput;
-  if (!r.ok && r.error.code === 'MIGRATION_PARTIAL') return r.error.detail as MigrationOutput;
-  throw new Error(`unexpected result: ${JSON.stringify(r)}`);
-}
 const resultFor = (r: ToolResult, asset: string): AssetResult | undefined => outputOf(r).results.find((x) => x.asset === asset);
 
 describe('sisense.migration.datamodels (two simulated tenants)', () => {
@@ -20,11 +13,8 @@ describe('sisense.migration.datamodels (two simulated tenants)', () => {
   let dst: SisenseSim;
   let host: TestHost;
   beforeEach(async () => {
-    [src, dst] = await Promise.all([startSisenseSim({ seed: 'source' }), startSisenseSim({ seed: 'target' })]);
-    host = await createTestHost({
-      environments: { src: { kind: 'sisense', url: src.url, token: src.token, options: fast }, dst: { kind: 'sisense', url: dst.url, token: dst.token, options: fast } },
-      config: { sisense: { settings: { buildPollMs: 10 } } },
-    });
+    [src, dst] = await startTenants();
+    host = await hostOnTenants(src, dst, { settings: { buildPollMs: 10 } });
   });
   afterEach(async () => {
     await Promise.all([src.close(), dst.close()]);

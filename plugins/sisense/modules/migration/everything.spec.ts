@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { ToolResult } from '../../../../src/plugins/tool.result.js';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
+import type { SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
 import type { Dependencies } from './dependencies.js';
 import type { MigrationOutput } from './migration.types.js';
+import { hostOnTenants, migrationOutputOf, roles, startTenants } from '../../sisense.test-kit.js';
 
-const roles = { environments: { source: 'src', target: 'dst' } };
-const fast = { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 };
 /** The target has no "Draft Targets" CSV connection: the draft model's dataset goes to another one. */
 const CONNECTIONS = { 'Draft Targets': 'Sample Brand' };
 
@@ -20,21 +19,15 @@ describe('sisense.migration.everything and .dependencies (two simulated tenants)
   let dst: SisenseSim;
   let host: TestHost;
   beforeEach(async () => {
-    [src, dst] = await Promise.all([startSisenseSim({ seed: 'source' }), startSisenseSim({ seed: 'target' })]);
-    host = await createTestHost({
-      environments: { src: { kind: 'sisense', url: src.url, token: src.token, options: fast }, dst: { kind: 'sisense', url: dst.url, token: dst.token, options: fast } },
-    });
+    [src, dst] = await startTenants();
+    host = await hostOnTenants(src, dst);
   });
   afterEach(async () => {
     await Promise.all([src.close(), dst.close()]);
   });
 
   const byAsset = (out: MigrationOutput) => Object.fromEntries(out.results.map((r) => [`${r.kind}:${r.asset}`, r]));
-  const partial = (r: ToolResult): MigrationOutput => {
-    if (r.ok && r.mode === 'execute') return r.output as MigrationOutput;
-    if (!r.ok && r.error.code === 'MIGRATION_PARTIAL') return r.error.detail as MigrationOutput;
-    throw new Error(`unexpected result: ${JSON.stringify(r).slice(0, 2000)}`);
-  };
+  const partial = migrationOutputOf;
   /** What cannot be migrated from the source seed as it is, whatever the target: each fails with its reason. */
   const UNMIGRATABLE = ['dashboard:Irene Pipeline', 'dashboard:Super Admin Console'];
 

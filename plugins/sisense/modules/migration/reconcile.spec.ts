@@ -1,28 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-import type { MigrationOutput } from './migration.types.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
+import type { SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
+import { hostOnTenants, migrationOutputOf as outputOf, roles, startTenants } from '../../sisense.test-kit.js';
 
-const roles = { environments: { source: 'src', target: 'dst' } };
-const fast = { maxRetries: 1, retryBaseMs: 5, retryMaxMs: 10 };
 const CHOSEN = ['Quarterly Report Q1', 'Fred Budget', 'Dana Notes'];
-
-function outputOf(r: ToolResult): MigrationOutput {
-  if (r.ok && r.mode === 'execute') return r.output as MigrationOutput;
-  if (!r.ok && r.error.code === 'MIGRATION_PARTIAL') return r.error.detail as MigrationOutput;
-  throw new Error(`unexpected result: ${JSON.stringify(r).slice(0, 2000)}`);
-}
 
 describe('sisense.migration.reconcile (two simulated tenants)', () => {
   let src: SisenseSim;
   let dst: SisenseSim;
   let host: TestHost;
   beforeEach(async () => {
-    [src, dst] = await Promise.all([startSisenseSim({ seed: 'source' }), startSisenseSim({ seed: 'target' })]);
-    host = await createTestHost({
-      environments: { src: { kind: 'sisense', url: src.url, token: src.token, options: fast }, dst: { kind: 'sisense', url: dst.url, token: dst.token, options: fast } },
-    });
+    [src, dst] = await startTenants();
+    host = await hostOnTenants(src, dst);
     expect(await host.invoker.invoke('sisense.migration.groups', {}, roles)).toMatchObject({ ok: true });
     expect(await host.invoker.invoke('sisense.migration.users', {}, roles)).toMatchObject({ ok: true });
     expect(await host.invoker.invoke('sisense.migration.dashboards', { dashboards: CHOSEN }, roles)).toMatchObject({ ok: true });

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestHost, type TestHost } from '../../../../src/plugins/test-host.js';
-import type { ToolResult } from '../../../../src/plugins/tool.result.js';
+import type { TestHost } from '../../../../src/plugins/test-host.js';
 import { startSisenseSim, type SisenseSim } from '../../../../test/sisense-sim/sisense-sim.js';
-
-const target = { environments: { target: 'src' } };
-const output = (r: ToolResult) => {
-  if (!r.ok || r.mode !== 'execute') throw new Error(`expected an output, got ${JSON.stringify(r).slice(0, 1500)}`);
-  return r.output as Record<string, any>;
-};
+import { hostOn, outputOf as output, target } from '../../sisense.test-kit.js';
 
 describe('sisense.query (against the simulator)', () => {
   let sim: SisenseSim;
@@ -15,7 +9,7 @@ describe('sisense.query (against the simulator)', () => {
   const run = (id: string, input: object) => host.invoker.invoke(`sisense.query.${id}`, input, target);
   beforeAll(async () => {
     sim = await startSisenseSim({ seed: 'source' });
-    host = await createTestHost({ environments: { src: { kind: 'sisense', url: sim.url, token: sim.token, options: { maxRetries: 0 } } } });
+    host = await hostOn(sim, { maxRetries: 0 });
   });
   afterAll(() => sim.close());
 
