@@ -1,6 +1,7 @@
 import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
+import { resolveParty, type Party } from '../../shared/party.js';
 import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import type { SisenseShare } from '../../shared/sisense.models.js';
@@ -28,16 +29,9 @@ async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
   for (const w of input.shares) {
     const rule = w.rule ?? 'view';
     const what = w.user !== undefined ? `user ${w.user}` : `group "${w.group}"`;
-    let party: { id: string; type: 'user' | 'group'; name: string };
+    let party: Party;
     try {
-      if (w.user !== undefined) {
-        const u = await deps.resolveUser(client, w.user);
-        if (u.active === false) throw new Error(`${u.email} is inactive: Sisense silently drops shares to inactive users`);
-        party = { id: u._id, type: 'user', name: label.user(u) };
-      } else {
-        const g = await deps.resolveGroup(client, w.group ?? '');
-        party = { id: g._id, type: 'group', name: label.group(g) };
-      }
+      party = await resolveParty(deps, client, w, (email) => `${email} is inactive: Sisense silently drops shares to inactive users`);
     } catch (e) {
       changes.push(change('fail', `${label.dashboard(d)} share with ${what}`, (e as Error).message));
       continue;

@@ -1,6 +1,7 @@
 import { defineTool, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
+import { resolveParty } from '../../shared/party.js';
 import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
@@ -23,13 +24,7 @@ async function without(deps: SisenseDeps, client: SisenseClient, input: Input) {
     let id: string;
     let name: string;
     try {
-      if (p.type === 'user') {
-        const u = await deps.resolveUser(client, p.ref);
-        [id, name] = [u._id, label.user(u)];
-      } else {
-        const g = await deps.resolveGroup(client, p.ref);
-        [id, name] = [g._id, label.group(g)];
-      }
+      ({ id, name } = await resolveParty(deps, client, p.type === 'user' ? { user: p.ref } : { group: p.ref }));
     } catch (e) {
       changes.push(change('fail', `${label.dashboard(d)} share with ${p.type} ${p.ref}`, (e as Error).message));
       continue;

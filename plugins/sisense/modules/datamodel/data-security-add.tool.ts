@@ -1,6 +1,7 @@
 import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
+import { resolveParty } from '../../shared/party.js';
 import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { datamodelRef, objectOut } from '../../shared/schemas.js';
 import { cubePaths, readSchema } from './datamodel.schema.js';
@@ -43,12 +44,9 @@ async function prepare(deps: SisenseDeps, client: SisenseClient, input: Input) {
     let who: string;
     try {
       if (r.everyoneElse) [share, who] = [{ type: 'default' }, 'everyone else'];
-      else if (r.user !== undefined) {
-        const u = await deps.resolveUser(client, r.user);
-        [share, who] = [{ party: u._id, type: 'user' }, label.user(u)];
-      } else {
-        const g = await deps.resolveGroup(client, r.group ?? '');
-        [share, who] = [{ party: g._id, type: 'group' }, label.group(g)];
+      else {
+        const p = await resolveParty(deps, client, r);
+        [share, who] = [{ party: p.id, type: p.type }, p.name];
       }
     } catch (e) {
       changes.push(change('fail', `${where} rule for ${r.user ?? r.group}`, (e as Error).message));

@@ -1,6 +1,7 @@
 import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
+import { resolveParty, type Party } from '../../shared/party.js';
 import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { datamodelRef, objectOut, arrayOf } from '../../shared/schemas.js';
 import { PERMISSION_CODES, PERMISSION_NAMES, readModelShares, writeModelShares, type ModelShare } from './datamodel.access.js';
@@ -25,16 +26,9 @@ async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const changes: PlannedChange[] = [];
   for (const w of input.shares) {
     const what = w.user !== undefined ? `user ${w.user}` : `group "${w.group}"`;
-    let party: { id: string; type: 'user' | 'group'; name: string };
+    let party: Party;
     try {
-      if (w.user !== undefined) {
-        const u = await deps.resolveUser(client, w.user);
-        if (u.active === false) throw new Error(`${u.email} is inactive: Sisense would drop the share`);
-        party = { id: u._id, type: 'user', name: label.user(u) };
-      } else {
-        const g = await deps.resolveGroup(client, w.group ?? '');
-        party = { id: g._id, type: 'group', name: label.group(g) };
-      }
+      party = await resolveParty(deps, client, w, (email) => `${email} is inactive: Sisense would drop the share`);
     } catch (e) {
       changes.push(change('fail', `${label.datamodel(model)} share with ${what}`, (e as Error).message));
       continue;
