@@ -36,6 +36,18 @@ const listModels = (side: Side) => side.once('models', () => side.list<{ title: 
 export const listTargetDashboards = (side: Side) => side.once('dashboards', () => side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', asObject: false, fields: 'oid,title,owner,parentFolder,shares' }));
 export const listSourceDashboards = (side: Side) => side.once('dashboards', () => side.list<DashboardSummary>('/api/v1/dashboards/admin', { dashboardType: 'owner', asObject: false }));
 
+/** What the dashboards and reconcile phases read first, all at once: each side's dashboards, principals and folders, and the target's own user. */
+export const readDashboardSides = (s: Session) =>
+  Promise.all([
+    listSourceDashboards(s.source),
+    listTargetDashboards(s.target),
+    s.source.principals(),
+    s.target.principals(),
+    s.source.folders(),
+    s.target.folders(),
+    s.target.once('me', () => s.target.get<SisenseUser>('/api/users/loggedin')),
+  ]);
+
 /** What the plan says about the parties of a dashboard: missing ones fail it. */
 export function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[], missing: string[], notes: string[]): SourceAccess & { failure?: string } {
   const access: SourceAccess & { failure?: string } = { shares: [], folder };
@@ -66,17 +78,7 @@ export function accessOf(d: DashboardSummary, map: PrincipalMap, folder: string[
  * replaces that dashboard in place, duplicate imports a second one beside it (said so in the result).
  */
 export async function prepareDashboards(s: Session, input: DashboardsInput, overlay: Overlay = emptyOverlay(), modelTitles: ReadonlyMap<string, string> = new Map()): Promise<Prepared<DashboardItem>> {
-  const [srcList, dstList, src, dst, srcFolders, dstFolders, srcModels, dstModels, me] = await Promise.all([
-    listSourceDashboards(s.source),
-    listTargetDashboards(s.target),
-    s.source.principals(),
-    s.target.principals(),
-    s.source.folders(),
-    s.target.folders(),
-    listModels(s.source),
-    listModels(s.target),
-    s.target.once('me', () => s.target.get<SisenseUser>('/api/users/loggedin')),
-  ]);
+  const [[srcList, dstList, src, dst, srcFolders, dstFolders, me], srcModels, dstModels] = await Promise.all([readDashboardSides(s), listModels(s.source), listModels(s.target)]);
   const map = new PrincipalMap(src, dst, overlay);
   const { chosen: named, unresolved } = selectEach('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
   // Left out by input: not exported, no folder made for them, reported skipped.

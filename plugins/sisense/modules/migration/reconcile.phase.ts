@@ -1,9 +1,8 @@
 import type { PlannedChange } from '../../../../src/plugins/plugin-api.js';
-import type { SisenseUser } from '../../shared/deps.js';
 import { label } from '../../shared/plan.js';
 import { parsePath, pathOf, TargetFolders } from './dashboard.folders.js';
 import { applyWanted, differences, publishedToRecipients, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
-import { accessOf, listSourceDashboards, listTargetDashboards } from './dashboards.phase.js';
+import { accessOf, readDashboardSides } from './dashboards.phase.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { reasonOf, type Session } from './migration.session.js';
 import { selectEach, unresolvedItem, type Prepared } from './phase.js';
@@ -30,15 +29,7 @@ interface ReconcileItem extends PlannedItem {
  * read back, as a migration does). Nothing is imported: a dashboard the target lacks fails (migrate it first).
  */
 export async function prepareReconcile(s: Session, input: ReconcileInput): Promise<Prepared<ReconcileItem>> {
-  const [srcList, dstList, src, dst, srcFolders, dstFolders, me] = await Promise.all([
-    listSourceDashboards(s.source),
-    listTargetDashboards(s.target),
-    s.source.principals(),
-    s.target.principals(),
-    s.source.folders(),
-    s.target.folders(),
-    s.target.once('me', () => s.target.get<SisenseUser>('/api/users/loggedin')),
-  ]);
+  const [srcList, dstList, src, dst, srcFolders, dstFolders, me] = await readDashboardSides(s);
   const map = new PrincipalMap(src, dst, emptyOverlay());
   const { chosen, unresolved } = selectEach('dashboard', srcList, input.dashboards, (d) => d.oid, (d) => d.title);
   const folders = new TargetFolders(dstFolders.folders);
