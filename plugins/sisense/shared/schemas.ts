@@ -12,9 +12,10 @@ export const folderRef = ref('The folder: its oid, its path like "Sales/Deep Div
 
 export const nullableString: JsonSchema = { type: ['string', 'null'] };
 
-/** A dashboard as the dashboard tools return it. */
+/** A dashboard as the dashboard tools return it (closed, so `validate` catches a misspelt field in a reference). */
 export const dashboardView: JsonSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['oid', 'title'],
   properties: {
     oid: { type: 'string' },
@@ -29,9 +30,10 @@ export const dashboardView: JsonSchema = {
   },
 };
 
-/** A user with role and group names. */
+/** A user with role and group names (closed, like dashboardView). */
 export const userView: JsonSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'email', 'role', 'groups'],
   properties: {
     id: { type: 'string' },

@@ -36,6 +36,41 @@ describe('playbooks/sisense: valid against the real tool catalogue', () => {
     expect(r.playbook?.id).toBe(`sisense-${file.replace(/\.yaml$/, '')}`);
   });
 
+  it('a misspelt field of a listed dashboard or user is an error at validate time, naming the fields there are', () => {
+    const text = [
+      'apiVersion: steward/v1',
+      'kind: Playbook',
+      'metadata: { name: misspelt }',
+      'environments: { target: { kind: sisense } }',
+      'steps:',
+      '  - id: list',
+      '    tool: sisense.dashboard.list',
+      '  - id: users',
+      '    tool: sisense.access.users',
+      '  - id: owners',
+      '    check:',
+      '      foreach: ${{ steps.list.output.dashboards }}',
+      '      as: d',
+      '      assert:',
+      '        - id: owned',
+      '          that: d.ownerEmial != null',
+      '          message: ${{ d.titel }} has no owner',
+      '  - id: active',
+      '    check:',
+      '      foreach: ${{ steps.users.output.users }}',
+      '      as: u',
+      '      assert:',
+      '        - { id: active, that: u.actve, message: inactive }',
+      '',
+    ].join('\n');
+    const r = validatePlaybookText(text, 'misspelt.yaml', { lookup: host.catalogue });
+    const errors = r.diagnostics.map(formatDiagnostic).join('\n');
+    expect(errors).toContain('d has no field "ownerEmial" (its fields: oid, title, ownerId, ownerEmail, folderId, folderPath, datasource, live, lastUpdated)');
+    expect(errors).toContain('d has no field "titel"');
+    expect(errors).toContain('u has no field "actve"');
+    expect(r.playbook).toBeUndefined();
+  });
+
   it('the schedule example of the well-check is valid once uncommented and bound to a configured environment', () => {
     const text = withScheduleExample(readFileSync(join(DIR, 'wellcheck.yaml'), 'utf8'));
     const r = validatePlaybookText(text, 'wellcheck.yaml', { lookup: host.catalogue, environments: { 'prod-sisense': { kind: 'sisense' } } });
