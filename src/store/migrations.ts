@@ -297,6 +297,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX approvals_outside_call_idx ON approvals (requested_by, call_digest) WHERE run_id IS NULL;
     `,
   },
+  {
+    id: 9,
+    name: 'web console sessions',
+    sql: `
+      -- A signed-in console user: a token exchanged for a session cookie. Nothing secret is stored in clear: id is the
+      -- SHA-256 (hex) of the cookie's 32 random bytes, csrf_hash the SHA-256 of the session's CSRF token, token_ref a
+      -- keyed hash naming the token entry it was made from (its sessions end when that token leaves auth.tokens).
+      CREATE TABLE console_sessions (
+        id          text PRIMARY KEY,
+        principal   text NOT NULL,
+        role        text NOT NULL,
+        token_ref   text NOT NULL,
+        csrf_hash   text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        expires_at  timestamptz NOT NULL,
+        revoked     boolean NOT NULL DEFAULT false,
+        revoked_at  timestamptz
+      );
+      CREATE INDEX console_sessions_expires_idx ON console_sessions (expires_at);
+      CREATE INDEX console_sessions_token_idx ON console_sessions (token_ref) WHERE NOT revoked;
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */
