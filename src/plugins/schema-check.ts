@@ -22,3 +22,17 @@ export function compileJsonSchema(ajv: Ajv2020, schema: JsonSchema, what: string
     throw new Error(`${what} is not a valid JSON Schema: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** Keywords some hosts' tool APIs (Anthropic's among them) refuse at the root of a tool's input schema. */
+export const ROOT_COMBINATORS = ['oneOf', 'anyOf', 'allOf'] as const;
+
+/**
+ * Why a tool's input schema would be refused by such hosts, or undefined. A combination of properties (one of a and
+ * b, at least one of c and d) is written as optional properties and checked by the handler (ToolError
+ * TOOL_INPUT_INVALID), not as a root oneOf/anyOf/allOf.
+ */
+export function inputSchemaProblem(schema: JsonSchema): string | undefined {
+  const found = ROOT_COMBINATORS.filter((k) => k in schema);
+  if (found.length === 0) return undefined;
+  return `inputSchema has a top-level ${found.join(', ')}, which some MCP hosts refuse: make every property optional and check the combination in the handler (ToolError TOOL_INPUT_INVALID)`;
+}

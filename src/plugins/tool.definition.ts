@@ -1,7 +1,7 @@
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { createAjv, formatAjvErrors } from '../common/json-schema.js';
 import { EFFECTS, type AnyToolDefinition, type JsonSchema } from './plugin-api.js';
-import { compileJsonSchema } from './schema-check.js';
+import { compileJsonSchema, inputSchemaProblem } from './schema-check.js';
 import { PluginLoadError, type LoadedTool, type PluginManifest } from './plugin.types.js';
 import { parseToolId, SEGMENT, TOOL_ID, wireName } from './tool-id.js';
 
@@ -68,6 +68,8 @@ export function checkTool(
   for (const reserved of ['environment', 'environments']) {
     if (reserved in props) fail(`inputSchema must not define "${reserved}": Steward adds it on the MCP wire to bind the tool's environment roles`);
   }
+  const shape = inputSchemaProblem(def.inputSchema);
+  if (shape) fail(shape);
   const validateInput = compile(ajv.input, def.inputSchema, 'inputSchema', fail);
   const validateOutput = def.outputSchema ? compile(ajv.output, def.outputSchema, 'outputSchema', fail) : undefined;
   def.examples.forEach((example, i) => {

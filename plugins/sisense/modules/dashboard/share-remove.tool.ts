@@ -1,4 +1,4 @@
-import { defineTool, type PlannedChange } from '../../../../src/plugins/plugin-api.js';
+import { defineTool, type PlannedChange, ToolError } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { resolveParty } from '../../shared/party.js';
@@ -13,8 +13,14 @@ interface Input {
   groups?: string[];
 }
 
+/** At least one of users and groups (the schema cannot say so: hosts refuse a top-level anyOf). */
+function requireParties(input: Input): void {
+  if (input.users === undefined && input.groups === undefined) throw new ToolError('TOOL_INPUT_INVALID', 'give users (emails), groups (names), or both');
+}
+
 /** The share list without the named parties, and a change per party. Reads only. */
 async function without(deps: SisenseDeps, client: SisenseClient, input: Input) {
+  requireParties(input);
   const d = await deps.resolveDashboard(client, input.dashboard);
   const current = await readShares(client, d);
   const drop = new Set<string>();
@@ -55,7 +61,7 @@ export const shareRemove = (deps: SisenseDeps) =>
       type: 'object',
       additionalProperties: false,
       required: ['dashboard'],
-      anyOf: [{ required: ['users'] }, { required: ['groups'] }],
+      // users and/or groups, checked by the handler and plan: a top-level anyOf is refused by some hosts' tool APIs.
       properties: {
         dashboard: dashboardRef,
         users: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 320 }, description: 'User emails.' },
@@ -67,8 +73,9 @@ export const shareRemove = (deps: SisenseDeps) =>
     idempotent: true,
     examples: [{ title: 'Unshare a group', input: { dashboard: 'ECommerce Overview', groups: ['Finance'] } }],
     plan: (input, ctx) => dryRun(deps, ctx, 'share-remove', `dashboard ${input.dashboard}`, async (client) => plan('share-remove', (await without(deps, client, input)).changes)),
-    handler: (input, ctx) =>
-      deps.withClient(ctx, async (client) => {
+    handler: (input, ctx) => {
+      requireParties(input);
+      return deps.withClient(ctx, async (client) => {
         const { d, next, changes } = await without(deps, client, input);
         refuseFailures(changes, 'SHARE_FAILED');
         const removed = changes.filter((c) => c.action === 'delete').length;
@@ -78,5 +85,6 @@ export const shareRemove = (deps: SisenseDeps) =>
           dropped = await droppedAfterWrite(client, d, next);
         }
         return { dashboard: { oid: d.oid, title: d.title }, removed, unchanged: changes.length - removed, total: next.filter((s) => s.rule).length - dropped.length, dropped };
-      }),
+      });
+    },
   });

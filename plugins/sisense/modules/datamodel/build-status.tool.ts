@@ -14,7 +14,7 @@ export const buildStatus = (deps: SisenseDeps) =>
     inputSchema: {
       type: 'object',
       additionalProperties: false,
-      oneOf: [{ required: ['build'] }, { required: ['datamodel'] }],
+      // One of build or datamodel, checked by the handler: a top-level oneOf is refused by some hosts' tool APIs.
       properties: {
         build: { type: 'string', minLength: 1, maxLength: 100, description: 'A build id.' },
         datamodel: datamodelRef,
@@ -25,8 +25,11 @@ export const buildStatus = (deps: SisenseDeps) =>
     effect: 'read',
     idempotent: true,
     examples: [{ title: 'Recent builds of a model', input: { datamodel: 'Sample ECommerce' } }],
-    handler: (input, ctx) =>
-      deps.withClient(ctx, async (client) => {
+    handler: (input, ctx) => {
+      if ((input.build === undefined) === (input.datamodel === undefined)) {
+        throw new ToolError('TOOL_INPUT_INVALID', 'give exactly one of build (a build id) or datamodel (oid or title)');
+      }
+      return deps.withClient(ctx, async (client) => {
         if (input.build) {
           try {
             return { builds: [buildView(await client.get(`/api/v2/builds/${encodeURIComponent(input.build)}`))] };
@@ -38,5 +41,6 @@ export const buildStatus = (deps: SisenseDeps) =>
         }
         const model = await deps.resolveDatamodel(client, input.datamodel ?? '');
         return { builds: (await buildsOf(client, model.oid)).slice(0, input.limit ?? 5) };
-      }),
+      });
+    },
   });

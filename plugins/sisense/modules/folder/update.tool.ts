@@ -12,7 +12,13 @@ interface Input {
   parent?: string | null;
 }
 
+/** At least one of name and parent (the schema cannot say so: hosts refuse a top-level anyOf). */
+function requireChange(input: Input): void {
+  if (input.name === undefined && input.parent === undefined) throw new ToolError('TOOL_INPUT_INVALID', 'give name (to rename), parent (to move; null for the root), or both');
+}
+
 async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
+  requireChange(input);
   const folder = await deps.resolveFolder(client, input.folder);
   const { folders, byOid } = await deps.listFolders(client);
   const parent = input.parent === undefined || input.parent === null ? input.parent : await deps.resolveFolder(client, input.parent);
@@ -51,7 +57,7 @@ export const update = (deps: SisenseDeps) =>
       type: 'object',
       additionalProperties: false,
       required: ['folder'],
-      anyOf: [{ required: ['name'] }, { required: ['parent'] }],
+      // name and/or parent, checked by the handler and plan: a top-level anyOf is refused by some hosts' tool APIs.
       properties: {
         folder: folderRef,
         name: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/]*[^/\\s][^/]*$', description: 'New name (no "/").' },
@@ -66,12 +72,14 @@ export const update = (deps: SisenseDeps) =>
       { title: 'Move under another folder', input: { folder: 'Sales/Deep Dives', parent: 'Finance' } },
     ],
     plan: (input, ctx) => dryRun(deps, ctx, 'folder update', `folder ${input.folder}`, async (client) => plan('folder update', [(await read(deps, client, input)).c])),
-    handler: (input, ctx) =>
-      deps.withClient(ctx, async (client) => {
+    handler: (input, ctx) => {
+      requireChange(input);
+      return deps.withClient(ctx, async (client) => {
         const { folder, body, c } = await read(deps, client, input);
         if (c.action === 'update') await client.patch(`/api/v1/folders/${folder.oid}`, body, { idempotent: true });
         const { byOid } = await deps.listFolders(client);
         const now = byOid.get(folder.oid) ?? folder;
         return { changed: c.action === 'update', folder: { oid: now.oid, name: now.name, path: folderPath(now, byOid) } };
-      }),
+      });
+    },
   });
