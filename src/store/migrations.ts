@@ -319,6 +319,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX console_sessions_token_idx ON console_sessions (token_ref) WHERE NOT revoked;
     `,
   },
+  {
+    id: 10,
+    name: 'approve a run\'s plan once',
+    sql: `
+      -- null: the playbook's policy.approval.scope decides; true: one approval of the whole run's plan; false: per step.
+      ALTER TABLE runs ADD COLUMN approve_once boolean;
+      -- A step's release under an approved run plan (kind run_plan): a tool approval whose parent is the plan, at most
+      -- one per step of that plan, consumed by the step's call as any tool approval is.
+      ALTER TABLE approvals ADD COLUMN parent_id text REFERENCES approvals (id) ON DELETE CASCADE;
+      CREATE UNIQUE INDEX approvals_parent_step_idx ON approvals (parent_id, step_key) WHERE parent_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */
