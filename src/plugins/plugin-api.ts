@@ -70,11 +70,25 @@ export interface ToolContext {
 export type PlanAction = 'create' | 'update' | 'delete' | 'skip' | 'fail';
 export const PLAN_ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'skip', 'fail'];
 
+/** One field an `update` changes: its value before and after (either may be absent: a field set or cleared). */
+export interface PlannedField {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+}
+
 export interface PlannedChange {
   action: PlanAction;
   /** What is changed, in the target system's terms: `dashboard 5f1c… "Sales"`. */
   target: string;
+  /** Free text shown with the change (kept for plans that set nothing else). */
   detail?: string;
+  /** The kind of asset: `dashboard`, `user`, `group`, `datamodel`, `folder`, `share`… */
+  kind?: string;
+  /** Why a change is `skip` or `fail`. */
+  reason?: string;
+  /** What an `update` changes, field by field. */
+  fields?: PlannedField[];
 }
 
 /** The result of `plan(input, ctx)`: computed by reading only, never by writing. */

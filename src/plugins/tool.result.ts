@@ -43,7 +43,17 @@ const PLAN_SCHEMA = {
         type: 'object',
         additionalProperties: false,
         required: ['action', 'target'],
-        properties: { action: { enum: PLAN_ACTIONS }, target: { type: 'string', minLength: 1 }, detail: { type: 'string' } },
+        properties: {
+          action: { enum: PLAN_ACTIONS },
+          target: { type: 'string', minLength: 1 },
+          detail: { type: 'string' },
+          kind: { type: 'string', minLength: 1 },
+          reason: { type: 'string' },
+          fields: {
+            type: 'array',
+            items: { type: 'object', additionalProperties: false, required: ['field'], properties: { field: { type: 'string', minLength: 1 }, before: {}, after: {} } },
+          },
+        },
       },
     },
   },

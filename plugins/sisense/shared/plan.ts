@@ -1,4 +1,4 @@
-import { ToolError, type Plan, type PlanAction, type PlannedChange, type ResolvedEnvironment, type ToolContext } from '../../../src/plugins/plugin-api.js';
+import { ToolError, type Plan, type PlanAction, type PlannedChange, type PlannedField, type ResolvedEnvironment, type ToolContext } from '../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../client/sisense.client.js';
 import type { SisenseDeps } from './deps.js';
 
@@ -11,9 +11,37 @@ export const label = {
   group: (g: { name: string }) => `group "${g.name}"`,
 };
 
-export function change(action: PlanAction, target: string, detail?: string): PlannedChange {
-  return detail === undefined ? { action, target } : { action, target, detail };
+/** The kind of asset a label names (`dashboard 5f1c… "Sales"` → `dashboard`), from the words `label` starts with. */
+export function kindOfLabel(target: string): string | undefined {
+  const m = /^(dashboard|data model|folder|user|group)\b/.exec(target);
+  return m ? (m[1] === 'data model' ? 'datamodel' : m[1]) : undefined;
 }
+
+/** What a change may say beside its action, target and detail. */
+export type ChangeExtra = Pick<PlannedChange, 'kind' | 'reason' | 'fields'>;
+
+/**
+ * One planned change. Its kind is the label's unless given; a `skip` or `fail` carries its detail as the reason
+ * unless a reason is given; an `update` lists the fields it changes (before → after) when the caller knows them.
+ */
+export function change(action: PlanAction, target: string, detail?: string, extra: ChangeExtra = {}): PlannedChange {
+  const kind = extra.kind ?? kindOfLabel(target);
+  const reason = extra.reason ?? (action === 'skip' || action === 'fail' ? detail : undefined);
+  return {
+    action,
+    target,
+    ...(detail !== undefined && { detail }),
+    ...(kind !== undefined && { kind }),
+    ...(reason !== undefined && { reason }),
+    ...(extra.fields?.length ? { fields: extra.fields } : {}),
+  };
+}
+
+/** A change to a share (of a dashboard or a data model). */
+export const SHARE: ChangeExtra = { kind: 'share' };
+
+/** One field of an update: `field('owner', 'a@x', 'b@x')`. */
+export const field = (name: string, before: unknown, after: unknown): PlannedField => ({ field: name, ...(before !== undefined && { before }), ...(after !== undefined && { after }) });
 
 /** A plan whose summary counts its changes by action: `rename: 1 update` or `share-add: 2 create, 1 skip`. */
 export function plan(what: string, changes: PlannedChange[]): Plan {
@@ -40,5 +68,5 @@ export async function dryRun(deps: SisenseDeps, ctx: ToolContext, what: string, 
 /** The handler's counterpart of a `fail` change: refuses with the reasons of every failed change. */
 export function refuseFailures(changes: PlannedChange[], code: string): void {
   const failed = changes.filter((c) => c.action === 'fail');
-  if (failed.length) throw new ToolError(code, failed.map((c) => `${c.target}: ${c.detail ?? 'would fail'}`).join('; '), { failed });
+  if (failed.length) throw new ToolError(code, failed.map((c) => `${c.target}: ${c.reason ?? c.detail ?? 'would fail'}`).join('; '), { failed });
 }

@@ -67,7 +67,7 @@ describe('sisense.access: tenants, members, share audit, group create', () => {
   });
 
   it('group-create: plans, creates once, leaves an existing group, refuses system names', async () => {
-    expect((await plan('group-create', { name: 'Partners' })).changes).toEqual([{ action: 'create', target: 'group "Partners"' }]);
+    expect((await plan('group-create', { name: 'Partners' })).changes).toEqual([{ action: 'create', kind: 'group', target: 'group "Partners"' }]);
     const made = output(await run('group-create', { name: 'Partners' }));
     expect(made).toMatchObject({ created: true, group: { name: 'Partners' } });
     expect(sim.state.groups.filter((g) => g.name === 'Partners')).toHaveLength(1);

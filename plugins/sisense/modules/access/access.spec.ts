@@ -63,7 +63,7 @@ describe('sisense.access', () => {
     expect(output(await run('user-upsert', input))).toMatchObject({ action: 'created', user: { email: 'new.person@acme.test', role: 'contributor', groups: ['Finance', 'Sales'] } });
     expect(await plan('user-upsert', input)).toMatchObject({ wouldChange: false, changes: [{ action: 'skip' }] });
     expect(output(await run('user-upsert', input)).action).toBe('unchanged');
-    expect(await plan('user-upsert', { email: 'vic.viewer@acme.test', role: 'contributor', groups: [] })).toMatchObject({ changes: [{ action: 'update', detail: 'role → contributor; groups → none' }] });
+    expect(await plan('user-upsert', { email: 'vic.viewer@acme.test', role: 'contributor', groups: [] })).toMatchObject({ changes: [{ action: 'update', detail: 'role → contributor; groups → none', fields: [{ field: 'role', before: 'consumer', after: 'contributor' }, { field: 'groups', after: [] }] }] });
     expect(output(await run('user-upsert', { email: 'vic.viewer@acme.test', role: 'contributor', groups: [] }))).toMatchObject({ action: 'updated', user: { role: 'contributor', groups: [] } });
   });
 
@@ -82,9 +82,9 @@ describe('sisense.access', () => {
     const draft = sim.state.dashboards.find((d) => d.title === 'Olga Draft');
     const p = await plan('user-delete', { user: 'olga.orphan@acme.test', transferTo: 'dana.designer@acme.test' });
     expect(p.changes).toEqual([
-      { action: 'update', target: `dashboard ${report?.oid} "Orphaned Report"`, detail: 'owner olga.orphan@acme.test → dana.designer@acme.test' },
-      { action: 'update', target: `dashboard ${draft?.oid} "Olga Draft"`, detail: 'owner olga.orphan@acme.test → dana.designer@acme.test' },
-      { action: 'delete', target: 'user olga.orphan@acme.test', detail: 'after transferring 2 dashboard(s) to dana.designer@acme.test' },
+      { action: 'update', kind: 'dashboard', target: `dashboard ${report?.oid} "Orphaned Report"`, detail: 'owner olga.orphan@acme.test → dana.designer@acme.test', fields: [{ field: 'owner', before: 'olga.orphan@acme.test', after: 'dana.designer@acme.test' }] },
+      { action: 'update', kind: 'dashboard', target: `dashboard ${draft?.oid} "Olga Draft"`, detail: 'owner olga.orphan@acme.test → dana.designer@acme.test', fields: [{ field: 'owner', before: 'olga.orphan@acme.test', after: 'dana.designer@acme.test' }] },
+      { action: 'delete', kind: 'user', target: 'user olga.orphan@acme.test', detail: 'after transferring 2 dashboard(s) to dana.designer@acme.test' },
     ]);
     const progress: unknown[] = [];
     const r = await host.invoker.invoke('sisense.access.user-delete', { user: 'olga.orphan@acme.test', transferTo: 'dana.designer@acme.test' }, { ...target, progress: (u) => progress.push(u) });
@@ -92,7 +92,7 @@ describe('sisense.access', () => {
     expect(progress).toHaveLength(3);
     expect(userOf('olga.orphan@acme.test')).toBeUndefined();
     expect(sim.state.dashboards.find((d) => d.oid === report?.oid)?.owner).toBe(userOf('dana.designer@acme.test')?._id);
-    expect(await plan('user-delete', { user: 'olga.orphan@acme.test', transferTo: 'dana.designer@acme.test' })).toMatchObject({ wouldChange: false, changes: [{ action: 'skip', detail: 'no such user' }] });
+    expect(await plan('user-delete', { user: 'olga.orphan@acme.test', transferTo: 'dana.designer@acme.test' })).toMatchObject({ wouldChange: false, changes: [{ action: 'skip', detail: 'no such user', reason: 'no such user' }] });
     expect(output(await run('user-delete', { user: 'olga.orphan@acme.test', transferTo: 'dana.designer@acme.test' }))).toMatchObject({ deleted: false, transferred: [] });
   });
 

@@ -2,7 +2,7 @@ import { defineTool, ToolError } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { asObject } from '../../shared/errors.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { arrayOf, objectOut, userRef } from '../../shared/schemas.js';
 import type { DashboardSummary, SisenseUser } from '../../shared/sisense.models.js';
 import { ownedBy } from '../../shared/views.js';
@@ -64,7 +64,7 @@ export const userDelete = (deps: SisenseDeps) =>
       dryRun(deps, ctx, 'user-delete', `user ${input.user}`, async (client) => {
         const t = await read(deps, client, input);
         if (!t.user) return plan('user-delete', [change('skip', `user ${input.user}`, 'no such user')]);
-        const moves = t.owned.map((d) => change('update', label.dashboard(d), `owner ${t.user?.email} → ${t.heir.email}`));
+        const moves = t.owned.map((d) => change('update', label.dashboard(d), `owner ${t.user?.email} → ${t.heir.email}`, { fields: [field('owner', t.user?.email, t.heir.email)] }));
         return plan('user-delete', [...moves, change('delete', label.user(t.user), `after transferring ${t.owned.length} dashboard(s) to ${t.heir.email}`)]);
       }),
     handler: (input, ctx) =>

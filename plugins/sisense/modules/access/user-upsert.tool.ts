@@ -2,7 +2,7 @@ import { defineTool, type PlannedChange } from '../../../../src/plugins/plugin-a
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { asArray, asObject } from '../../shared/errors.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { objectOut, userView as userSchema } from '../../shared/schemas.js';
 import type { SisenseUser } from '../../shared/sisense.models.js';
 import { userView, type UserView } from '../../shared/views.js';
@@ -46,7 +46,14 @@ async function diff(deps: SisenseDeps, client: SisenseClient, input: Input): Pro
     if (JSON.stringify(now) !== JSON.stringify(next)) body[key] = value;
   }
   const fields = Object.keys(body).map((k) => (k === 'roleId' ? `role → ${role}` : k === 'groups' ? `groups → ${groups?.map((g) => g.name).join(', ') || 'none'}` : `${k} → ${String(body[k])}`));
-  return { existing, body, change: fields.length ? change('update', target, fields.join('; ')) : change('skip', target, 'already as asked') };
+  // Before → after in names people read: the role's name, group names where known (else their ids).
+  const known = new Map((groups ?? []).map((g) => [g._id, g.name]));
+  const groupName = (g: unknown) => (typeof g === 'string' ? (known.get(g) ?? g) : ((g as { name?: string; _id?: string }).name ?? (g as { _id?: string })._id));
+  const roleBefore = 'roleId' in body && existing.roleId ? ((await deps.resolveRole(client, existing.roleId).catch(() => undefined))?.name ?? existing.roleId) : existing.roleId;
+  const before = (k: string) => (k === 'roleId' ? roleBefore : k === 'groups' ? (existing.groups ?? []).map(groupName) : existing[k]);
+  const after = (k: string) => (k === 'roleId' ? role : k === 'groups' ? (groups ?? []).map((g) => g.name) : body[k]);
+  const changed = Object.keys(body).map((k) => field(k === 'roleId' ? 'role' : k, before(k), after(k)));
+  return { existing, body, change: fields.length ? change('update', target, fields.join('; '), { fields: changed }) : change('skip', target, 'already as asked') };
 }
 
 /** Creates a user, or updates the fields given; roles and groups by name. */

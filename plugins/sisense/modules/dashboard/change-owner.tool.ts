@@ -1,7 +1,7 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { dashboardRef, objectOut, userRef } from '../../shared/schemas.js';
 import { access, userEmails } from '../../shared/views.js';
 
@@ -15,7 +15,9 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const d = await deps.resolveDashboard(client, input.dashboard);
   const owner = await deps.resolveUser(client, input.owner);
   const before = d.owner ? ((await userEmails(deps, client)).get(d.owner) ?? d.owner) : 'nobody';
-  const c = d.owner === owner._id ? change('skip', label.dashboard(d), `already owned by ${owner.email}`) : change('update', label.dashboard(d), `owner ${before} → ${owner.email}; ${before} keeps ${input.previousOwnerRule ?? 'edit'} access`);
+  const c = d.owner === owner._id ? change('skip', label.dashboard(d), `already owned by ${owner.email}`) : change('update', label.dashboard(d), `owner ${before} → ${owner.email}; ${before} keeps ${input.previousOwnerRule ?? 'edit'} access`, {
+    fields: [field('owner', before, owner.email), field(`share with ${before}`, undefined, input.previousOwnerRule ?? 'edit')],
+  });
   return { d, owner, before, c };
 }
 

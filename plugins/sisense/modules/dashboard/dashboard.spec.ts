@@ -116,6 +116,9 @@ describe('sisense.dashboard', () => {
       ['skip', 'group "Sales"', 'already view'],
       ['skip', 'user dana.designer@acme.test', 'is the owner'],
     ]);
+    expect(p.changes.map((c) => c.kind)).toEqual(['share', 'share', 'share', 'share']);
+    expect(p.changes[1].fields).toEqual([{ field: 'rule', before: 'view', after: 'edit' }]);
+    expect(p.changes[3].reason).toBe('is the owner');
     expect(output(await run('share-add', input))).toMatchObject({ created: 1, updated: 1, unchanged: 2, total: 4 });
     const after = (d.shares as unknown as Array<{ shareId: string; rule?: string }>).map((s) => [s.shareId, s.rule ?? 'owner']);
     expect(after).toEqual([
@@ -153,15 +156,17 @@ describe('sisense.dashboard', () => {
     expect(d.title).toBe('Finance KPIs 2026');
     expect(await plan('rename', { dashboard: d.oid, title: 'Finance KPIs 2026' })).toMatchObject({ wouldChange: false });
 
-    expect(await plan('move', { dashboard: d.oid, folder: 'Sales/Deep Dives' })).toMatchObject({ changes: [{ action: 'update', detail: 'Finance → Sales/Deep Dives' }] });
+    expect(await plan('move', { dashboard: d.oid, folder: 'Sales/Deep Dives' })).toMatchObject({ changes: [{ action: 'update', kind: 'dashboard', detail: 'Finance → Sales/Deep Dives', fields: [{ field: 'folder', before: 'Finance', after: 'Sales/Deep Dives' }] }] });
     expect(output(await run('move', { dashboard: d.oid, folder: 'Deep Dives' }))).toMatchObject({ folderPath: 'Sales/Deep Dives', changed: true });
     expect(output(await run('move', { dashboard: d.oid, folder: null }))).toMatchObject({ folderId: null, changed: true });
     expect(d.parentFolder).toBeUndefined();
-    expect(await plan('move', { dashboard: d.oid, folder: null })).toMatchObject({ wouldChange: false, changes: [{ action: 'skip', detail: 'already in (no folder)' }] });
-    expect(await plan('move', { dashboard: d.oid, folder: 'Nowhere' })).toMatchObject({ wouldFail: true, changes: [{ action: 'fail', detail: 'NOT_FOUND: no folder matches "Nowhere"' }] });
+    expect(await plan('move', { dashboard: d.oid, folder: null })).toMatchObject({ wouldChange: false, changes: [{ action: 'skip', detail: 'already in (no folder)', reason: 'already in (no folder)' }] });
+    expect(await plan('move', { dashboard: d.oid, folder: 'Nowhere' })).toMatchObject({ wouldFail: true, changes: [{ action: 'fail', detail: 'NOT_FOUND: no folder matches "Nowhere"', reason: 'NOT_FOUND: no folder matches "Nowhere"' }] });
 
     const orphan = dash('Orphaned Report');
-    expect(await plan('change-owner', { dashboard: 'Orphaned Report', owner: 'dana.designer@acme.test', previousOwnerRule: 'view' })).toMatchObject({ changes: [{ action: 'update', detail: 'owner olga.orphan@acme.test → dana.designer@acme.test; olga.orphan@acme.test keeps view access' }] });
+    expect(await plan('change-owner', { dashboard: 'Orphaned Report', owner: 'dana.designer@acme.test', previousOwnerRule: 'view' })).toMatchObject({
+      changes: [{ action: 'update', detail: 'owner olga.orphan@acme.test → dana.designer@acme.test; olga.orphan@acme.test keeps view access', fields: [{ field: 'owner', before: 'olga.orphan@acme.test', after: 'dana.designer@acme.test' }, { field: 'share with olga.orphan@acme.test', after: 'view' }] }],
+    });
     expect(output(await run('change-owner', { dashboard: 'Orphaned Report', owner: 'dana.designer@acme.test', previousOwnerRule: 'view' }))).toMatchObject({ previousOwner: 'olga.orphan@acme.test', owner: 'dana.designer@acme.test', changed: true });
     expect(orphan.owner).toBe(userId('dana.designer@acme.test'));
     expect(output(await run('change-owner', { dashboard: 'Orphaned Report', owner: 'dana.designer@acme.test' }))).toMatchObject({ changed: false });

@@ -1,7 +1,7 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { dashboardRef, nullableString, objectOut } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
 import { folderPath } from '../../shared/lookup.js';
@@ -19,7 +19,7 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const fromName = from ? folderPath(from, byOid) : d.parentFolder ? `folder ${d.parentFolder}` : '(no folder)';
   const toName = to ? to.path : '(no folder)';
   const same = (to?.oid ?? null) === (d.parentFolder ?? null);
-  return { d, to, c: same ? change('skip', label.dashboard(d), `already in ${toName}`) : change('update', label.dashboard(d), `${fromName} → ${toName}`) };
+  return { d, to, c: same ? change('skip', label.dashboard(d), `already in ${toName}`) : change('update', label.dashboard(d), `${fromName} → ${toName}`, { fields: [field('folder', fromName, toName)] }) };
 }
 
 /** Moves a dashboard into a folder, or out of every folder. */

@@ -1,6 +1,6 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseDeps } from '../../shared/deps.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
 import { readShares } from './dashboard.shares.js';
@@ -22,7 +22,7 @@ export const publish = (deps: SisenseDeps) =>
       dryRun(deps, ctx, 'publish', `dashboard ${input.dashboard}`, async (client) => {
         const d = await deps.resolveDashboard(client, input.dashboard);
         const recipients = (await readShares(client, d)).filter((s) => s.rule).length;
-        return plan('publish', [change('update', label.dashboard(d), `publish to ${recipients} share recipient(s)`)]);
+        return plan('publish', [change('update', label.dashboard(d), `publish to ${recipients} share recipient(s)`, { fields: [field('published to', undefined, `${recipients} share recipient(s)`)] })]);
       }),
     handler: (input, ctx) =>
       deps.withClient(ctx, async (client) => {

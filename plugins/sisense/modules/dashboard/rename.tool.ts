@@ -1,7 +1,7 @@
 import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import type { DashboardSummary } from '../../shared/sisense.models.js';
 import { access, listDashboards } from '../../shared/views.js';
@@ -16,7 +16,7 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const { dashboards } = await listDashboards(deps, client, d.adminAccess ? 'all' : 'visible', { fields: 'oid,title' });
   const clashes = dashboards.filter((x: DashboardSummary) => x.oid !== d.oid && x.title === input.title);
   const detail = `"${d.title}" → "${input.title}"${clashes.length ? ` (${clashes.length} other dashboard(s) already have this title: references by title will be ambiguous)` : ''}`;
-  return { d, change: d.title === input.title ? change('skip', label.dashboard(d), 'already has this title') : change('update', label.dashboard(d), detail) };
+  return { d, change: d.title === input.title ? change('skip', label.dashboard(d), 'already has this title') : change('update', label.dashboard(d), detail, { fields: [field('title', d.title, input.title)] }) };
 }
 
 /** Renames a dashboard. */

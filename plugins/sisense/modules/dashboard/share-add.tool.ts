@@ -2,7 +2,7 @@ import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugi
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { resolveParty, type Party } from '../../shared/party.js';
-import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
+import { change, field, SHARE, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import type { SisenseShare } from '../../shared/sisense.models.js';
 import { access } from '../../shared/views.js';
@@ -33,18 +33,18 @@ async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
     try {
       party = await resolveParty(deps, client, w, (email) => `${email} is inactive: Sisense silently drops shares to inactive users`);
     } catch (e) {
-      changes.push(change('fail', `${label.dashboard(d)} share with ${what}`, (e as Error).message));
+      changes.push(change('fail', `${label.dashboard(d)} share with ${what}`, (e as Error).message, SHARE));
       continue;
     }
     const target = `${label.dashboard(d)} share with ${party.name}`;
     const existing = next.find((s) => s.shareId === party.id);
-    if (existing && !existing.rule) changes.push(change('skip', target, 'is the owner'));
-    else if (existing && existing.rule === rule && (w.subscribe === undefined || !!existing.subscribe === w.subscribe)) changes.push(change('skip', target, `already ${rule}`));
+    if (existing && !existing.rule) changes.push(change('skip', target, 'is the owner', SHARE));
+    else if (existing && existing.rule === rule && (w.subscribe === undefined || !!existing.subscribe === w.subscribe)) changes.push(change('skip', target, `already ${rule}`, SHARE));
     else if (existing) {
-      changes.push(change('update', target, `${existing.rule} → ${rule}`));
+      changes.push(change('update', target, `${existing.rule} → ${rule}`, { ...SHARE, fields: [field('rule', existing.rule, rule)] }));
       Object.assign(existing, { rule, ...(w.subscribe !== undefined && { subscribe: w.subscribe }) });
     } else {
-      changes.push(change('create', target, rule));
+      changes.push(change('create', target, rule, { ...SHARE, fields: [field('rule', undefined, rule)] }));
       next.push({ shareId: party.id, type: party.type, rule, subscribe: w.subscribe ?? false });
     }
   }

@@ -2,7 +2,7 @@ import { defineTool, type PlannedChange, ToolError } from '../../../../src/plugi
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { resolveParty } from '../../shared/party.js';
-import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
+import { change, field, SHARE, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { dashboardRef, objectOut } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
 import { droppedAfterWrite, postable, readShares } from './dashboard.shares.js';
@@ -32,16 +32,16 @@ async function without(deps: SisenseDeps, client: SisenseClient, input: Input) {
     try {
       ({ id, name } = await resolveParty(deps, client, p.type === 'user' ? { user: p.ref } : { group: p.ref }));
     } catch (e) {
-      changes.push(change('fail', `${label.dashboard(d)} share with ${p.type} ${p.ref}`, (e as Error).message));
+      changes.push(change('fail', `${label.dashboard(d)} share with ${p.type} ${p.ref}`, (e as Error).message, SHARE));
       continue;
     }
     const target = `${label.dashboard(d)} share with ${name}`;
     const s = current.find((x) => x.shareId === id);
-    if (!s) changes.push(change('skip', target, 'not shared'));
-    else if (!s.rule) changes.push(change('fail', target, 'is the owner: change the owner first (sisense.dashboard.change-owner)'));
+    if (!s) changes.push(change('skip', target, 'not shared', SHARE));
+    else if (!s.rule) changes.push(change('fail', target, 'is the owner: change the owner first (sisense.dashboard.change-owner)', SHARE));
     else {
       drop.add(id);
-      changes.push(change('delete', target, s.rule));
+      changes.push(change('delete', target, s.rule, { ...SHARE, fields: [field('rule', s.rule, undefined)] }));
     }
   }
   return { d, next: current.filter((s) => !drop.has(s.shareId)).map(postable), changes };

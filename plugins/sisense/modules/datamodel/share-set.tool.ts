@@ -2,7 +2,7 @@ import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugi
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { resolveParty, type Party } from '../../shared/party.js';
-import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
+import { change, field, SHARE, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { datamodelRef, objectOut, arrayOf } from '../../shared/schemas.js';
 import { PERMISSION_CODES, PERMISSION_NAMES, readModelShares, writeModelShares, type ModelShare } from './datamodel.access.js';
 
@@ -30,26 +30,26 @@ async function merge(deps: SisenseDeps, client: SisenseClient, input: Input) {
     try {
       party = await resolveParty(deps, client, w, (email) => `${email} is inactive: Sisense would drop the share`);
     } catch (e) {
-      changes.push(change('fail', `${label.datamodel(model)} share with ${what}`, (e as Error).message));
+      changes.push(change('fail', `${label.datamodel(model)} share with ${what}`, (e as Error).message, SHARE));
       continue;
     }
     const target = `${label.datamodel(model)} share with ${party.name}`;
     const i = next.findIndex((s) => s.partyId === party.id);
     if (w.permission === 'none') {
-      if (i < 0) changes.push(change('skip', target, 'not shared'));
+      if (i < 0) changes.push(change('skip', target, 'not shared', SHARE));
       else {
-        changes.push(change('delete', target, PERMISSION_NAMES[next[i].permission]));
+        changes.push(change('delete', target, PERMISSION_NAMES[next[i].permission], { ...SHARE, fields: [field('permission', PERMISSION_NAMES[next[i].permission], undefined)] }));
         next.splice(i, 1);
       }
       continue;
     }
     const code = PERMISSION_CODES[w.permission];
-    if (i >= 0 && next[i].permission === code) changes.push(change('skip', target, `already ${w.permission}`));
+    if (i >= 0 && next[i].permission === code) changes.push(change('skip', target, `already ${w.permission}`, SHARE));
     else if (i >= 0) {
-      changes.push(change('update', target, `${PERMISSION_NAMES[next[i].permission]} → ${w.permission}`));
+      changes.push(change('update', target, `${PERMISSION_NAMES[next[i].permission]} → ${w.permission}`, { ...SHARE, fields: [field('permission', PERMISSION_NAMES[next[i].permission], w.permission)] }));
       next[i].permission = code;
     } else {
-      changes.push(change('create', target, w.permission));
+      changes.push(change('create', target, w.permission, { ...SHARE, fields: [field('permission', undefined, w.permission)] }));
       next.push({ partyId: party.id, type: party.type, permission: code });
     }
   }

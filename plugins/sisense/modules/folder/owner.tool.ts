@@ -2,9 +2,10 @@ import { defineTool, ToolError, type PlannedChange } from '../../../../src/plugi
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { folderPath } from '../../shared/lookup.js';
-import { change, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan, refuseFailures } from '../../shared/plan.js';
 import { arrayOf, folderRef, objectOut, userRef } from '../../shared/schemas.js';
 import type { SisenseFolder } from '../../shared/sisense.models.js';
+import { userEmails } from '../../shared/views.js';
 
 interface Input {
   folder: string;
@@ -16,10 +17,12 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const [folder, user, { folders, byOid }] = await Promise.all([deps.resolveFolder(client, input.folder), deps.resolveUser(client, input.owner), deps.listFolders(client)]);
   const scope: SisenseFolder[] = [folder];
   if (input.subfolders) for (let i = 0; i < scope.length; i++) scope.push(...folders.filter((f) => f.parentId === scope[i].oid));
+  // The current owners by email, read only when some folder changes hands.
+  const emails = scope.some((f) => f.owner && f.owner !== user._id) ? await userEmails(deps, client) : new Map<string, string>();
   const changes: PlannedChange[] = scope.map((f) => {
     const target = label.folder({ ...f, path: folderPath(f, byOid) });
     if (user.active === false) return change('fail', target, `${user.email} is inactive and cannot own folders`);
-    return f.owner === user._id ? change('skip', target, `already owned by ${user.email}`) : change('update', target, `owner → ${user.email}`);
+    return f.owner === user._id ? change('skip', target, `already owned by ${user.email}`) : change('update', target, `owner → ${user.email}`, { fields: [field('owner', f.owner ? (emails.get(f.owner) ?? f.owner) : undefined, user.email)] });
   });
   return { user, scope, changes, byOid };
 }

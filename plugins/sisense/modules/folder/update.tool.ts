@@ -1,8 +1,8 @@
-import { defineTool, ToolError } from '../../../../src/plugins/plugin-api.js';
+import { defineTool, ToolError, type PlannedField } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { folderPath } from '../../shared/lookup.js';
-import { change, dryRun, label, plan } from '../../shared/plan.js';
+import { change, field, dryRun, label, plan } from '../../shared/plan.js';
 import { folderRef, objectOut } from '../../shared/schemas.js';
 import type { SisenseFolder } from '../../shared/sisense.models.js';
 
@@ -24,9 +24,11 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const parent = input.parent === undefined || input.parent === null ? input.parent : await deps.resolveFolder(client, input.parent);
   const body: Record<string, unknown> = {};
   const what: string[] = [];
+  const fields: PlannedField[] = [];
   if (input.name !== undefined && input.name !== folder.name) {
     body.name = input.name;
     what.push(`rename "${folder.name}" → "${input.name}"`);
+    fields.push(field('name', folder.name, input.name));
   }
   if (parent !== undefined && (parent?.oid ?? null) !== (folder.parentId || null)) {
     for (let p: SisenseFolder | undefined = parent ?? undefined; p; p = p.parentId ? byOid.get(p.parentId) : undefined) {
@@ -35,13 +37,15 @@ async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
     // A root folder has no parent: "" (Sisense refuses a JSON null in folder payloads, api.md §1.10).
     body.parentId = parent?.oid ?? '';
     what.push(`move to ${parent ? `"${parent.path}"` : 'the root'}`);
+    const from = folder.parentId ? byOid.get(folder.parentId) : undefined;
+    fields.push(field('parent', from ? (from.path ?? from.name) : folder.parentId ? `folder ${folder.parentId}` : '(root)', parent ? parent.path : '(root)'));
   }
   const newParent = 'parentId' in body ? (body.parentId as string) || null : (folder.parentId || null);
   const newName = (body.name as string | undefined) ?? folder.name;
   if (Object.keys(body).length && folders.some((f) => f.oid !== folder.oid && f.name === newName && (f.parentId || null) === newParent)) {
     throw new ToolError('FOLDER_EXISTS', `a folder "${newName}" already exists ${parent ? `in "${parent.path}"` : 'there'}`);
   }
-  const c = Object.keys(body).length ? change('update', label.folder(folder), what.join('; ')) : change('skip', label.folder(folder), 'already as asked');
+  const c = Object.keys(body).length ? change('update', label.folder(folder), what.join('; '), { fields }) : change('skip', label.folder(folder), 'already as asked');
   return { folder, body, c, byOid };
 }
 

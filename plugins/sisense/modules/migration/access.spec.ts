@@ -117,6 +117,10 @@ describe('sisense.migration: groups and users (two simulated tenants)', () => {
     const local = dst.state.groups.find((g) => g.name === 'Sales')!;
     dst.state.groups.push({ ...local, _id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Target Only' });
     user('dana.designer@acme.test')!.groups.push('aaaaaaaaaaaaaaaaaaaaaaaa');
+    const planned = await host.invoker.invoke('sisense.migration.users', { users: ['dana.designer@acme.test', 'vic.viewer@acme.test'], existing: 'update' }, { ...roles, mode: 'plan' });
+    // The plan lists the fields the update changes; the membership only the target knows is kept on both sides.
+    expect(planned).toMatchObject({ ok: true, plan: { changes: [{ action: 'update', kind: 'user', target: 'user dana.designer@acme.test', fields: [{ field: 'groups', before: expect.arrayContaining(['Target Only']), after: ['EMEA Analysts', 'Sales', 'Target Only'] }] }, { action: 'update', kind: 'user', target: 'user vic.viewer@acme.test' }] } });
+    expect(planned.ok && planned.mode === 'plan' && planned.plan?.changes[1].fields).toBeUndefined();
     const update = await host.invoker.invoke('sisense.migration.users', { users: ['dana.designer@acme.test', 'vic.viewer@acme.test'], existing: 'update' }, roles);
     expect(update).toMatchObject({ ok: true, output: { results: [{ asset: 'dana.designer@acme.test', action: 'update', status: 'succeeded' }, { asset: 'vic.viewer@acme.test', status: 'skipped', reason: 'already up to date in the target' }] } });
     expect(groupsOf('dana.designer@acme.test')).toEqual(['EMEA Analysts', 'Sales', 'Target Only']);

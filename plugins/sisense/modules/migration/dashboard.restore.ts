@@ -1,4 +1,6 @@
+import type { PlannedField } from '../../../../src/plugins/plugin-api.js';
 import type { DashboardSummary, SisenseShare } from '../../shared/deps.js';
+import { field } from '../../shared/plan.js';
 import { asObject } from '../../shared/errors.js';
 import { TargetFolders } from './dashboard.folders.js';
 import type { MigrationReport } from './migration.report.js';
@@ -81,6 +83,22 @@ export function differences(current: Current, wanted: Wanted, folderOid: string 
   if (JSON.stringify(have) !== JSON.stringify(want)) out.push('shares');
   if ((current.parentFolder ?? undefined) !== folderOid) out.push('folder');
   return out;
+}
+
+/**
+ * The fields `differences` finds, before → after, as people read them: owner by email, folder by path ('/' the
+ * root), shares as `user ann@x: view` / `group "Sales": edit`.
+ */
+export function accessFields(current: Current, wanted: Wanted, folderOid: string | undefined | null, dst: Principals, folderPath: (oid: string | undefined) => string[], me?: string): PlannedField[] {
+  const fields: PlannedField[] = [];
+  const who = (id: string | undefined) => (id ? (dst.emailOf(id) ?? id) : undefined);
+  if (wanted.ownerId && current.owner !== wanted.ownerId) fields.push(field('owner', who(current.owner), wanted.ownerEmail ?? who(wanted.ownerId)));
+  if (folderOid === null || (current.parentFolder ?? undefined) !== folderOid) fields.push(field('folder', `/${folderPath(current.parentFolder ?? undefined).join('/')}`, `/${wanted.folder.join('/')}`));
+  const named = (sh: SisenseShare) => `${sh.type === 'group' ? `group "${dst.groupNameOf(sh.shareId) ?? sh.shareId}"` : `user ${who(sh.shareId)}`}: ${sh.rule ?? 'view'}`;
+  const have = (current.shares ?? []).filter((sh) => sh.shareId !== current.owner && sh.rule).map(named).sort();
+  const want = wanted.shares.filter((sh) => sh.shareId !== (wanted.ownerId ?? me)).map(named).sort();
+  if (JSON.stringify(have) !== JSON.stringify(want)) fields.push(field('shares', have, want));
+  return fields;
 }
 
 /**

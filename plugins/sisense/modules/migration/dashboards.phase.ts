@@ -1,10 +1,10 @@
-import type { PlannedChange } from '../../../../src/plugins/plugin-api.js';
+import type { PlannedChange, PlannedField } from '../../../../src/plugins/plugin-api.js';
 import type { DashboardSummary, SisenseUser } from '../../shared/deps.js';
-import { label } from '../../shared/plan.js';
+import { field, label } from '../../shared/plan.js';
 import { datasourcesIn, exportDashboards, exportFailures, levels, outcomeOf, pack, referencedDashboards, remapDatasources, rewriteOids, type DashboardDoc } from './dashboard.documents.js';
 import { parsePath, pathOf, TargetFolders } from './dashboard.folders.js';
-import { applyWanted, differences, inactiveLeftOut, publishedToRecipients, readCurrent, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
-import type { MigrationReport, PlannedItem } from './migration.report.js';
+import { accessFields, applyWanted, differences, inactiveLeftOut, publishedToRecipients, readCurrent, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
+import { folderCreation, type MigrationReport, type PlannedItem } from './migration.report.js';
 import { bulkCreate, reasonOf, type Session, type Side } from './migration.session.js';
 import type { ConflictAction } from './migration.types.js';
 import { EXCLUDED, excluded, selectEach, unresolvedItem, type Gates, type Prepared } from './phase.js';
@@ -93,6 +93,16 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
   const liveOf = (title: string) => (dstModels.find((m) => m.title === title) ?? srcModels.find((m) => m.title === title))?.type === 'live';
   const folders = new TargetFolders(dstFolders.folders);
 
+  // An overwrite replaces the document (widgets, filters, layout) and brings owner, folder and shares in line.
+  const overwriteFields = (current: Current, access: SourceAccess): PlannedField[] => {
+    const content = field('content', `the target's (${current.oid})`, "the source's");
+    try {
+      const wanted = wantedOf(access, map, dst);
+      return [content, ...accessFields(current, wanted, folders.known(wanted.folder), dst, (oid) => pathOf(oid, dstFolders.byOid), me._id)];
+    } catch {
+      return [content];
+    }
+  };
   const items = chosen.map((d): DashboardItem => {
     const missing: string[] = [];
     const notes: string[] = [];
@@ -113,7 +123,7 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     const same = byOid.get(d.oid);
     if (same) {
       if (input.action === 'skip') return { ...item, action: 'skip', current: same, targetId: d.oid, note: 'in the target already (same oid): compared, repaired if it differs' };
-      return { ...item, action: input.action, current: same, ...(input.action === 'overwrite' && { targetId: d.oid }) };
+      return { ...item, action: input.action, current: same, ...(input.action === 'overwrite' && { targetId: d.oid, fields: overwriteFields(same, access) }) };
     }
     const namesakes = dstList.filter((x) => x.title === d.title);
     if (!namesakes.length) return { ...item, action: 'create' };
@@ -122,14 +132,14 @@ export async function prepareDashboards(s: Session, input: DashboardsInput, over
     if (input.action === 'duplicate') return { ...item, action: 'duplicate', note: [`title conflict: imported beside ${others}, which has the same title`, note].filter(Boolean).join('; ') };
     if (namesakes.length > 1) return { ...item, action: 'overwrite', failure: `title conflict: ${namesakes.length} target dashboards are titled "${d.title}" (${others}); overwrite cannot choose` };
     const into = namesakes[0];
-    return { ...item, action: 'overwrite', current: into, targetId: into.oid, note: [`title conflict: replaces ${into.oid}, which has the same title`, note].filter(Boolean).join('; ') };
+    return { ...item, action: 'overwrite', current: into, targetId: into.oid, fields: overwriteFields(into, access), note: [`title conflict: replaces ${into.oid}, which has the same title`, note].filter(Boolean).join('; ') };
   });
 
   for (const d of left) items.push({ kind: 'dashboard', asset: d.title, label: label.dashboard(d), sourceId: d.oid, action: 'skip', note: EXCLUDED, missing: [], refs: new Set(), access: { shares: [], folder: [] } });
   for (const u of unresolved) items.push({ ...unresolvedItem('dashboard', u), refs: new Set(), access: { shares: [], folder: [] } });
   const writing = items.filter((i) => (i.action !== 'skip' || i.current) && !i.missing.length && !i.failure);
   const creating = new Set(writing.flatMap((i) => folders.missing(i.access.folder)));
-  const extra: PlannedChange[] = [...creating].sort().map((path) => ({ action: 'create', target: `folder "${path}"` }));
+  const extra: PlannedChange[] = [...creating].sort().map(folderCreation);
   return { items, extra, excludable: true, execute: (report, gates) => executeDashboards(s, items, input, folders, me._id, report, overlay, gates) };
 }
 

@@ -1,5 +1,5 @@
-import { ToolError, type Plan, type PlanAction, type PlannedChange, type ToolContext } from '../../../../src/plugins/plugin-api.js';
-import { plan } from '../../shared/plan.js';
+import { ToolError, type Plan, type PlanAction, type PlannedChange, type PlannedField, type ToolContext } from '../../../../src/plugins/plugin-api.js';
+import { change, plan } from '../../shared/plan.js';
 import type { AssetAction, AssetKind, AssetResult, MigrationOutput } from './migration.types.js';
 
 /** One asset as a migration's dry run sees it, before anything is written. */
@@ -19,6 +19,8 @@ export interface PlannedItem {
   /** Its id in the target when it is there already. */
   targetId?: string;
   targetTitle?: string;
+  /** What an update (or overwrite) changes in the target, field by field, when the plan knows it. */
+  fields?: PlannedField[];
 }
 
 const PLAN_ACTION: Record<AssetAction, PlanAction> = { create: 'create', duplicate: 'create', overwrite: 'update', update: 'update', skip: 'skip' };
@@ -29,11 +31,16 @@ const PLAN_ACTION: Record<AssetAction, PlanAction> = { create: 'create', duplica
  */
 export function changeOf(item: PlannedItem, excludable = false): PlannedChange {
   const hint = excludable ? ` (to migrate the rest without it: exclude ${JSON.stringify(item.asset)})` : '';
-  if (item.failure) return { action: 'fail', target: item.label, detail: item.failure + hint };
-  if (item.missing.length) return { action: 'fail', target: item.label, detail: `the target lacks ${item.missing.join(', ')}${hint}` };
+  const kind = { kind: item.kind };
+  if (item.failure) return change('fail', item.label, item.failure + hint, kind);
+  if (item.missing.length) return change('fail', item.label, `the target lacks ${item.missing.join(', ')}${hint}`, kind);
   const detail = [item.action === 'duplicate' ? 'duplicate' : item.action === 'overwrite' ? 'overwrite' : undefined, item.note].filter(Boolean).join('; ');
-  return { action: PLAN_ACTION[item.action], target: item.label, ...(detail && { detail }) };
+  const action = PLAN_ACTION[item.action];
+  return change(action, item.label, detail || undefined, { ...kind, ...(action === 'update' && item.fields?.length ? { fields: item.fields } : {}), ...(action === 'skip' && { reason: item.note ?? 'nothing to do' }) });
 }
+
+/** The plan's change for a folder a migration creates in the target. */
+export const folderCreation = (path: string): PlannedChange => change('create', `folder "${path}"`, undefined, { kind: 'folder' });
 
 export function planOf(what: string, items: readonly PlannedItem[], extra: readonly PlannedChange[] = [], excludable = false): Plan {
   const p = plan(what, [...extra, ...items.map((i) => changeOf(i, excludable))]);
@@ -111,8 +118,8 @@ export class MigrationReport {
     const failed = out.results.filter((r) => r.status === 'failed');
     this.ctx.logger[failed.length ? 'warn' : 'info']({ ...out.summary }, 'migration finished');
     if (!failed.length) return out;
-    const first = failed.slice(0, 3).map((r) => `${r.kind} ${r.asset}: ${r.reason ?? 'failed'}`).join('; ');
-    throw new ToolError('MIGRATION_PARTIAL', `${failed.length} of ${out.results.length} assets failed: ${first}${failed.length > 3 ? '; …' : ''}`, out);
+    const every = failed.map((r) => `${r.kind} ${r.asset}: ${r.reason ?? 'failed'}`).join('; ');
+    throw new ToolError('MIGRATION_PARTIAL', `${failed.length} of ${out.results.length} assets failed: ${every}`, out);
   }
 
   private add(item: PlannedItem, status: AssetResult['status'], extra: Partial<AssetResult>): void {

@@ -1,9 +1,9 @@
 import type { PlannedChange } from '../../../../src/plugins/plugin-api.js';
-import { label } from '../../shared/plan.js';
+import { field, label } from '../../shared/plan.js';
 import { parsePath, pathOf, TargetFolders } from './dashboard.folders.js';
-import { applyWanted, differences, publishedToRecipients, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
+import { accessFields, applyWanted, differences, publishedToRecipients, wantedOf, type Current, type SourceAccess } from './dashboard.restore.js';
 import { accessOf, readDashboardSides } from './dashboards.phase.js';
-import type { MigrationReport, PlannedItem } from './migration.report.js';
+import { folderCreation, type MigrationReport, type PlannedItem } from './migration.report.js';
 import { reasonOf, type Session } from './migration.session.js';
 import { selectEach, unresolvedItem, type Prepared } from './phase.js';
 import { emptyOverlay, PrincipalMap } from './principals.js';
@@ -56,12 +56,14 @@ export async function prepareReconcile(s: Session, input: ReconcileInput): Promi
       if (!repairs.length && input.republish && !(await publishedToRecipients(s.target, current.oid, wanted.shares, dst, wanted.ownerId ?? current.owner))) repairs.push('publication to its recipients');
       const note = [...wanted.notes, ...notes].join('; ');
       if (!repairs.length) return { ...item, action: 'skip', note: ['owner, folder, shares and publication match', note].filter(Boolean).join('; ') };
-      return { ...item, action: 'update', repairs, note: [`repairs its ${repairs.join(', ')}`, note].filter(Boolean).join('; ') };
+      const fields = accessFields(current, wanted, folderOid, dst, (oid) => pathOf(oid, dstFolders.byOid), me._id);
+      if (repairs.includes('publication to its recipients')) fields.push(field('published to its recipients', false, true));
+      return { ...item, action: 'update', repairs, fields, note: [`repairs its ${repairs.join(', ')}`, note].filter(Boolean).join('; ') };
     }),
   );
   for (const u of unresolved) items.push({ ...unresolvedItem('dashboard', u), access: { shares: [], folder: [] }, repairs: [] });
   const creating = new Set(items.filter((i) => i.action === 'update' && !i.failure && !i.missing.length).flatMap((i) => folders.missing(i.access.folder)));
-  const extra: PlannedChange[] = [...creating].sort().map((path) => ({ action: 'create', target: `folder "${path}"` }));
+  const extra: PlannedChange[] = [...creating].sort().map(folderCreation);
   return { items, extra, execute: (report) => executeReconcile(s, items, input, folders, me._id, report) };
 }
 

@@ -43,6 +43,14 @@ describe('sisense.migration.reconcile (two simulated tenants)', () => {
       '"Dana Notes"': ['skip', 'owner, folder, shares and publication match'],
       '"Olga Draft"': ['fail', 'the target has no dashboard with its oid or title: migrate it first'],
     });
+    // The updates say what changes, before → after, in names people read.
+    const fieldsOf = (title: string) => (plan.ok && plan.mode === 'plan' ? plan.plan!.changes.find((c) => c.target.endsWith(`"${title}"`))?.fields : undefined);
+    expect(fieldsOf('Quarterly Report Q1')).toEqual([
+      { field: 'owner', before: 'admin@acme.test', after: expect.stringMatching(/@acme\.test$/) },
+      { field: 'shares', before: [], after: expect.arrayContaining([expect.stringMatching(/^(user \S+@acme\.test|group "[^"]+"): (view|edit)$/)]) },
+    ]);
+    expect(fieldsOf('Fred Budget')).toEqual([{ field: 'folder', before: '/', after: expect.stringMatching(/^\/.+/) }]);
+    expect(plan.ok && plan.mode === 'plan' && plan.plan!.changes.find((c) => c.action === 'skip')).toMatchObject({ kind: 'dashboard', reason: 'owner, folder, shares and publication match' });
 
     const run = await host.invoker.invoke('sisense.migration.reconcile', { dashboards: [...CHOSEN, 'Olga Draft'] }, roles);
     expect(run).toMatchObject({ ok: false, error: { code: 'MIGRATION_PARTIAL' } });

@@ -1,5 +1,7 @@
 import type { SisenseUser } from '../../shared/deps.js';
+import type { PlannedField } from '../../../../src/plugins/plugin-api.js';
 import { asArray } from '../../shared/errors.js';
+import { field } from '../../shared/plan.js';
 import type { MigrationReport, PlannedItem } from './migration.report.js';
 import { bulkCreate, chunks, reasonOf, type Session } from './migration.session.js';
 import { EXCLUDED, excluded as isExcluded, selectEach, unresolvedItem, type Prepared } from './phase.js';
@@ -34,6 +36,21 @@ interface UserItem extends PlannedItem {
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * What `existing: update` changes on a target user, in names: role, groups (memberships of groups the source does not
+ * know stay, as the update keeps them), first and last name, active.
+ */
+function userFields(there: SisenseUser, body: UserBody, roleName: string | undefined, wantGroups: string[], roleBefore: string | undefined, groupName: (id: string) => string | undefined, inSource: (name: string) => boolean): PlannedField[] {
+  const fields: PlannedField[] = [];
+  if (body.roleId && there.roleId !== body.roleId) fields.push(field('role', roleBefore ?? there.roleId, roleName));
+  const have = groupIdsOf(there).map((id) => groupName(id) ?? id).filter((n) => !IMPLICIT_GROUPS.has(n)).sort();
+  const want = [...new Set([...wantGroups, ...have.filter((n) => !inSource(n))])].sort();
+  if (!sameSet(have, want)) fields.push(field('groups', have, want));
+  for (const k of ['firstName', 'lastName'] as const) if ((there[k] ?? '') !== body[k]) fields.push(field(k, there[k], body[k]));
+  if ((there.active !== false) !== body.active) fields.push(field('active', there.active !== false, body.active));
+  return fields;
+}
 
 /** Why a source user is never migrated (semantics.md §4.2), or undefined. */
 function exclusion(u: SisenseUser, roleName: string | undefined, tenantReason: string | undefined): string | undefined {
@@ -92,7 +109,11 @@ export async function prepareUsers(s: Session, input: UsersInput, overlay: Overl
       const note = differs.length ? `already in the target, but its ${differs.join(', ')} differ from the source's (existing: update brings it in line)` : 'already in the target';
       return { ...item, missing: [], action: 'skip', note, targetId: there._id };
     }
-    return { ...item, action: 'update', targetId: there._id };
+    const wantGroups = sourceGroups.flatMap((id) => {
+      const m = map.groupById(id);
+      return m.kind === 'found' ? [m.name] : [];
+    });
+    return { ...item, action: 'update', targetId: there._id, fields: userFields(there, body, roleName, wantGroups, dst.roleNameOf(there.roleId), (id) => dst.groupNameOf(id), (name) => !!src.group(name)) };
   });
 
   const empty: UserBody = { email: '', userName: '', firstName: '', lastName: '', groups: [], active: true };
