@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { EnvironmentConfig } from '../config/config.types.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
+import { EXTERNAL_PLUGIN_ID } from './external/external.settings.js';
 
 /**
  * How Steward's tools look on the MCP wire. The tool's own input schema is extended with the environment(s) to run
@@ -9,6 +10,9 @@ import type { LoadedTool } from '../plugins/plugin.types.js';
  */
 export const ENV_ARG = 'environment';
 export const ENVS_ARG = 'environments';
+
+/** MCP's openWorldHint: the tool reaches a system outside Steward (an environment, or a mounted external server). */
+export const reachesOutside = (tool: Pick<LoadedTool, 'environments' | 'plugin'>): boolean => tool.environments.length > 0 || tool.plugin === EXTERNAL_PLUGIN_ID;
 
 export interface WireCall {
   input: Record<string, unknown>;
@@ -56,7 +60,7 @@ export class McpToolSurface {
         readOnlyHint: tool.effect === 'read',
         destructiveHint: tool.effect === 'destructive',
         idempotentHint: tool.idempotent,
-        openWorldHint: true,
+        openWorldHint: reachesOutside(tool),
       },
     };
   }

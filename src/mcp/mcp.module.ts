@@ -1,9 +1,18 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Logger } from 'pino';
+import { ApprovalService } from '../approvals/approval.service.js';
 import type { Principal } from '../auth/roles.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
-import { DAEMON_INFO, LOGGER } from '../http/tokens.js';
+import { FindingsService } from '../findings/findings.service.js';
+import { DAEMON_INFO, LOGGER, REDACTOR, STORE } from '../http/tokens.js';
 import type { DaemonInfo } from '../http/health.controller.js';
+import type { Redactor } from '../logging/redactor.js';
+import { PlaybooksService, type PlaybooksServiceOptions } from '../playbooks/playbooks.service.js';
+import { PLAYBOOKS_OPTIONS } from '../playbooks/playbooks.tokens.js';
+import { RunEventsService } from '../runs/run-events.service.js';
+import { RunsService } from '../runs/runs.service.js';
+import type { Store } from '../store/store.types.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import { PLUGIN_CATALOGUE, TOOL_INVOKER } from '../plugins/plugins.tokens.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
@@ -12,6 +21,7 @@ import { McpToolSurface } from './mcp-tools.js';
 import { McpController } from './mcp.controller.js';
 import { createMcpServer, type McpServerDeps } from './mcp.server.js';
 import { McpSessions } from './mcp.sessions.js';
+import { StewardApi } from './steward-api.js';
 import { TOOL_GATE, type ToolGate } from './tool-gate.js';
 
 export const MCP_DEPS = Symbol('MCP_DEPS');
@@ -19,21 +29,46 @@ export const ENGINE_CLIENT = Symbol('ENGINE_CLIENT');
 /** The identity Steward's own engine acts under; the person behind a run is recorded by the runner. */
 export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admin' };
 
+/** `${publicUrl}${path}` (one slash between them), or undefined without a public URL. */
+const under = (publicUrl: string | undefined, path: string) => (publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : undefined);
+
 @Module({
   controllers: [McpController],
   providers: [
     {
       provide: MCP_DEPS,
-      inject: [PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, CONFIG, LOGGER, DAEMON_INFO],
-      useFactory: (catalogue: PluginCatalogue, invoker: ToolInvoker, gate: ToolGate, config: StewardConfig, logger: Logger, info: DaemonInfo): McpServerDeps => ({
-        catalogue,
-        invoker,
-        gate,
-        surface: new McpToolSurface(config.environments),
-        logger,
-        version: info.version,
-        approvalsUrl: (id) => `/approvals/${id}`,
-      }),
+      inject: [PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, CONFIG, LOGGER, DAEMON_INFO, StewardApi],
+      useFactory: (catalogue: PluginCatalogue, invoker: ToolInvoker, gate: ToolGate, config: StewardConfig, logger: Logger, info: DaemonInfo, api: StewardApi): McpServerDeps => {
+        const publicUrl = config.notifications.publicUrl;
+        return {
+          catalogue,
+          invoker,
+          gate,
+          surface: new McpToolSurface(config.environments),
+          logger,
+          version: info.version,
+          approvalsUrl: (id) => under(publicUrl, `/approvals/${id}`) ?? `/approvals/${id}`,
+          consoleUrl: (id) => under(publicUrl, `/console/approvals/${id}`),
+          api,
+        };
+      },
+    },
+    {
+      provide: StewardApi,
+      inject: [ModuleRef, ApprovalService, FindingsService, PlaybooksService, RunEventsService, STORE, REDACTOR, CONFIG],
+      useFactory: (refs: ModuleRef, approvals: ApprovalService, findings: FindingsService, playbooks: PlaybooksService, events: RunEventsService, store: Store, redactor: Redactor, config: StewardConfig) =>
+        new StewardApi({
+          // RunsService's module imports this one: it is looked up when first used, after the application started.
+          runs: () => refs.get(RunsService, { strict: false }),
+          approvals,
+          findings,
+          playbooks,
+          events,
+          store,
+          redactor,
+          environments: config.environments,
+          baseDir: () => refs.get<PlaybooksServiceOptions>(PLAYBOOKS_OPTIONS, { strict: false }).baseDir,
+        }),
     },
     {
       provide: McpSessions,

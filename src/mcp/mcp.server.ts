@@ -13,7 +13,12 @@ import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import type { ToolFailure, ToolResult } from '../plugins/tool.result.js';
+import { EXTERNAL_PLUGIN_ID } from './external/external.settings.js';
+import { registerPrompts } from './mcp-prompts.js';
+import { registerResources } from './mcp-resources.js';
 import type { McpToolSurface } from './mcp-tools.js';
+import type { StewardApi } from './steward-api.js';
+import { callStewardTool, isStewardTool, stewardTools } from './steward-tools.js';
 import { outcomeOf, type Caller, type GateRequest, type ToolGate } from './tool-gate.js';
 
 /** `_meta` keys Steward reads on tools/call. */
@@ -31,8 +36,12 @@ export interface McpServerDeps {
   gate: ToolGate;
   logger: Logger;
   version: string;
-  /** Where a person approves a pending call (shown in the pending result). */
+  /** The REST URL of an approval (where it is decided): `/approvals/{id}`, absolute under notifications.publicUrl. */
   approvalsUrl: (approvalId: string) => string;
+  /** The console page of an approval, when notifications.publicUrl makes it absolute. */
+  consoleUrl?: (approvalId: string) => string | undefined;
+  /** Steward's runs, approvals, findings and playbooks: outside clients get them as resources, prompts and tools. */
+  api?: StewardApi;
 }
 
 /**
@@ -41,24 +50,47 @@ export interface McpServerDeps {
  * that goes wrong after that is an `isError` result the caller (or model) can read.
  */
 export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId' | 'stepId'>): Server {
+  // Outside clients get Steward's own objects too; the engine (runner, agent) only the plugins' tools.
+  const api = caller.channel === 'mcp' ? deps.api : undefined;
   const server = new Server(
     { name: 'steward', title: 'Steward', version: deps.version },
     {
-      capabilities: { tools: { listChanged: false }, logging: {} },
+      capabilities: {
+        tools: { listChanged: false },
+        logging: {},
+        ...(api && { resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, completions: {} }),
+      },
       instructions:
         'Steward operates BI deployments. Read tools run at once; tools that write need a person to approve them in Steward first ' +
-        '(the result names the approval). Pass `environment` (or `environments`) to choose where a tool runs.',
+        '(the result names the approval). Pass `environment` (or `environments`) to choose where a tool runs.' +
+        (api
+          ? ' Runs, their reports, approvals, findings and playbooks are resources (steward://...); each playbook is a prompt; ' +
+            'steward.runs.start starts a playbook run (operator role) and steward.runs.get follows it.'
+          : ''),
     },
   );
   const log = deps.logger.child({ component: 'mcp', channel: caller.channel, actor: caller.principal.name });
 
   server.setRequestHandler(SetLevelRequestSchema, async () => ({}));
+  // A tool is listed where it can run: no environment roles, or some configured environment of a kind it serves.
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: deps.catalogue.tools().map((t) => deps.surface.describe(t)),
+    tools: [
+      ...(api ? stewardTools() : []),
+      ...deps.catalogue
+        .tools()
+        .filter((t) => t.environments.length === 0 || deps.surface.candidates(t).length > 0)
+        .map((t) => deps.surface.describe(t)),
+    ],
   }));
+  if (api) {
+    const watch = registerResources(server, api, caller.principal, log);
+    registerPrompts(server, api, caller.principal);
+    server.onclose = () => watch.close();
+  }
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const name = request.params.name;
+    if (api && isStewardTool(name)) return callStewardTool(name, request.params.arguments, api, caller.principal);
     const tool = deps.catalogue.byWireName(name) ?? deps.catalogue.get(name);
     if (!tool) {
       let why = `Unknown tool: ${name}`;
@@ -78,6 +110,10 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
       return failure({ code: 'RUN_IDENTITY_REFUSED', message: `_meta "${META.runId}" and "${META.stepId}" are set by Steward's own engine only; an outside client cannot call tools as part of a run` });
     }
     const who: Caller = caller.channel === 'engine' ? { ...caller, runId: str(meta[META.runId]), stepId: str(meta[META.stepId]) } : { ...caller };
+    // The runner's dry run reads a null plan as "unknown"; an outside client is told plainly there is none.
+    if (mode === 'plan' && !tool.supportsPlan && caller.channel === 'mcp') {
+      return failure({ code: 'PLAN_UNAVAILABLE', message: `no plan available: ${tool.id} has no dry run, so what it would change cannot be shown` });
+    }
 
     if (tool.effect !== 'read' && mode === 'execute' && !hasRole(who.principal, 'operator')) {
       return failure({ code: 'FORBIDDEN', message: `token "${who.principal.name}" has role ${who.principal.role}; calling ${tool.effect} tools needs operator or higher` });
@@ -93,7 +129,7 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
     const gateRequest: GateRequest = { tool, input: prepared.input, environments, mode, caller: who, approvalId: str(meta[META.approvalId]) };
     const decision = await deps.gate.check(gateRequest);
     if (decision.action === 'deny') return failure({ code: decision.code, message: decision.message });
-    if (decision.action === 'pending') return pending(tool, decision.approvalId, decision.message, deps.approvalsUrl(decision.approvalId));
+    if (decision.action === 'pending') return pending(tool, decision.approvalId, decision.message, deps.approvalsUrl(decision.approvalId), deps.consoleUrl?.(decision.approvalId));
 
     const progressToken = meta.progressToken as string | number | undefined;
     let lastProgress = 0;
@@ -117,13 +153,23 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
             },
     });
     if (decision.approvalId) await deps.gate.completed?.(gateRequest, decision.approvalId, outcomeOf(result.ok ? undefined : result.error));
-    return toCallResult(tool, result);
+    return toCallResult(tool, result, caller.channel === 'mcp');
   });
   return server;
 }
 
-export function toCallResult(tool: LoadedTool, result: ToolResult): CallToolResult {
+/**
+ * A tool's result on the wire. `passthrough` (outside clients): a mounted external server's result keeps its MCP
+ * content (images, audio, resource links, embedded resources; text as sent) and its structuredContent. Steward's
+ * engine gets every tool's output as JSON data (what runs store and the agent reads).
+ */
+export function toCallResult(tool: LoadedTool, result: ToolResult, passthrough = false): CallToolResult {
   if (!result.ok) return failure(result.error);
+  if (passthrough && tool.plugin === EXTERNAL_PLUGIN_ID && result.mode === 'execute') {
+    const out = result.output;
+    if (!tool.outputSchema && isContentOnly(out)) return { content: out.content };
+    if (out !== null && typeof out === 'object' && !Array.isArray(out)) return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out as Record<string, unknown> };
+  }
   const structured = result.mode === 'plan' ? { plan: result.plan } : result.output;
   const text = JSON.stringify(structured ?? null);
   const isObject = structured !== null && typeof structured === 'object' && !Array.isArray(structured);
@@ -134,6 +180,14 @@ export function toCallResult(tool: LoadedTool, result: ToolResult): CallToolResu
   };
 }
 
+/** An external tool's output that is its remote's content array (`{ content: [...] }`, no structuredContent). */
+function isContentOnly(out: unknown): out is { content: CallToolResult['content'] } {
+  if (out === null || typeof out !== 'object' || Array.isArray(out)) return false;
+  const keys = Object.keys(out);
+  const content = (out as { content?: unknown }).content;
+  return keys.length === 1 && Array.isArray(content) && content.every((c) => c !== null && typeof c === 'object' && typeof (c as { type?: unknown }).type === 'string');
+}
+
 function failure(error: ToolFailure): CallToolResult {
   return {
     isError: true,
@@ -142,18 +196,19 @@ function failure(error: ToolFailure): CallToolResult {
   };
 }
 
-function pending(tool: LoadedTool, approvalId: string, message: string, url: string): CallToolResult {
+function pending(tool: LoadedTool, approvalId: string, message: string, url: string, consoleUrl?: string): CallToolResult {
+  const where = consoleUrl ? `approve it at ${consoleUrl} (or POST ${url} {"decision":"approve"}, approver role)` : `POST ${url} {"decision":"approve"} (approver role)`;
   return {
     isError: true,
     content: [
       {
         type: 'text',
         text:
-          `APPROVAL_PENDING: ${tool.id} did not run. ${message} Approval ${approvalId} is waiting for a person: ` +
-          `POST ${url} {"decision":"approve"} (approver role). Once approved, call this tool again with exactly the same arguments ` +
+          `APPROVAL_PENDING: ${tool.id} did not run. ${message} Approval ${approvalId} is waiting for a person: ${where}. ` +
+          `Once approved, call this tool again with exactly the same arguments ` +
           `(optionally with _meta {"${META.approvalId}": "${approvalId}"}); it then runs once. Repeating it before the decision names the same approval.`,
       },
     ],
-    _meta: { 'steward/approval': { id: approvalId, status: 'pending', url } },
+    _meta: { 'steward/approval': { id: approvalId, status: 'pending', url, ...(consoleUrl && { consoleUrl }) } },
   };
 }

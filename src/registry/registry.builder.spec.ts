@@ -35,7 +35,7 @@ describe('buildRegistry', () => {
     expect(new Set(tools.map((t) => t.wireName)).size).toBe(tools.length);
   });
 
-  it('derives MCP annotations from effect and idempotence, and lists roles, plan support and examples', async () => {
+  it('derives MCP annotations from effect, idempotence and reach (open world: an environment to act on), and lists roles, plan support and examples', async () => {
     const { tools } = buildRegistry(await demoCatalogue());
     const byId = Object.fromEntries(tools.map((t) => [t.id, t]));
     expect(byId['demo.util.echo']).toMatchObject({
@@ -43,10 +43,10 @@ describe('buildRegistry', () => {
       effect: 'read',
       environments: [],
       supportsPlan: false,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
       examples: [{ title: 'Say hello', input: { message: 'hello', uppercase: false } }, { title: 'Shout', input: { message: 'hello', uppercase: true } }],
     });
-    expect(byId['demo.notes.write']).toMatchObject({ effect: 'write', environments: ['target'], supportsPlan: true, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false } });
+    expect(byId['demo.notes.write']).toMatchObject({ effect: 'write', environments: ['target'], supportsPlan: true, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } });
     expect(byId['demo.notes.delete'].annotations).toEqual({ readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true });
     expect(byId['demo.notes.copy'].environments).toEqual(['source', 'target']);
     expect(byId['demo.util.noop'].outputSchema).toEqual({ type: 'object', additionalProperties: false, properties: {} });

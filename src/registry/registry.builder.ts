@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { reachesOutside } from '../mcp/mcp-tools.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
 import type { RegistryDiff, RegistryDocument, RegistryEntry } from './registry.types.js';
@@ -28,13 +29,17 @@ export function toRegistryEntry(tool: LoadedTool): RegistryEntry {
       readOnlyHint: tool.effect === 'read',
       destructiveHint: tool.effect === 'destructive',
       idempotentHint: tool.idempotent,
-      openWorldHint: true,
+      openWorldHint: reachesOutside(tool),
     },
     examples: tool.examples.map((e) => ({ title: e.title, input: json(e.input) })),
   };
 }
 
-/** The registry of the loaded plugins: sorted, no timestamps, so the same plugins always give the same bytes. */
+/**
+ * The registry of the loaded plugins: sorted, no timestamps, so the same plugins always give the same bytes. Steward's
+ * own MCP tools (steward.runs.*, steward.approvals.list: src/mcp/steward-tools.ts) are left out on purpose: they are
+ * its REST API offered to outside MCP clients, not plugin tools a playbook or the agent calls through the gate.
+ */
 export function buildRegistry(catalogue: PluginCatalogue): RegistryDocument {
   const plugins = catalogue
     .plugins()
