@@ -11,7 +11,6 @@ import type { Redactor } from '../logging/redactor.js';
 import { PlaybooksService, type PlaybooksServiceOptions } from '../playbooks/playbooks.service.js';
 import { PLAYBOOKS_OPTIONS } from '../playbooks/playbooks.tokens.js';
 import { RunEventsService } from '../runs/run-events.service.js';
-import { RunsService } from '../runs/runs.service.js';
 import type { Store } from '../store/store.types.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import { PLUGIN_CATALOGUE, TOOL_INVOKER } from '../plugins/plugins.tokens.js';
@@ -58,8 +57,8 @@ const under = (publicUrl: string | undefined, path: string) => (publicUrl ? `${p
       inject: [ModuleRef, ApprovalService, FindingsService, PlaybooksService, RunEventsService, STORE, REDACTOR, CONFIG],
       useFactory: (refs: ModuleRef, approvals: ApprovalService, findings: FindingsService, playbooks: PlaybooksService, events: RunEventsService, store: Store, redactor: Redactor, config: StewardConfig) =>
         new StewardApi({
-          // RunsService's module imports this one: it is looked up when first used, after the application started.
-          runs: () => refs.get(RunsService, { strict: false }),
+          // RunsService imports this module (ENGINE_CLIENT): it is imported and looked up when first used, after start-up.
+          runs: async () => refs.get((await import('../runs/runs.service.js')).RunsService, { strict: false }),
           approvals,
           findings,
           playbooks,

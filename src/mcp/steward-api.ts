@@ -22,7 +22,7 @@ import type { Store } from '../store/store.types.js';
 /** What the MCP layer needs of Steward's services: the same ones the REST controllers call. */
 export interface StewardServices {
   /** Resolved on first use: RunsService lives in a module that imports McpModule. */
-  runs: () => RunsService;
+  runs: () => Promise<RunsService>;
   approvals: ApprovalService;
   findings: FindingsService;
   playbooks: PlaybooksService;
@@ -47,26 +47,27 @@ export class StewardApi {
   }
 
   async run(id: string, who: Principal) {
-    const runs = this.s.runs();
+    const runs = await this.s.runs();
     const run = readableRun(await runs.get(id), who);
     return { ...toRunView(run), steps: (await runs.steps(id)).map(toStepView) };
   }
 
   /** Readable runs, newest first (a thread's run is left out for others, as in GET /runs). */
   async runs(filter: Partial<RunFilter>, who: Principal): Promise<ReturnType<typeof toRunView>[]> {
-    const rows = await this.s.runs().list({ limit: 50, ...filter });
+    const rows = await (await this.s.runs()).list({ limit: 50, ...filter });
     return rows.filter((r) => mayReadRun(r, who)).map(toRunView);
   }
 
   async startRun(req: StartRun, who: Principal): Promise<RunRow> {
     if (!hasRole(who, 'operator')) throw new StewardError('AUTH_FORBIDDEN', `token "${who.name}" has role ${who.role}; starting a run needs operator or higher`);
-    return this.s.runs().start(req, who);
+    return (await this.s.runs()).start(req, who);
   }
 
   /** The run report (JSON) exactly as GET /runs/{id}/report builds it, redacted. */
   async report(id: string, who: Principal) {
-    const run = readableRun(await this.s.runs().get(id), who);
-    const steps = await this.s.runs().steps(id);
+    const runs = await this.s.runs();
+    const run = readableRun(await runs.get(id), who);
+    const steps = await runs.steps(id);
     const rows = await this.s.approvals.list({ runId: id, limit: 1000 });
     const approvals = await Promise.all(rows.reverse().map((a) => this.s.approvals.get(a.id)));
     const findings = (await this.s.store.query<FindingRow>('SELECT * FROM findings WHERE run_id = $1', [id])).rows;
@@ -118,7 +119,7 @@ export class StewardApi {
 
   /** The run's row when `who` may read it (for deciding whom to notify), else undefined. */
   async readableRunRow(id: string, who: Principal): Promise<RunRow | undefined> {
-    const run = await this.s.runs().get(id).catch(() => undefined);
+    const run = await (await this.s.runs()).get(id).catch(() => undefined);
     return run && mayReadRun(run, who) ? run : undefined;
   }
 }

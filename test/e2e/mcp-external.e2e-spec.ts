@@ -347,6 +347,42 @@ describe('the daemon with an external server: GET /plugins, and an outside MCP c
     expect((result._meta as Record<string, unknown>)['steward/approval']).toMatchObject({ status: 'pending' });
   });
 
+  it("the peer's content reaches the client as MCP content: image, resource links, embedded resources; text not re-wrapped", async () => {
+    const image = await client.callTool({ name: 'mcp__everything__get-tiny-image', arguments: {} });
+    expect(image.isError).toBeFalsy();
+    const items = image.content as { type: string; mimeType?: string; data?: string; text?: string }[];
+    expect(items.map((c) => c.type)).toEqual(['text', 'image', 'text']);
+    expect(items[1]).toMatchObject({ mimeType: 'image/png', data: expect.stringMatching(/^iVBORw0KGgo/) });
+    expect(items[0]!.text).not.toContain('"content"');
+
+    const echo = await client.callTool({ name: 'mcp__everything__echo', arguments: { message: 'plain' } });
+    expect(echo.content).toEqual([{ type: 'text', text: 'Echo: plain' }]);
+    expect(echo.structuredContent).toBeUndefined();
+
+    const links = await client.callTool({ name: 'mcp__everything__get-resource-links', arguments: { count: 2 } });
+    expect((links.content as { type: string }[]).map((c) => c.type)).toEqual(['text', 'resource_link', 'resource_link']);
+    expect((links.content as { uri?: string }[])[1]!.uri).toMatch(/^demo:\/\//);
+
+    const reference = await client.callTool({ name: 'mcp__everything__get-resource-reference', arguments: { resourceType: 'Text', resourceId: 1 } });
+    const embedded = (reference.content as { type: string; resource?: { uri: string; text?: string } }[]).find((c) => c.type === 'resource');
+    expect(embedded?.resource).toMatchObject({ uri: expect.stringMatching(/^demo:\/\//), text: expect.any(String) });
+  });
+
+  it("the peer's structuredContent is kept beside its text", async () => {
+    const r = await client.callTool({ name: 'mcp__everything__get-structured-content', arguments: { location: 'Chicago' } });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ temperature: expect.any(Number), conditions: expect.any(String) });
+    expect(JSON.parse((r.content as { text: string }[])[0]!.text)).toEqual(r.structuredContent);
+  });
+
+  it('mounted tools reach an outside system (openWorldHint); plan mode on them answers PLAN_UNAVAILABLE, not a null plan', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === 'mcp__everything__echo')?.annotations?.openWorldHint).toBe(true);
+    const plan = await client.callTool({ name: 'mcp__everything__echo', arguments: { message: 'x' }, _meta: { 'steward/mode': 'plan' } });
+    expect(plan.isError).toBe(true);
+    expect(plan._meta?.['steward/error']).toMatchObject({ code: 'PLAN_UNAVAILABLE', message: expect.stringContaining('no plan available') });
+  });
+
   it('stopping the daemon stops the child process', async () => {
     const res = await request(d.url).get('/plugins').set('Authorization', bearer('viewer')).expect(200);
     const pid = res.body.plugins.find((p: { id: string }) => p.id === 'mcp').servers[0].pid as number;
