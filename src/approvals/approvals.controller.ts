@@ -8,6 +8,7 @@ import { ApprovalService } from './approval.service.js';
 import type { ApprovalRow, Decision, DecisionRow } from './approval.types.js';
 import { iso } from '../common/time.js';
 import { planFailure } from './plan-failure.js';
+import { anyPlanView } from '../plans/plan-view.js';
 
 const DECIDE = {
   type: 'object',
@@ -56,6 +57,8 @@ export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) =>
   callDigest: a.call_digest,
   environments: a.environments,
   plan: a.plan,
+  /** The plan as people read it (src/plans/plan-view.ts): items and totals, or a run plan's steps; null without a plan. */
+  planView: a.plan === null || a.plan === undefined ? null : anyPlanView(a.plan),
   /** Why the plan says the call would fail (such an approval cannot be approved), or null. */
   planFailure: planFailure(a.plan) ?? null,
   message: a.message,

@@ -1,11 +1,12 @@
 import type { toApprovalView } from '../approvals/approvals.controller.js';
+import { renderAnyPlanText } from '../plans/plan-view.js';
 import { safe } from './io.js';
 
 /** An approval as the API shows it (GET /approvals), in-process or remote alike. */
 export type ApprovalView = Pick<
   ReturnType<typeof toApprovalView>,
   'id' | 'status' | 'runId' | 'stepKey' | 'kind' | 'tool' | 'effect' | 'environments' | 'message' | 'requestedBy' | 'requiredApprovals' | 'expiresAt' | 'decisions'
-> & { planFailure?: string | null };
+> & { planFailure?: string | null; plan?: unknown };
 
 /** The message, led by the plan's failure when it has one (such an approval cannot be approved). */
 const note = (a: ApprovalView) => (a.planFailure ? `CANNOT BE APPROVED, ${a.planFailure}${a.message ? ` — ${a.message}` : ''}` : (a.message ?? ''));
@@ -32,6 +33,24 @@ export function formatApprovals(list: readonly ApprovalView[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+}
+
+/**
+ * The plan an approval decides, under a header naming it: `plan of apr_1 (demo.notes.write (write) on target=lab):`
+ * then the plan (one tool's, or a run plan's steps), indented. An approval without a plan (an interrupted step) says so.
+ */
+export function formatApprovalPlan(a: ApprovalView, color = false): string {
+  const head = `plan of ${safe(a.id)} (${safe(what(a))}${a.stepKey ? `, step ${safe(a.stepKey)}` : ''}):`;
+  if (a.plan === undefined || (a.plan === null && a.kind !== 'tool')) return `${head} none (${safe(a.kind)})\n`;
+  return `${head}\n${renderAnyPlanText(a.plan, { color, indent: 2 })}`;
+}
+
+/** The plans of the approvals that wait for a decision, one after the other (`steward approvals`). */
+export function formatPendingPlans(list: readonly ApprovalView[], color = false): string {
+  return list
+    .filter((a) => a.status === 'pending')
+    .map((a) => formatApprovalPlan(a, color))
+    .join('\n');
 }
 
 /**

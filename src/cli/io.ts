@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   /** Registers signal handlers; tests pass a fake. */
   onSignal: (signal: 'SIGTERM' | 'SIGINT', handler: () => void) => void;
+  /** Whether `out` is a terminal (colours are used there unless NO_COLOR is set). */
+  isTTY?: boolean;
 }
 
 export const defaultIo = (): CliIo => ({
@@ -16,7 +18,18 @@ export const defaultIo = (): CliIo => ({
   env: process.env,
   cwd: process.cwd(),
   onSignal: (sig, h) => process.on(sig, h),
+  isTTY: process.stdout.isTTY === true,
 });
+
+/**
+ * Colours on `out`: on a terminal unless NO_COLOR is set (no-color.org: any non-empty value); FORCE_COLOR (non-empty,
+ * not 0) asks for them anywhere.
+ */
+export const useColor = (io: Pick<CliIo, 'env' | 'isTTY'>): boolean => {
+  if (io.env.NO_COLOR) return false;
+  if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY === true;
+};
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

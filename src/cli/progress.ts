@@ -1,10 +1,16 @@
 import type { RunEvent, RunEventMap, RunEventType } from '../runs/run.types.js';
+import { planView, renderPlanText } from '../plans/plan-view.js';
 import { safe } from './io.js';
 
 export interface ProgressStyle {
   /** How to decide an approval from here (shown on `approval.requested`), or undefined for no hint. */
   approveHint?: (approvalId: string) => string | undefined;
+  /** ANSI colours in plans (a terminal without NO_COLOR). */
+  color?: boolean;
 }
+
+/** A step's plan under its event line, aligned with the step column. */
+const planBlock = (plan: unknown, s: ProgressStyle) => `\n${renderPlanText(planView(plan), { color: s.color === true, indent: 14 }).trimEnd()}`;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 const clock = (iso: string) => {
@@ -23,7 +29,7 @@ const DESCRIBE: Describe = {
   'run.finished': (d) => `${d.state}${d.reason ? `: ${safe(d.reason)}` : ''}`,
   'step.started': (d) => `started${d.tool ? ` ${safe(d.tool)}` : ` (${safe(d.kind)})`}${d.attempt > 1 ? ` attempt ${d.attempt}` : ''}`,
   'step.progress': (d) => `progress ${d.total ? `${d.progress}/${d.total}` : String(d.progress)}${d.message ? ` ${safe(d.message)}` : ''}`,
-  'step.plan': (d) => `plan ${safe(d.tool)}: ${d.outcome}`,
+  'step.plan': (d, s) => `plan ${safe(d.tool)}: ${d.outcome}${planBlock(d.plan, s)}`,
   'step.succeeded': (d) => `succeeded${ms(d.durationMs)}`,
   'step.failed': (d) => `failed ${err(d.error)}${ms(d.durationMs)}${d.continued ? ', continuing' : ''}`,
   'step.skipped': (d) => `skipped: ${safe(d.reason)}`,

@@ -55,7 +55,7 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     ['id', 'kind', 'state', 'requestedBy', 'createdAt'],
   ),
-  Step: obj({ key: str, id: str, kind: str, state: str, attempt: { type: 'integer' }, tool: nstr, effect: nstr, environments: any, input: any, output: any, plan: any, dryRun: { type: ['boolean', 'null'] }, error: any, approvalId: nstr, startedAt: time, finishedAt: time }, ['key', 'id', 'kind', 'state']),
+  Step: obj({ key: str, id: str, kind: str, state: str, attempt: { type: 'integer' }, tool: nstr, effect: nstr, environments: any, input: any, output: any, plan: any, planView: { anyOf: [ref('PlanView'), { type: 'null' }] }, dryRun: { type: ['boolean', 'null'] }, error: any, approvalId: nstr, startedAt: time, finishedAt: time }, ['key', 'id', 'kind', 'state']),
   Approval: obj(
     {
       id: { type: 'string', pattern: '^apr_' },
@@ -69,6 +69,7 @@ export const SCHEMAS: Record<string, Schema> = {
       input: any,
       environments: any,
       plan: any,
+      planView: { anyOf: [ref('PlanView'), ref('RunPlanView'), { type: 'null' }], description: "The plan as people read it: one tool's, or (kind run_plan) each step's." },
       planFailure: any,
       message: nstr,
       requestedBy: str,
@@ -80,6 +81,37 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     ['id', 'kind', 'status', 'requestedBy', 'decisions'],
   ),
+  PlanView: {
+    type: 'object',
+    description: 'A dry-run plan as people read it: one item per asset (+ create, ~ update with the fields that change, - delete, = skip, ! fail) and totals.',
+    required: ['summary', 'items', 'totals', 'planned'],
+    properties: {
+      summary: str,
+      planned: { type: 'boolean', description: 'false: the tool has no dry run, or the dry run failed (then error).' },
+      error: obj({ code: str, message: str }),
+      items: {
+        type: 'array',
+        items: obj(
+          {
+            symbol: { enum: ['+', '~', '-', '=', '!'] },
+            action: { enum: ['create', 'update', 'delete', 'skip', 'fail'] },
+            kind: nstr,
+            target: str,
+            label: str,
+            reason: str,
+            detail: str,
+            fields: { type: 'array', items: obj({ field: str, before: any, after: any }, ['field']) },
+          },
+          ['symbol', 'action', 'kind', 'target', 'label'],
+        ),
+      },
+      totals: obj({ create: { type: 'integer' }, update: { type: 'integer' }, delete: { type: 'integer' }, skip: { type: 'integer' }, fail: { type: 'integer' } }),
+    },
+  },
+  RunPlanView: obj({
+    steps: { type: 'array', items: obj({ stepId: str, stepKey: str, tool: nstr, view: ref('PlanView') }) },
+    totals: obj({ create: { type: 'integer' }, update: { type: 'integer' }, delete: { type: 'integer' }, skip: { type: 'integer' }, fail: { type: 'integer' } }),
+  }),
   Finding: obj({ fingerprint: str, check: str, severity: str, environment: nstr, asset: nstr, message: str, playbook: nstr, state: str, firstSeenAt: time, lastSeenAt: time, resolvedAt: time, timesSeen: { type: 'integer' } }, ['fingerprint', 'check', 'severity', 'message', 'state']),
   Tool: obj({ id: str, plugin: str, effect: str, inputSchema: { type: 'object' } }, ['id']),
   Thread: obj({ id: str }, ['id']),

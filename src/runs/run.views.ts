@@ -2,6 +2,7 @@ import { hasRole, type Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
 import type { RunRow, StepRow } from './run.types.js';
 import { iso } from '../common/time.js';
+import { planView } from '../plans/plan-view.js';
 
 /**
  * Who may read a run: anyone with the viewer role, except a thread's run — its prompt and answer are the thread's
@@ -53,6 +54,8 @@ export const toStepView = (s: StepRow) => ({
   input: s.input,
   output: s.output,
   plan: s.plan,
+  /** The plan as people read it (src/plans/plan-view.ts), or null when the step has none. */
+  planView: s.plan === null || s.plan === undefined ? null : planView(s.plan),
   dryRun: s.dry_run,
   error: s.error,
   approvalId: s.approval_id,

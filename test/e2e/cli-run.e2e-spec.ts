@@ -98,7 +98,8 @@ describe('steward run (in-process, embedded store)', () => {
     writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ key: 'from-file', text: 'file text' }));
     const f = fakeIo(dir);
     expect(await cli(['run', 'demo-write', '-e', 'target=lab', '--inputs-file', 'inputs.json', '-i', 'key=override', '--dry-run', '--follow'], f)).toBe(0);
-    expect(f.text()).toMatch(/write +plan demo\.notes\.write: would_change/);
+    expect(f.text()).toMatch(/write +plan demo\.notes\.write: would_change\n {14}\+ create note override\n {14}Plan: 1 to create, 0 to update, 0 to delete, 0 skipped, 0 failing\.\n/);
+    expect(f.text()).not.toContain('\u001b[');
     expect(f.text()).toMatch(/^run run_[0-9a-z]+ succeeded$/m);
   });
 
@@ -115,10 +116,15 @@ describe('steward run (in-process, embedded store)', () => {
     const list = fakeIo(dir);
     expect(await cli(['approvals', '--pending'], list)).toBe(0);
     expect(list.text()).toMatch(new RegExp(`^${id} +pending +run_[0-9a-z]+/write +demo\\.notes\\.write \\(write\\) on target=lab +${ME} +0/1 `, 'm'));
+    // Under the table, the plan of each pending approval: what approving it would do.
+    expect(list.text()).toContain(`\nplan of ${id} (demo.notes.write (write) on target=lab, step write):\n  + create note cli-note\n  Plan: 1 to create, 0 to update, 0 to delete, 0 skipped, 0 failing.\n`);
+    const listJson = fakeIo(dir);
+    expect(await cli(['approvals', '--pending', '--json'], listJson)).toBe(0);
+    expect(JSON.parse(listJson.text()).approvals[0].planView).toMatchObject({ items: [{ symbol: '+', action: 'create', target: 'note cli-note' }], totals: { create: 1, update: 0, delete: 0, skip: 0, fail: 0 } });
 
     const approve = fakeIo(dir);
     expect(await cli(['approve', id!, '--comment', 'fine'], approve)).toBe(0);
-    expect(approve.text()).toContain(`approval ${id} approved (approve by ${ME})`);
+    expect(approve.text()).toContain(`approval ${id} approved (approve by ${ME})\nplan of ${id} (demo.notes.write (write) on target=lab, step write):\n  + create note cli-note\n`);
     expect(approve.text()).toMatch(/write +succeeded/);
     expect(approve.text()).toMatch(/^run run_[0-9a-z]+ succeeded\noutputs: \{"count":1,"revision":1\}$/m);
 
@@ -165,7 +171,7 @@ describe('steward run --server (a real daemon over HTTP and SSE)', () => {
 
     const approve = fakeIo(tmpdir());
     expect(await cli(['approve', id, '--server', d.url, '--token', TOKENS.approver, '--comment', 'ok'], approve)).toBe(0);
-    expect(approve.text()).toMatch(new RegExp(`^approval ${id} approved \\(approve by approver\\)\\nrun run_[0-9a-z]+ continues on the server`));
+    expect(approve.text()).toMatch(new RegExp(`^approval ${id} approved \\(approve by approver\\)\\nplan of ${id} \\(demo\\.notes\\.write \\(write\\) on target=lab, step write\\):\\n  \\+ create note remote-note\\n  Plan: 1 to create, .*\\nrun run_[0-9a-z]+ continues on the server`));
 
     expect(await done).toBe(0);
     expect(follow.text()).toMatch(/write +approval apr_[0-9a-z]+: approve by approver -> approved "ok"/);

@@ -7,9 +7,9 @@ import { createLogger } from '../../logging/logger.js';
 import { Redactor } from '../../logging/redactor.js';
 import { isTerminal } from '../../runs/run.types.js';
 import { openStore } from '../../store/store.factory.js';
-import { type ApprovalView, inProcessApprovalHelp } from '../approval-text.js';
+import { type ApprovalView, formatApprovalPlan, inProcessApprovalHelp } from '../approval-text.js';
 import { EXIT } from '../exit-codes.js';
-import { CliError, type CliIo } from '../io.js';
+import { CliError, type CliIo, useColor } from '../io.js';
 import { cliLogDestination } from '../logging.js';
 import { cliPrincipal, idle, type LocalApp, openLocal, RunWatch, serverUrl, settle, storeHintFor, type Stop } from '../local.js';
 import { formatEvent, jsonLine, outcome } from '../progress.js';
@@ -53,7 +53,7 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
     });
     const runId = before.approval.run_id;
     if (runId) {
-      watch = new RunWatch(local.events, (e) => io.out(o.json ? jsonLine(e) : `${formatEvent(e)}\n`), { resumeFirst: true });
+      watch = new RunWatch(local.events, (e) => io.out(o.json ? jsonLine(e) : `${formatEvent(e, { color: useColor(io) })}\n`), { resumeFirst: true });
       watch.bind(runId);
     }
     if (abandon.signal.aborted) return EXIT.FAILURE;
@@ -65,7 +65,8 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
       throw e;
     }
     const { approval, decisions } = await local.approvals.get(id);
-    io.out(o.json ? jsonLine(toApprovalView(approval, decisions)) : describeDecision(toApprovalView(approval, decisions), decision));
+    const decided = toApprovalView(approval, decisions);
+    io.out(o.json ? jsonLine(decided) : `${describeDecision(decided, decision)}${formatApprovalPlan(decided, useColor(io))}`);
     if (!runId || !watch || row.status === 'pending') return EXIT.OK;
 
     if (!o.json) io.out(`run ${runId} continues in this process\n`);

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import type { Decision } from '../../approvals/approval.types.js';
 import type { LoggingConfig } from '../../config/config.types.js';
-import { type ApprovalView, formatApprovals } from '../approval-text.js';
+import { type ApprovalView, formatApprovalPlan, formatApprovals, formatPendingPlans } from '../approval-text.js';
 import { type CliContext, EXIT_HELP } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { CliError, type CliIo, safe } from '../io.js';
+import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { addRemoteOptions, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
 import type { RemoteClient } from '../remote.js';
 
@@ -36,11 +36,11 @@ that works only while no daemon has the store open (use --server then).
 export function registerApprovals(program: Command, ctx: CliContext): void {
   const list = program
     .command('approvals')
-    .description('List approvals, newest first: what waits for a decision, on which run and step, who asked, until when.')
+    .description('List approvals, newest first: what waits for a decision, on which run and step, who asked, until when; then the plan of each pending one.')
     .option('--pending', 'only those waiting for a decision')
     .option('--run <run-id>', 'only those of this run')
     .option('--limit <n>', 'at most this many (1-999)', '100')
-    .option('--json', 'print the API\'s JSON instead of a table')
+    .option('--json', 'print the API\'s JSON instead of a table (each approval with its plan as a structure: planView)')
     .addOption(configOption())
     .addOption(logLevelOption());
   addRemoteOptions(list)
@@ -52,7 +52,12 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
       const remote = remoteFrom(o, ctx.io);
       const approvals = remote ? await listRemote(remote, filter) : await (await import('./approvals.local.js')).listLocal(ctx.load(o.config), filter, ctx.io, o.logLevel);
       if (o.json) ctx.io.out(`${JSON.stringify({ approvals }, null, 2)}\n`);
-      else ctx.io.out(approvals.length ? formatApprovals(approvals) : `no ${o.pending ? 'pending ' : ''}approvals${o.run ? ` for ${o.run}` : ''}\n`);
+      else if (!approvals.length) ctx.io.out(`no ${o.pending ? 'pending ' : ''}approvals${o.run ? ` for ${o.run}` : ''}\n`);
+      else {
+        // The table, then the plan of each approval that waits for a decision: what approving it would do.
+        const plans = formatPendingPlans(approvals, useColor(ctx.io));
+        ctx.io.out(`${formatApprovals(approvals)}${plans ? `\n${plans}` : ''}`);
+      }
     });
 
   for (const decision of ['approve', 'reject'] as const) {
@@ -96,6 +101,7 @@ async function decideRemote(client: RemoteClient, id: string, decision: Decision
     return EXIT.OK;
   }
   io.out(describeDecision(a, decision));
+  io.out(formatApprovalPlan(a, useColor(io)));
   if (a.runId && a.status !== 'pending') io.out(`run ${a.runId} continues on the server: steward follow ${a.runId} --server ${client.baseUrl}\n`);
   return EXIT.OK;
 }

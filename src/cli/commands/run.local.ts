@@ -6,7 +6,7 @@ import type { RunEvent } from '../../runs/run.types.js';
 import type { StartPrompt, StartRun } from '../../runs/runs.service.js';
 import { inProcessApprovalHelp } from '../approval-text.js';
 import { EXIT } from '../exit-codes.js';
-import { CliError, type CliIo, safe } from '../io.js';
+import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { cliPrincipal, type LocalApp, openLocal, RunWatch, serverUrl, settle } from '../local.js';
 import { formatEvent, jsonLine, outcome } from '../progress.js';
 import type { RunOptions } from './run.js';
@@ -41,7 +41,7 @@ async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' |
   const local = await openLocal(loaded, io, o.logLevel);
   const principal = cliPrincipal('operator', io.env);
   const watch = new RunWatch(local.events, (e: RunEvent) => {
-    if (o.follow) io.out(o.json ? jsonLine(e) : `${formatEvent(e)}\n`);
+    if (o.follow) io.out(o.json ? jsonLine(e) : `${formatEvent(e, { color: useColor(io) })}\n`);
   });
   const abandon = new AbortController();
   try {

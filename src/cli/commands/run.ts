@@ -4,7 +4,7 @@ import type { StartPrompt, StartRun } from '../../runs/runs.service.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { collectEnvironments, collectInputs } from '../inputs.js';
-import { CliError, type CliIo, safe } from '../io.js';
+import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { addRemoteOptions, assignment, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
 import { formatEvent, jsonLine, outcome } from '../progress.js';
 import { followRun, type RemoteClient } from '../remote.js';
@@ -100,7 +100,7 @@ async function follow(client: RemoteClient, runId: string, io: CliIo, json?: boo
   io.onSignal('SIGINT', () => stop.abort(new CliError(EXIT.FAILURE, `stopped following; run ${runId} goes on on the server (steward follow ${runId} --server ${client.baseUrl})`)));
   const fin = await followRun(client, runId, {
     signal: stop.signal,
-    onEvent: (e) => io.out(json ? jsonLine(e) : `${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}` })}\n`),
+    onEvent: (e) => io.out(json ? jsonLine(e) : `${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}`, color: useColor(io) })}\n`),
     onNote: (type, data) => io.err(`steward: ${safe(type)}: ${safe((data as { message?: string })?.message ?? data)}\n`),
     onReconnect: (r) => io.err(`steward: event stream interrupted (${safe(r.reason)}); reconnecting in ${r.delayMs} ms after event ${r.lastEventId}\n`),
   });
