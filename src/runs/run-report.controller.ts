@@ -27,7 +27,7 @@ export class RunReportController {
 
   @Get('runs/:id/report')
   @MinRole('viewer')
-  @ApiOperation({ summary: 'The run report as JSON, or Markdown with ?format=md: steps, actions, approvals (who/when/why), findings by severity, and findingsDiff: new / still open / resolved against the previous run of the same schedule.' })
+  @ApiOperation({ summary: 'The run report as JSON, or Markdown with ?format=md: the prompt and answer of an ad-hoc run, steps with their input, plan (planView) and output (results withheld from the model included), actions, every failed asset, approvals (who/when/why), findings by severity, and findingsDiff: new / still open / resolved against the previous run of the same schedule.' })
   async report(@Param('id') id: string, @Query('format') format: string | undefined, @Res() res: Response, @CurrentPrincipal() who: Principal): Promise<void> {
     if (format !== undefined && format !== 'json' && format !== 'md') throw new StewardError('VALIDATION_FAILED', 'format must be json or md');
     const run = readableRun(await this.runs.get(id), who);

@@ -1,5 +1,6 @@
 import type { ApprovalRow, DecisionRow } from '../approvals/approval.types.js';
 import { failedChanges } from '../approvals/plan-failure.js';
+import { planView, renderPlanMarkdown } from '../plans/plan-view.js';
 import type { RunRow, StepRow } from './run.types.js';
 import { iso } from '../common/time.js';
 
@@ -66,14 +67,47 @@ export function failedAssets(steps: StepRow[]): FailedAsset[] {
   });
 }
 
-/** A finished (or running) run as a report: steps, actions done and skipped, approvals, findings, durations. */
+/**
+ * The plan of each step: its own (a dry run), else the plan of the approval that released it (a tool approval of the
+ * step, or its part of an approved run plan). `source` says which.
+ */
+export function stepPlans(steps: StepRow[], approvals: { approval: ApprovalRow }[]): Map<string, { plan: unknown; source: 'dry_run' | 'approval' }> {
+  const approved = new Map<string, unknown>();
+  for (const { approval: a } of approvals) {
+    const plan = a.plan as { steps?: Array<{ stepKey?: unknown; plan?: unknown }> } | null;
+    if (plan && Array.isArray(plan.steps)) for (const s of plan.steps) if (typeof s?.stepKey === 'string' && s.plan != null) approved.set(s.stepKey, s.plan);
+    if (a.step_key && a.plan != null && !Array.isArray(plan?.steps) && (a.status === 'approved' || a.status === 'consumed' || !approved.has(a.step_key))) approved.set(a.step_key, a.plan);
+  }
+  const out = new Map<string, { plan: unknown; source: 'dry_run' | 'approval' }>();
+  for (const s of steps) {
+    if (s.plan !== null && s.plan !== undefined) out.set(s.step_key, { plan: s.plan, source: 'dry_run' });
+    else if (approved.has(s.step_key)) out.set(s.step_key, { plan: approved.get(s.step_key), source: 'approval' });
+  }
+  return out;
+}
+
+/** The answer of an ad-hoc run: its outputs' answer, else what its agent step answered (a run that failed after it). */
+function answerOf(run: RunRow, steps: StepRow[]): string | null {
+  if (run.kind !== 'prompt') return null;
+  const fromOutputs = (run.outputs as { answer?: unknown } | null)?.answer;
+  if (typeof fromOutputs === 'string') return fromOutputs;
+  const agent = steps.find((s) => s.kind === 'agent' && typeof (s.output as { answer?: unknown } | null)?.answer === 'string');
+  return agent ? (agent.output as { answer: string }).answer : null;
+}
+
+/**
+ * A finished (or running) run as a report: the prompt and answer of an ad-hoc run, steps with their input, plan and
+ * output (results withheld from the model included: whoever may read the run reads them), actions done and skipped,
+ * every failed asset, approvals, findings, durations.
+ */
 export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[], diff?: ReportFindingsDiff) {
   const brief = (l: ReportFindingsDiff['new']) => l.map((f) => ({ fingerprint: f.fingerprint, check: f.check_id, severity: f.severity, asset: f.asset, message: f.message }));
   const actions = steps.filter((s) => s.kind === 'tool');
+  const plans = stepPlans(steps, approvals);
   const bySeverity: Record<string, number> = {};
   for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
   return {
-    run: { id: run.id, playbook: run.playbook, state: run.state, reason: run.reason, dryRun: run.dry_run, requestedBy: run.requested_by, inputs: run.inputs, environments: run.environments, outputs: run.outputs },
+    run: { id: run.id, kind: run.kind, playbook: run.playbook, prompt: run.prompt ?? null, answer: answerOf(run, steps), state: run.state, reason: run.reason, dryRun: run.dry_run, requestedBy: run.requested_by, inputs: run.inputs, environments: run.environments, outputs: run.outputs },
     timing: { createdAt: iso(run.created_at), startedAt: iso(run.started_at), finishedAt: iso(run.finished_at), durationMs: ms(run.started_at, run.finished_at) },
     summary: {
       steps: steps.length,
@@ -84,7 +118,17 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
       findings: findings.length,
       findingsBySeverity: bySeverity,
     },
-    steps: steps.map((s) => ({ key: s.step_key, kind: s.kind, state: s.state, tool: s.tool, effect: s.effect, attempt: s.attempt, dryRun: s.dry_run, error: s.error, durationMs: ms(s.started_at, s.finished_at) })),
+    steps: steps.map((s) => {
+      const p = plans.get(s.step_key);
+      return {
+        key: s.step_key, kind: s.kind, state: s.state, tool: s.tool, effect: s.effect, attempt: s.attempt, dryRun: s.dry_run, error: s.error, durationMs: ms(s.started_at, s.finished_at),
+        input: s.input ?? null,
+        output: s.output ?? null,
+        plan: p?.plan ?? null,
+        planSource: p?.source ?? null,
+        planView: p ? planView(p.plan) : null,
+      };
+    }),
     actions: {
       done: actions.filter((s) => s.state === 'succeeded' && !run.dry_run).map((s) => ({ key: s.step_key, tool: s.tool, effect: s.effect, environments: s.environments })),
       skipped: actions.filter((s) => s.state === 'skipped').map((s) => ({ key: s.step_key, tool: s.tool })),
@@ -108,6 +152,14 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
 export type RunReport = ReturnType<typeof buildReport>;
 
 const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Text in a heading: one line, Markdown characters escaped. */
+const inline = (v: string) => v.replace(/\n/g, ' ').replace(/([\\`*_[\]<>|#])/g, '\\$1');
+/** Text as a fenced block, the fence longer than any run of backticks inside it (nothing in it is read as Markdown). */
+function fenced(text: string, lang = ''): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${lang}\n${text}\n${fence}`;
+}
 
 export function reportMarkdown(r: RunReport): string {
   const out: string[] = [];
@@ -115,6 +167,10 @@ export function reportMarkdown(r: RunReport): string {
   if (r.run.reason) out.push(`> ${r.run.reason}`, '');
   out.push(`Requested by **${r.run.requestedBy}**; started ${r.timing.startedAt ?? '-'}, finished ${r.timing.finishedAt ?? '-'}${r.timing.durationMs !== null ? ` (${r.timing.durationMs} ms)` : ''}.`, '');
   out.push(`Environments: ${Object.entries(r.run.environments).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`, '');
+  if (r.run.kind === 'prompt') {
+    out.push('## Prompt', '', fenced(r.run.prompt ?? ''), '');
+    out.push('## Answer', '', r.run.answer === null ? '_No answer._' : fenced(r.run.answer), '');
+  }
   out.push('## Steps', '', '| step | kind | state | tool | duration |', '|---|---|---|---|---|');
   for (const s of r.steps) out.push(`| ${cell(s.key)} | ${s.kind} | ${s.state}${s.error ? ` (${cell(s.error.code)})` : ''} | ${cell(s.tool)} | ${s.durationMs ?? ''} |`);
   out.push('', '## Actions', '');
@@ -122,9 +178,22 @@ export function reportMarkdown(r: RunReport): string {
   for (const a of r.actions.done) out.push(`- done: ${a.key} (${a.tool}, ${a.effect})`);
   for (const a of r.actions.skipped) out.push(`- skipped: ${a.key} (${a.tool})`);
   for (const a of r.actions.failed) out.push(`- failed: ${a.key} (${a.tool}): ${cell(a.error?.message)}`);
+  const withPlans = r.steps.filter((s) => s.planView);
+  if (withPlans.length) {
+    out.push('', '## Plans');
+    for (const s of withPlans) {
+      const from = s.planSource === 'approval' ? 'as approved' : `dry run: ${s.dryRun ?? 'unknown'}`;
+      out.push('', `### ${inline(s.key)} — ${inline(s.tool ?? s.kind)} (${from})`, '', renderPlanMarkdown(s.planView!).trimEnd());
+    }
+  }
   if (r.failedAssets.length) {
     out.push('', `## Failed assets (${r.failedAssets.length})`, '', '| step | asset | reason |', '|---|---|---|');
     for (const f of r.failedAssets) out.push(`| ${cell(f.step)} | ${cell(f.asset)} | ${cell(f.reason ?? 'failed')} |`);
+  }
+  const withOutput = r.steps.filter((s) => s.output !== null && s.output !== undefined);
+  if (withOutput.length) {
+    out.push('', '## Outputs');
+    for (const s of withOutput) out.push('', `### ${inline(s.key)}${s.tool ? ` — ${inline(s.tool)}` : ''}`, '', fenced(JSON.stringify(s.output, null, 2), 'json'));
   }
   out.push('', '## Approvals', '');
   if (!r.approvals.length) out.push('None.');
