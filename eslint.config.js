@@ -23,6 +23,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The web console's ES modules run in the browser (served as they are, no bundler).
+    files: ['src/console/web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/**/*.controller.ts', 'src/**/*.module.ts', 'src/**/*.service.ts', 'src/**/*.guard.ts', 'src/**/*.filter.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },

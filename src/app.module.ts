@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenService } from './auth/token.service.js';
 import { CONFIG, type LoadedConfig } from './config/config.types.js';
+import { ConsoleModule } from './console/console.module.js';
 import { DaemonController } from './http/daemon.controller.js';
 import { FindingsModule } from './findings/findings.module.js';
 import { HealthController, type DaemonInfo } from './http/health.controller.js';
@@ -61,6 +62,7 @@ export class AppModule {
         NotifyModule,
         ScheduleModule.forRoot({ baseDir: ctx.loaded.baseDir, configFile: ctx.loaded.file }),
         MetricsModule,
+        ConsoleModule,
       ],
       controllers: [HealthController, DaemonController, OpenApiController],
       providers,

@@ -9,6 +9,7 @@ import cors from 'cors';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { isConsolePublic } from './console/console.controller.js';
 import { TokenService, generateToken } from './auth/token.service.js';
 import { StewardError } from './common/errors.js';
 import { readPackageJson } from './common/paths.js';
@@ -104,7 +105,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         }),
       );
     }
-    app.use(authenticate(tokens, PUBLIC_PATHS));
+    app.use(authenticate(tokens, PUBLIC_PATHS, isConsolePublic));
     app.use(jsonBody(config.server.bodyLimitBytes));
     app.useGlobalInterceptors(new ScrubResponses(redactor));
     if (!listening) {

@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import { MIN_ROLE, PUBLIC_ROUTE, type Principal, type Role } from './roles.js';
 import { TokenService } from './token.service.js';
 
-export type AuthedRequest = Request & { principal?: Principal; requestId?: string };
+/** viaSession: authenticated by the console's session cookie rather than a bearer token. */
+export type AuthedRequest = Request & { principal?: Principal; requestId?: string; viaSession?: boolean };
 
 /** Global guard: every route needs a valid bearer token and its declared minimum role (admin when undeclared). */
 @Injectable()

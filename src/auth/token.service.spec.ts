@@ -73,3 +73,30 @@ describe('TokenService.replace (a reload of auth.tokens)', () => {
     expect(tokenDigestLine('abc')).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
+
+describe('TokenService for console sessions (identify, refs, onReplace)', () => {
+  it('identifies a token given in clear, with a ref that names its entry without revealing the token', () => {
+    const s = new TokenService([{ name: 'a', token: 'token-a-0123456789', role: 'viewer' }]);
+    const who = s.identify('token-a-0123456789');
+    expect(who?.principal).toEqual({ name: 'a', role: 'viewer' });
+    expect(who?.ref).toMatch(/^[0-9a-f]{64}$/);
+    expect(who?.ref).not.toBe(sha256('token-a-0123456789').toString('hex'));
+    expect(s.identify('token-b-0123456789')).toBeUndefined();
+    expect(s.accepts(who!.ref)).toBe(true);
+    expect(s.refs()).toEqual([who!.ref]);
+  });
+
+  it('a ref stops being accepted when its token, name or role changes at a reload; listeners hear every reload', () => {
+    const s = new TokenService([{ name: 'a', token: 'token-a-0123456789', role: 'viewer' }]);
+    const ref = s.identify('token-a-0123456789')!.ref;
+    let heard = 0;
+    s.onReplace(() => heard++);
+    s.replace([{ name: 'a', token: 'token-a-0123456789', role: 'operator' }]);
+    expect(s.accepts(ref)).toBe(false);
+    s.replace([{ name: 'b', token: 'token-a-0123456789', role: 'viewer' }]);
+    expect(s.accepts(ref)).toBe(false);
+    s.replace([{ name: 'a', token: tokenDigestLine('token-a-0123456789'), role: 'viewer' }]);
+    expect(s.accepts(ref)).toBe(true); // the same token written as its sha256 line is the same entry
+    expect(heard).toBe(3);
+  });
+});

@@ -1,7 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { StewardError } from '../common/errors.js';
 import type { TokenConfig } from '../config/config.types.js';
 import { hasRole, type Principal, type Role } from './roles.js';
+import type { SessionAuthenticator } from './session.js';
 
 interface TokenEntry {
   name: string;
@@ -25,6 +26,8 @@ const toEntries = (tokens: TokenConfig[]): TokenEntry[] =>
     digest: t.token.startsWith('sha256:') ? Buffer.from(t.token.slice(7), 'hex') : sha256(t.token),
   }));
 
+const refOf = (e: TokenEntry): string => createHmac('sha256', e.digest).update(`steward-session\u0000${e.name}\u0000${e.role}`).digest('hex');
+
 /** The line to paste into auth.tokens for a token: `sha256:<64 hex>`. */
 export const tokenDigestLine = (token: string): string => `sha256:${sha256(token).toString('hex')}`;
 
@@ -36,6 +39,9 @@ export class TokenService {
   private entries: TokenEntry[];
   /** What an empty auth.tokens means at a reload (the daemon's local admin token); set by the daemon. */
   whenEmpty: () => TokenConfig[] = () => [];
+  /** Console sessions (a cookie instead of the bearer header); set by the console module when it is loaded. */
+  sessions?: SessionAuthenticator;
+  private readonly replaced: Array<() => void> = [];
 
   constructor(tokens: TokenConfig[]) {
     this.entries = toEntries(tokens);
@@ -53,7 +59,34 @@ export class TokenService {
     const added = next.filter((e) => !before.has(key(e))).map((e) => e.name);
     const removed = this.entries.filter((e) => !after.has(key(e))).map((e) => e.name);
     this.entries = next;
+    for (const fn of this.replaced) fn();
     return { added, removed, count: next.length };
+  }
+
+  /** Called after every replace() (a reload of auth.tokens), e.g. to end the sessions of removed tokens. */
+  onReplace(fn: () => void): void {
+    this.replaced.push(fn);
+  }
+
+  /**
+   * The principal of a token given in clear (a console sign-in), with its `ref`: a keyed hash of the token's entry
+   * (name, role, digest) that names the entry without revealing the token. undefined when the token is unknown.
+   */
+  identify(token: string): { principal: Principal; ref: string } | undefined {
+    const presented = sha256(token);
+    let found: TokenEntry | undefined;
+    for (const e of this.entries) if (timingSafeEqual(e.digest, presented) && !found) found = e;
+    return found && { principal: { name: found.name, role: found.role }, ref: refOf(found) };
+  }
+
+  /** Whether a ref from identify() still names an accepted token (same token, name and role). */
+  accepts(ref: string): boolean {
+    return this.entries.some((e) => refOf(e) === ref);
+  }
+
+  /** The refs of every accepted token. */
+  refs(): string[] {
+    return this.entries.map(refOf);
   }
 
   /** The configured token names and roles (never the tokens). */

@@ -21,6 +21,8 @@ export const ERROR_CATALOGUE = {
   AUTH_FORBIDDEN: { status: 403, title: 'Insufficient role' },
   HOST_FORBIDDEN: { status: 403, title: 'Host not allowed' },
   ORIGIN_FORBIDDEN: { status: 403, title: 'Origin not allowed' },
+  AUTH_SESSION_INVALID: { status: 401, title: 'Console session invalid or ended' },
+  CSRF_REFUSED: { status: 403, title: 'CSRF token missing or wrong' },
   // approvals and runs
   APPROVAL_NOT_PENDING: { status: 409, title: 'Approval is not pending' },
   APPROVAL_EXPIRED: { status: 409, title: 'Approval expired' },

@@ -137,7 +137,7 @@ describe('config loader: bad input, each with its exact message and position', (
       '2:9: server.port: must be >= 0',
       '3:9: server.host: must be a string',
       '5:10: logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"',
-      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, approvals, playbooks, runs, schedules, notifications)',
+      '6:1: extra: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, approvals, playbooks, runs, schedules, notifications, console)',
     ]);
   });
 

@@ -117,6 +117,13 @@ export interface StewardConfig {
   runs: RunsConfig;
   schedules: SchedulesConfig;
   notifications: NotificationsConfig;
+  /** The web console (/console). */
+  console: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** Duration text: how long a session lasts after sign-in (default 12h). */
+  sessionTtl: string;
 }
 
 export type OverlapPolicy = 'skip' | 'queue' | 'cancel-previous';

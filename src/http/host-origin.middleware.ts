@@ -15,9 +15,23 @@ export function hostnameOf(host: string): string {
 }
 
 /**
+ * A browser page of this daemon (the console) calling it: its Origin names the host the request is addressed to. The
+ * scheme is not compared (a TLS-terminating proxy in front talks http to the daemon).
+ */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * DNS-rebinding protection for the whole API (and /mcp): the Host header must name this daemon (loopback names, the
- * bind address, server.allowedHosts), and a browser Origin must be one of server.allowedOrigins. When the daemon binds
- * every interface and names no allowedHosts, Host is not checked (a proxy in front is expected to do it).
+ * bind address, server.allowedHosts), and a browser Origin must be this daemon's own (the Host it addressed) or one of
+ * server.allowedOrigins. When the daemon binds every interface and names no allowedHosts, Host is not checked (a proxy
+ * in front is expected to do it).
  */
 export function hostAndOriginCheck(server: ServerConfig): RequestHandler {
   const hosts = new Set([...LOOPBACK, server.host, ...server.allowedHosts].map((h) => h.toLowerCase()));
@@ -30,7 +44,7 @@ export function hostAndOriginCheck(server: ServerConfig): RequestHandler {
       return sendProblem(res, new StewardError('HOST_FORBIDDEN', `Host ${JSON.stringify(host ?? '')} is not allowed (server.allowedHosts)`), r.requestId, req.path);
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+    if (origin !== undefined && !origins.has(origin.toLowerCase()) && !sameOrigin(origin, host)) {
       return sendProblem(res, new StewardError('ORIGIN_FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed (server.allowedOrigins)`), r.requestId, req.path);
     }
     next();

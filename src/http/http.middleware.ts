@@ -3,6 +3,7 @@ import express, { type NextFunction, type RequestHandler, type Response } from '
 import { type ErrorDetail, StewardError } from '../common/errors.js';
 import type { Logger } from 'pino';
 import type { AuthedRequest } from '../auth/auth.guard.js';
+import { CSRF_HEADER, sessionCookie } from '../auth/session.js';
 import type { TokenService } from '../auth/token.service.js';
 import { badText, jsonProblem } from '../common/json-guard.js';
 import { sendProblem, toStewardError } from './problem.js';
@@ -94,18 +95,31 @@ export function saneUrl(): RequestHandler {
 
 /**
  * Authenticates every request before its body is read (so nobody unauthenticated gets a body parsed, and unknown
- * routes answer 401 rather than revealing what exists). Paths in `publicPaths` pass; the AuthGuard then checks roles.
+ * routes answer 401 rather than revealing what exists). Paths in `publicPaths` (and requests `isPublic` accepts) pass;
+ * the AuthGuard then checks roles. A request without an Authorization header may authenticate with the console's
+ * session cookie instead (same roles; a state-changing method must then carry the session's CSRF token).
  */
-export function authenticate(tokens: TokenService, publicPaths: string[]): RequestHandler {
+export function authenticate(tokens: TokenService, publicPaths: string[], isPublic?: (method: string, path: string) => boolean): RequestHandler {
   const open = new Set(publicPaths);
   return (req, res, next) => {
     const r = req as AuthedRequest;
-    if (open.has(req.path)) return next();
+    if (open.has(req.path) || isPublic?.(req.method, req.path)) return next();
+    const fail = (e: unknown) => sendProblem(res, toStewardError(e), r.requestId, req.path);
+    const session = tokens.sessions && req.headers.authorization === undefined ? sessionCookie(req.headers.cookie) : undefined;
+    if (session !== undefined) {
+      const csrf = req.headers[CSRF_HEADER];
+      tokens.sessions!.authenticate(session, { method: req.method, csrf: typeof csrf === 'string' ? csrf : undefined }).then((p) => {
+        r.principal = p;
+        r.viaSession = true;
+        next();
+      }, fail);
+      return;
+    }
     try {
       r.principal = tokens.authenticate(req.headers.authorization);
       next();
     } catch (e) {
-      sendProblem(res, toStewardError(e), r.requestId, req.path);
+      fail(e);
     }
   };
 }
