@@ -8,8 +8,10 @@ export interface Notice {
   title: string;
   /** A few lines of detail (plain text). */
   lines: string[];
-  /** Where to look: the run report, or the approval (API URLs under notifications.publicUrl). */
+  /** Where to look: the run's or the approval's page of the web console (under notifications.publicUrl). */
   link?: string;
+  /** What an approval would do: its plan's summary and totals per action (the plan itself is on the console page). */
+  plan?: { summary: string; totals: { create: number; update: number; delete: number; skip: number; fail: number } };
   run?: { id: string; playbook: string | null; state: string; reason: string | null; scheduleId: string | null; environments: Record<string, string>; requestedBy: string };
   approval?: { id: string; kind?: string; stepId?: string | null; tool?: string | null; message?: string | null; expiresAt?: string; status?: string };
   findings?: {
@@ -28,7 +30,7 @@ const teams = (s: string) => s.replace(/([*_~`#[\]])/g, '\\$1');
 
 /** Steward's own JSON payload (format: json). */
 export function jsonPayload(n: Notice) {
-  return { version: 1, event: n.event, at: n.at, title: n.title, text: n.lines.join('\n'), link: n.link ?? null, run: n.run ?? null, approval: n.approval ?? null, findings: n.findings ?? null };
+  return { version: 1, event: n.event, at: n.at, title: n.title, text: n.lines.join('\n'), link: n.link ?? null, run: n.run ?? null, approval: n.approval ?? null, plan: n.plan ?? null, findings: n.findings ?? null };
 }
 
 /** A Slack incoming-webhook message: text (notifications, fallbacks) plus Block Kit blocks. */
@@ -51,6 +53,7 @@ export function teamsPayload(n: Notice) {
     n.run?.playbook && { title: 'Playbook', value: n.run.playbook },
     n.run?.scheduleId && { title: 'Schedule', value: n.run.scheduleId },
     n.run && Object.keys(n.run.environments).length > 0 && { title: 'Environments', value: Object.entries(n.run.environments).map(([k, v]) => `${k}=${v}`).join(', ') },
+    n.plan && { title: 'Plan', value: `${n.plan.totals.create} to create, ${n.plan.totals.update} to update, ${n.plan.totals.delete} to delete, ${n.plan.totals.skip} skipped, ${n.plan.totals.fail} failing` },
     n.approval?.expiresAt && { title: 'Expires', value: n.approval.expiresAt },
   ].filter((f): f is { title: string; value: string } => Boolean(f));
   return {

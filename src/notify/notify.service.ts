@@ -81,7 +81,11 @@ export class NotifyService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.notify('run.failed', e.runId, async (run) => () => runFailed(run, e.at, this.config.notifications.publicUrl));
     } else if (e.type === 'approval.requested') {
       const a = e.data as RunEventMap['approval.requested'];
-      await this.notify('approval.requested', e.runId, async (run) => () => approvalRequested(run, a, e.at, this.config.notifications.publicUrl));
+      await this.notify('approval.requested', e.runId, async (run) => {
+        // The plan's totals go in the message (the approval is committed before its event is published).
+        const plan = (await this.store.query<Pick<ApprovalRow, 'plan'>>('SELECT plan FROM approvals WHERE id = $1', [a.approvalId])).rows[0]?.plan;
+        return () => approvalRequested(run, a, e.at, this.config.notifications.publicUrl, plan);
+      });
     } else if (e.type === 'approval.expired') {
       const { approvalId } = e.data as RunEventMap['approval.expired'];
       await this.notify('approval.expired', e.runId, async (run) => {

@@ -125,7 +125,7 @@ describe('webhook notifications against a local receiver', () => {
     expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(60);
     expect(signed!.headers).toMatchObject({ 'content-type': 'application/json', 'x-steward-event': 'run.failed', 'x-steward-delivery': by.signed.id, 'user-agent': expect.stringMatching(/^steward\//) });
     expect(signed!.json).toMatchObject({
-      version: 1, event: 'run.failed', title: 'Run failed: sched-fail on target=lab', link: `https://steward.example.com/runs/${body.id}/report?format=md`,
+      version: 1, event: 'run.failed', title: 'Run failed: sched-fail on target=lab', link: `https://steward.example.com/console/runs/${body.id}`,
       run: { id: body.id, playbook: 'sched-fail', state: 'failed', environments: { target: 'lab' }, requestedBy: 'operator', reason: expect.stringMatching(/TIMEOUT/) },
     });
     expect(rx.on('/teams')[0]!.headers['x-steward-signature']).toBeUndefined(); // no secret, no signature
@@ -133,7 +133,7 @@ describe('webhook notifications against a local receiver', () => {
     const slack = rx.on('/slack', 'run.failed')[0]!.json;
     expect(slack.text).toBe('Run failed: sched-fail on target=lab');
     expect(slack.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*Run failed: sched-fail on target=lab*' } });
-    expect(slack.blocks.at(-1).elements[0].text).toContain(`<https://steward.example.com/runs/${body.id}/report?format=md|open>`);
+    expect(slack.blocks.at(-1).elements[0].text).toContain(`<https://steward.example.com/console/runs/${body.id}|open>`);
     const teams = rx.on('/teams', 'run.failed')[0]!.json;
     expect(teams).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4' } }] });
     expect(teams.attachments[0].content.body[0]).toMatchObject({ type: 'TextBlock', text: 'Run failed: sched-fail on target=lab', weight: 'Bolder' });
@@ -151,7 +151,7 @@ describe('webhook notifications against a local receiver', () => {
     expect(run).toMatchObject({ requestedBy: 'scheduler', environments: { target: 'gated' } });
     const requested = await until('approval.requested', () => rx.on('/ok', 'approval.requested').find((g) => g.json.run.id === run.id));
     expect(requested.json).toMatchObject({
-      event: 'approval.requested', title: 'Approval needed: Go ahead with the nightly job on gated?', link: expect.stringMatching(/^https:\/\/steward\.example\.com\/approvals\/apr_/),
+      event: 'approval.requested', title: 'Approval needed: Go ahead with the nightly job on gated?', link: expect.stringMatching(/^https:\/\/steward\.example\.com\/console\/approvals\/apr_[0-9a-z]+$/),
       run: { id: run.id, scheduleId: 'config:nightly-gate' }, approval: { status: 'pending', kind: 'gate', expiresAt: expect.any(String) },
     });
     const ended = await until('the run to expire', async () => {
@@ -174,6 +174,10 @@ describe('webhook notifications against a local receiver', () => {
       await until('note written', async () => ((await get(d, `/runs/${body.id}`)).body.state === 'succeeded' ? true : undefined));
     };
     await put('todo', 'TODO');
+    // The approval's message carries its plan's totals and links to its console page.
+    const asked = await until('approval.requested of note-put', () => rx.on('/ok', 'approval.requested').find((g) => g.json.run.playbook === 'note-put'));
+    expect(asked.json).toMatchObject({ plan: { totals: { create: 1, update: 0, delete: 0, skip: 0, fail: 0 } }, link: `https://steward.example.com/console/approvals/${asked.json.approval.id}` });
+    expect(asked.json.text).toContain('Plan: 1 to create, 0 to update, 0 to delete, 0 skipped, 0 failing.');
     await put('pw', 'password in here');
     const { body } = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'notes-governance', environments: { target: 'lab' } }).expect(202);
     const signed = await until('findings.new (info)', () => rx.on('/ok', 'findings.new').find((g) => g.json.run.id === body.id));
