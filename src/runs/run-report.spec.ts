@@ -76,7 +76,7 @@ describe('the report of an ad-hoc run, and each step\'s plan and output', () => 
     expect(reportMarkdown(buildReport({ ...prompt, outputs: null } as RunRow, [], [], []))).toContain('## Answer\n\n_No answer._');
   });
 
-  it('renders each step\'s plan: a dry run\'s own, else the plan its approval showed (as approved)', () => {
+  it('renders each step\'s plan: a dry run\'s own, else the plan its approval showed (with the approval and its status)', () => {
     const dry = { ...run, dry_run: true, state: 'succeeded' } as RunRow;
     const plan = { summary: 'migrate groups: 1 create, 1 skip', changes: [{ action: 'create', kind: 'group', target: 'group "Sales"' }, { action: 'skip', kind: 'group', target: 'group "Admins"', reason: 'a system group' }] };
     const md = reportMarkdown(buildReport(dry, [step({ step_key: 'groups', tool: 'sisense.migration.groups', state: 'succeeded', dry_run: 'would_change' as StepRow['dry_run'], plan })], [], []));
@@ -84,8 +84,12 @@ describe('the report of an ad-hoc run, and each step\'s plan and output', () => 
 
     const approval = { id: 'apr_1', kind: 'tool', step_key: 'users', status: 'consumed', plan: { summary: 's', changes: [{ action: 'update', kind: 'user', target: 'user a@x', fields: [{ field: 'role', before: 'viewer', after: 'designer' }] }] }, requested_by: 'ann', created_at: new Date(0), decided_at: new Date(0) } as unknown as ApprovalRow;
     const real = buildReport({ ...run, state: 'succeeded' } as RunRow, [step({ step_key: 'users', tool: 'sisense.migration.users', state: 'succeeded', output: { results: [] } })], [{ approval, decisions: [] }], []);
-    expect(real.steps[0]).toMatchObject({ planSource: 'approval', planView: { totals: { update: 1 } } });
-    expect(reportMarkdown(real)).toContain('### users — sisense.migration.users (as approved)\n\n- `~` **update** user a@x\n  - role: viewer → designer\n');
+    expect(real.steps[0]).toMatchObject({ planSource: 'approval', planApproval: { id: 'apr_1', status: 'consumed' }, planView: { totals: { update: 1 } } });
+    expect(reportMarkdown(real)).toContain('### users — sisense.migration.users (approval apr\\_1: consumed)\n\n- `~` **update** user a@x\n  - role: viewer → designer\n');
+    // Asked again after an expired approval: the plan of the approval that released the step is the one shown.
+    const expired = { ...approval, id: 'apr_0', status: 'expired', plan: { summary: 's', changes: [{ action: 'create', target: 'user a@x' }] } } as unknown as ApprovalRow;
+    const later = buildReport({ ...run, state: 'succeeded' } as RunRow, [step({ step_key: 'users', state: 'succeeded' })], [{ approval, decisions: [] }, { approval: expired, decisions: [] }], []);
+    expect(later.steps[0]).toMatchObject({ planApproval: { id: 'apr_1' }, planView: { totals: { update: 1, create: 0 } } });
   });
 
   it('takes each step\'s part of an approved run plan', () => {

@@ -71,17 +71,31 @@ export function failedAssets(steps: StepRow[]): FailedAsset[] {
  * The plan of each step: its own (a dry run), else the plan of the approval that released it (a tool approval of the
  * step, or its part of an approved run plan). `source` says which.
  */
-export function stepPlans(steps: StepRow[], approvals: { approval: ApprovalRow }[]): Map<string, { plan: unknown; source: 'dry_run' | 'approval' }> {
-  const approved = new Map<string, unknown>();
+export interface StepPlan {
+  plan: unknown;
+  source: 'dry_run' | 'approval';
+  /** The approval whose plan it is, and what became of it. */
+  approvalId?: string;
+  approvalStatus?: string;
+}
+
+export function stepPlans(steps: StepRow[], approvals: { approval: ApprovalRow }[]): Map<string, StepPlan> {
+  const asked = new Map<string, StepPlan>();
+  const put = (key: string, p: StepPlan) => {
+    // The approval that released the step wins over one asked before it (rejected, expired, asked again).
+    const had = asked.get(key);
+    if (!had || p.approvalStatus === 'approved' || p.approvalStatus === 'consumed' || (had.approvalStatus !== 'approved' && had.approvalStatus !== 'consumed')) asked.set(key, p);
+  };
   for (const { approval: a } of approvals) {
     const plan = a.plan as { steps?: Array<{ stepKey?: unknown; plan?: unknown }> } | null;
-    if (plan && Array.isArray(plan.steps)) for (const s of plan.steps) if (typeof s?.stepKey === 'string' && s.plan != null) approved.set(s.stepKey, s.plan);
-    if (a.step_key && a.plan != null && !Array.isArray(plan?.steps) && (a.status === 'approved' || a.status === 'consumed' || !approved.has(a.step_key))) approved.set(a.step_key, a.plan);
+    if (plan && Array.isArray(plan.steps)) {
+      for (const s of plan.steps) if (typeof s?.stepKey === 'string' && s.plan != null) put(s.stepKey, { plan: s.plan, source: 'approval', approvalId: a.id, approvalStatus: a.status });
+    } else if (a.step_key && a.plan != null) put(a.step_key, { plan: a.plan, source: 'approval', approvalId: a.id, approvalStatus: a.status });
   }
-  const out = new Map<string, { plan: unknown; source: 'dry_run' | 'approval' }>();
+  const out = new Map<string, StepPlan>();
   for (const s of steps) {
     if (s.plan !== null && s.plan !== undefined) out.set(s.step_key, { plan: s.plan, source: 'dry_run' });
-    else if (approved.has(s.step_key)) out.set(s.step_key, { plan: approved.get(s.step_key), source: 'approval' });
+    else if (asked.has(s.step_key)) out.set(s.step_key, asked.get(s.step_key)!);
   }
   return out;
 }
@@ -126,6 +140,7 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
         output: s.output ?? null,
         plan: p?.plan ?? null,
         planSource: p?.source ?? null,
+        ...(p?.approvalId && { planApproval: { id: p.approvalId, status: p.approvalStatus ?? null } }),
         planView: p ? planView(p.plan) : null,
       };
     }),
@@ -182,7 +197,7 @@ export function reportMarkdown(r: RunReport): string {
   if (withPlans.length) {
     out.push('', '## Plans');
     for (const s of withPlans) {
-      const from = s.planSource === 'approval' ? 'as approved' : `dry run: ${s.dryRun ?? 'unknown'}`;
+      const from = s.planApproval ? `approval ${inline(s.planApproval.id)}: ${s.planApproval.status}` : `dry run: ${s.dryRun ?? 'unknown'}`;
       out.push('', `### ${inline(s.key)} — ${inline(s.tool ?? s.kind)} (${from})`, '', renderPlanMarkdown(s.planView!).trimEnd());
     }
   }

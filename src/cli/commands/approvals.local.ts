@@ -12,6 +12,7 @@ import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo, useColor } from '../io.js';
 import { cliLogDestination } from '../logging.js';
 import { cliPrincipal, idle, type LocalApp, openLocal, RunWatch, serverUrl, settle, storeHintFor, type Stop } from '../local.js';
+import { eventJson } from '../event-json.js';
 import { formatEvent, jsonLine, outcome } from '../progress.js';
 import { type DecideOptions, describeDecision, type Filter } from './approvals.js';
 
@@ -53,7 +54,7 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
     });
     const runId = before.approval.run_id;
     if (runId) {
-      watch = new RunWatch(local.events, (e) => io.out(o.json ? jsonLine(e) : `${formatEvent(e, { color: useColor(io) })}\n`), { resumeFirst: true });
+      watch = new RunWatch(local.events, (e) => io.out(o.json ? eventJson(e) : `${formatEvent(e, { color: useColor(io) })}\n`), { resumeFirst: true });
       watch.bind(runId);
     }
     if (abandon.signal.aborted) return EXIT.FAILURE;

@@ -8,7 +8,8 @@ import { inProcessApprovalHelp } from '../approval-text.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { cliPrincipal, type LocalApp, openLocal, RunWatch, serverUrl, settle } from '../local.js';
-import { formatEvent, jsonLine, outcome } from '../progress.js';
+import { eventJson } from '../event-json.js';
+import { formatEvent, outcome } from '../progress.js';
 import type { RunOptions } from './run.js';
 
 const INVALID_RUN = new Set(['RUN_INVALID', 'PLAYBOOK_NOT_FOUND', 'PLAYBOOK_INVALID', 'VALIDATION_FAILED']);
@@ -41,7 +42,7 @@ async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' |
   const local = await openLocal(loaded, io, o.logLevel);
   const principal = cliPrincipal('operator', io.env);
   const watch = new RunWatch(local.events, (e: RunEvent) => {
-    if (o.follow) io.out(o.json ? jsonLine(e) : `${formatEvent(e, { color: useColor(io) })}\n`);
+    if (o.follow) io.out(o.json ? eventJson(e) : `${formatEvent(e, { color: useColor(io) })}\n`);
   });
   const abandon = new AbortController();
   try {

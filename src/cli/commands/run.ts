@@ -6,6 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { collectEnvironments, collectInputs } from '../inputs.js';
 import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { addRemoteOptions, assignment, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
+import { eventJson } from '../event-json.js';
 import { formatEvent, jsonLine, outcome } from '../progress.js';
 import { followRun, type RemoteClient } from '../remote.js';
 
@@ -100,7 +101,7 @@ async function follow(client: RemoteClient, runId: string, io: CliIo, json?: boo
   io.onSignal('SIGINT', () => stop.abort(new CliError(EXIT.FAILURE, `stopped following; run ${runId} goes on on the server (steward follow ${runId} --server ${client.baseUrl})`)));
   const fin = await followRun(client, runId, {
     signal: stop.signal,
-    onEvent: (e) => io.out(json ? jsonLine(e) : `${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}`, color: useColor(io) })}\n`),
+    onEvent: (e) => io.out(json ? eventJson(e) : `${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}`, color: useColor(io) })}\n`),
     onNote: (type, data) => io.err(`steward: ${safe(type)}: ${safe((data as { message?: string })?.message ?? data)}\n`),
     onReconnect: (r) => io.err(`steward: event stream interrupted (${safe(r.reason)}); reconnecting in ${r.delayMs} ms after event ${r.lastEventId}\n`),
   });
