@@ -1,3 +1,4 @@
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { type AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { tool as lcTool, type StructuredToolInterface } from '@langchain/core/tools';
@@ -21,6 +22,7 @@ import type { InDoubtSteps } from '../runs/in-doubt.js';
 import { storable } from '../runs/run.repository.js';
 import { errorOf, outputOf, requireLive } from '../runs/tool-step.js';
 import { StoreCheckpointSaver } from './checkpointer.js';
+import { DeltaStream } from './delta-stream.js';
 import { agentMayUse, LLM_DEFAULTS } from './llm.checks.js';
 import { privateView, sharedView, summarize } from './result-view.js';
 
@@ -96,6 +98,23 @@ function controlFlow(e: unknown, depth = 0): Error | undefined {
 }
 
 /**
+ * Receives the model's tokens. `lc_prefer_streaming` makes LangChain call the model through its streaming API when
+ * this handler is attached (the answer is assembled from the chunks, usage from the last one).
+ */
+class TokenHandler extends BaseCallbackHandler {
+  name = 'steward-agent-deltas';
+  lc_prefer_streaming = true;
+
+  constructor(private readonly onToken: (token: string) => void) {
+    super();
+  }
+
+  override handleLLMNewToken(token: string): void {
+    this.onToken(token);
+  }
+}
+
+/**
  * The LangChain agent (`createAgent`) over Steward's MCP tools, behind the same gate as a playbook step.
  *
  * - Tools are listed from Steward's MCP server, filtered by the request's or step's allow-list and each
@@ -153,6 +172,10 @@ export class AgentRuntime {
     const inflight = new Set<Promise<unknown>>();
     const started = Date.now();
 
+    // The model's tokens as they arrive (streaming models), shown early as agent.delta events of the call they belong to.
+    const deltas = new DeltaStream((text) => ctx.emit('agent.delta', { stepId: task.stepId, call: counters.modelCalls, text }, task.key));
+    const streamed = deps.llm.streaming === false ? [] : [new TokenHandler((token) => deltas.push(token))];
+
     const gate = createMiddleware({
       name: 'StewardGate',
       wrapModelCall: async (request, handler) => {
@@ -168,6 +191,7 @@ export class AgentRuntime {
           try {
             res = (await handler({ ...request, messages })) as AIMessage;
           } catch (e) {
+            await deltas.flush();
             const cf = controlFlow(e);
             if (cf) throw cf;
             if (ctx.signal.aborted) throw stopFor(ctx.signal);
@@ -180,6 +204,7 @@ export class AgentRuntime {
             await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: elapsed, error: message }, task.key);
             throw new EndRun('failed', `agent ${task.key}: the model call failed after retries: ${message}`);
           }
+          await deltas.flush();
           const usage = usageOf(res);
           counters.tokens += usage.total;
           const invalid = res.invalid_tool_calls ?? [];
@@ -221,7 +246,7 @@ export class AgentRuntime {
       middleware: [gate],
       checkpointer: deps.checkpointer,
     });
-    const config = { configurable: { thread_id: task.threadId }, recursionLimit: 4 * limits.maxModelCalls + 10 };
+    const config = { configurable: { thread_id: task.threadId }, recursionLimit: 4 * limits.maxModelCalls + 10, callbacks: streamed };
     try {
       // This task's message carries a stable id: whether it is in the conversation tells a resumption (after a park or
       // a restart) from a new message, whatever an earlier run of the same thread left pending.
@@ -263,6 +288,7 @@ export class AgentRuntime {
       if (ctx.signal.aborted) throw stopFor(ctx.signal);
       throw e;
     } finally {
+      await deltas.close();
       deps.checkpointer.evict(task.threadId);
     }
   }

@@ -44,7 +44,10 @@ export function createChatModel(llm: LlmConfig | undefined): BaseChatModel {
     temperature: llm.temperature,
     timeout: llm.timeoutMs ?? LLM_DEFAULTS.timeoutMs,
     maxRetries: llm.maxRetries ?? LLM_DEFAULTS.maxRetries,
-    streamUsage: false,
+    // Not `streaming: true`: that path estimates token counts with tiktoken, which downloads its encodings from the
+    // internet on first use. The agent streams instead by giving the call a token handler that prefers streaming
+    // (llm.streaming, default on); the usage then comes in the stream's last chunk, which the token budget needs.
+    streamUsage: true,
   };
   switch (llm.provider) {
     case 'azure-openai':

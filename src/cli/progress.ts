@@ -48,6 +48,7 @@ const DESCRIBE: Describe = {
       : `model call ${d.call} ${d.error ? `failed: ${safe(d.error)}` : `done: ${d.usage?.total ?? 0} tokens, ${d.toolCalls ?? 0} tool call(s)`}${ms(d.latencyMs)}`,
   'agent.proposed': (d) => `model proposes ${safe(d.tool)}${d.effect && d.effect !== 'read' ? ` (${d.effect})` : ''} ${safe(d.args)}`,
   'agent.result': (d) => `${safe(d.tool)} ${d.ok ? 'ok' : `failed ${err(d.error)}`}${d.count !== undefined ? `, ${d.count} item(s)` : ''}${d.shared ? '' : ' (not shown to the model)'}`,
+  'agent.delta': (d) => `model writes: ${safe(d.text)}`,
   'agent.answer': (d) => `answer: ${safe(d.text)}`,
   finding: (d) => `finding ${safe(d.severity)} ${safe(d.check)}${d.asset ? ` [${safe(d.asset)}]` : ''}: ${safe(d.message)}`,
 };
@@ -57,6 +58,40 @@ export function formatEvent(e: RunEvent, style: ProgressStyle = {}): string {
   const describe = DESCRIBE[e.type] as ((d: unknown, s: ProgressStyle, e: RunEvent) => string) | undefined;
   const what = describe ? describe(e.data, style, e) : `${safe(e.type)} ${safe(e.data)}`;
   return `${clock(e.at)}  ${safe(e.stepKey ?? 'run').padEnd(10)}  ${what}`;
+}
+
+/**
+ * Prints --follow's lines, with the model's streamed text written as it arrives: the first `agent.delta` of a model
+ * call opens a line (`HH:MM:SS.mmm  step  model writes: `) and the next ones continue it, until any other event
+ * closes it. (Control characters in the text are escaped as everywhere else; newlines the model writes are kept.)
+ */
+export class EventPrinter {
+  private open: string | undefined;
+
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly style: ProgressStyle = {},
+  ) {}
+
+  print(e: RunEvent): void {
+    if (e.type === 'agent.delta') {
+      const d = e.data as RunEventMap['agent.delta'];
+      const key = `${e.stepKey ?? ''}#${d.call}`;
+      const text = d.text.split('\n').map((l) => safe(l)).join('\n');
+      if (this.open === key) return this.out(text);
+      this.end();
+      this.open = key;
+      return this.out(`${clock(e.at)}  ${safe(e.stepKey ?? 'run').padEnd(10)}  model writes: ${text}`);
+    }
+    this.end();
+    this.out(`${formatEvent(e, this.style)}\n`);
+  }
+
+  /** Closes a streamed line still open (call once the events end). */
+  end(): void {
+    if (this.open !== undefined) this.out('\n');
+    this.open = undefined;
+  }
 }
 
 /** The closing lines of a run: its outcome and outputs. */

@@ -82,6 +82,8 @@ export interface LlmConfig {
   temperature?: number;
   timeoutMs?: number;
   maxRetries?: number;
+  /** Stream answers (default true): tokens reach the run as agent.delta events. */
+  streaming?: boolean;
   shareToolResults?: boolean;
   azure?: { instanceName?: string; deploymentName?: string; apiVersion?: string; endpoint?: string };
   limits?: { maxModelCalls?: number; maxToolCalls?: number; maxTokens?: number };

@@ -76,6 +76,8 @@ export interface RunEventMap {
   'agent.model': { stepId: string; call: number; phase: 'start' | 'end'; messages?: number; purpose?: 'repair'; latencyMs?: number; usage?: { input: number; output: number; total: number }; toolCalls?: number; invalidToolCalls?: number; error?: string };
   'agent.proposed': { stepId: string; callId: string; tool: string; effect: string | null; args: unknown };
   'agent.result': { stepId: string; callId: string; tool: string; ok: boolean; shared: boolean; count?: number; size?: number; error?: { code: string; message: string } };
+  /** Text the model is writing, as it streams (model call `call`); the whole answer follows in agent.answer. */
+  'agent.delta': { stepId: string; call: number; text: string };
   'agent.answer': { stepId: string; text: string };
   'finding': { check: string; severity: string; asset?: string | null; message: string; fingerprint: string };
 }

@@ -14,6 +14,11 @@ import type { AddressInfo } from 'node:net';
  *   { status: 429 | 500 | ..., retryAfter? }  an HTTP error in OpenAI's error shape
  *   ...plus delayMs on any of them to answer late (timeouts)
  * An exhausted script answers 400 (never retried) naming the request, so a test fails with a clear message.
+ *
+ * A request with `stream: true` is answered as OpenAI streams: `text/event-stream` of `chat.completion.chunk` objects
+ * (the role, then the content in pieces of `chunkSize` characters, then each tool call's id and name followed by its
+ * arguments in pieces, then the finish reason), a usage chunk with empty choices when `stream_options.include_usage`
+ * is set, and `data: [DONE]`. `chunkDelayMs` spaces the chunks so a test can watch tokens arrive.
  */
 export type ScriptedReply = (
   | { content: string; usage?: Usage }
@@ -23,6 +28,12 @@ export type ScriptedReply = (
 ) & {
   /** Answer this late (a slow or hanging provider; the client's timeout fires first). */
   delayMs?: number;
+  /** Streamed answers: characters per content or arguments chunk (default 4). */
+  chunkSize?: number;
+  /** Streamed answers: pause between chunks (default 0). */
+  chunkDelayMs?: number;
+  /** Streamed answers: after this many content chunks, wait for `until` before sending the rest (a test watches the middle of a stream). */
+  pauseAfter?: { chunks: number; until: Promise<unknown> };
 };
 
 export interface Usage {
@@ -94,6 +105,7 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
         : 'rawToolCalls' in reply
           ? reply.rawToolCalls.map((t) => ({ id: t.id ?? `call_${++callSeq}`, type: 'function', function: { name: t.name, arguments: t.arguments } }))
           : undefined;
+    if (body.stream === true) return stream(res, body, reply, usage, toolCalls);
     send(200, {
       id: `chatcmpl-${requests.length}`,
       object: 'chat.completion',
@@ -108,6 +120,40 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
       ],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
+  }
+
+  async function stream(
+    res: ServerResponse,
+    body: ChatRequest,
+    reply: ScriptedReply,
+    usage: Usage,
+    toolCalls: { id: string; type: string; function: { name: string; arguments: string } }[] | undefined,
+  ): Promise<void> {
+    const id = `chatcmpl-${requests.length}`;
+    const created = Math.floor(Date.now() / 1000);
+    const size = Math.max(1, reply.chunkSize ?? 4);
+    const pieces = (text: string) => (text ? Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size)) : []);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const write = async (chunk: unknown) => {
+      if (res.destroyed) return;
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
+    };
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
+    await write(chunk({ role: 'assistant', content: '' }));
+    const content = 'content' in reply ? (reply.content ?? '') : '';
+    for (const [i, piece] of pieces(content).entries()) {
+      if (reply.pauseAfter && i === reply.pauseAfter.chunks) await reply.pauseAfter.until;
+      await write(chunk({ content: piece }));
+    }
+    for (const [index, tc] of (toolCalls ?? []).entries()) {
+      await write(chunk({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] }));
+      for (const piece of pieces(tc.function.arguments)) await write(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    }
+    await write(chunk({}, toolCalls ? 'tool_calls' : 'stop'));
+    const include = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    if (include) await write({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
+    if (!res.destroyed) res.end('data: [DONE]\n\n');
   }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
