@@ -164,7 +164,7 @@ export class ResourceWatch {
     if (typeof approvalId === 'string' && this.subscribed.has(`${SCHEME}approvals/${approvalId}`)) this.updated(`${SCHEME}approvals/${approvalId}`);
     if (e.type === 'run.queued' || e.type === 'run.finished' || e.type === 'approval.requested') {
       this.pending.add(e.runId);
-      this.timer ??= setTimeout(() => void this.flush(), this.debounceMs);
+      this.timer ??= setTimeout(() => void this.flush(), this.debounceMs).unref();
     }
   }
 
