@@ -152,6 +152,47 @@ export class ApprovalRepository {
     return r.rows[0];
   }
 
+  /** The run's plan approval (kind run_plan), the latest when there were several. */
+  async runPlanOf(db: Queryable, runId: string): Promise<ApprovalRow | undefined> {
+    return (await db.query<ApprovalRow>(`SELECT * FROM approvals WHERE run_id = $1 AND kind = 'run_plan' ORDER BY created_at DESC, id DESC LIMIT 1`, [runId])).rows[0];
+  }
+
+  /**
+   * A step's release under an approved run plan: a `tool` approval, approved, bound to the run, the step and the call
+   * (digest), carrying the plan's votes (who approved it, and why). At most one per step of a plan (a unique index):
+   * when it exists already (a restart between its record and the step's), that one is returned as it is.
+   */
+  async insertRelease(
+    db: Queryable,
+    a: Omit<NewApprovalRow, 'kind'> & { parentId: string; runId: string; stepKey: string; requiredApprovals: number; requireReason: boolean; allowSelfApproval: boolean },
+  ): Promise<ApprovalRow> {
+    const r = await db.query<ApprovalRow>(
+      `INSERT INTO approvals (id, run_id, step_key, kind, tool, effect, input, environments, call_digest, plan, message, requested_by,
+                              required_approvals, require_reason, allow_self_approval, status, expires_at, decided_at, parent_id)
+       VALUES ($1, $2, $3, 'tool', $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, 'approved', $15, now(), $16)
+       ON CONFLICT (parent_id, step_key) WHERE parent_id IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        a.id, a.runId, a.stepKey, a.tool ?? null, a.effect ?? null, json(a.input), json(a.environments), a.digest, json(a.plan), a.message ?? null,
+        a.requestedBy, a.requiredApprovals, a.requireReason, a.allowSelfApproval, a.expiresAt, a.parentId,
+      ],
+    );
+    if (r.rows[0]) {
+      await db.query(
+        `INSERT INTO approval_decisions (approval_id, approver, decision, comment, decided_at)
+         SELECT $1, approver, decision, comment, decided_at FROM approval_decisions WHERE approval_id = $2`,
+        [a.id, a.parentId],
+      );
+      return r.rows[0];
+    }
+    return (await db.query<ApprovalRow>('SELECT * FROM approvals WHERE parent_id = $1 AND step_key = $2', [a.parentId, a.stepKey])).rows[0]!;
+  }
+
+  /** A run plan being applied: approved → consumed (its first step released). */
+  async markConsumed(db: Queryable, id: string): Promise<void> {
+    await db.query(`UPDATE approvals SET status = 'consumed', consumed_at = now() WHERE id = $1 AND status = 'approved'`, [id]);
+  }
+
   /** Pending approvals past their expiry; and approved ones an outside caller never used in time (a run's do not lapse). */
   async expireDue(db: Queryable): Promise<ApprovalRow[]> {
     return (

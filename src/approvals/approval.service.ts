@@ -18,6 +18,7 @@ import { ApprovalEdits, planOf } from './approval.edits.js';
 import { configuredPolicy } from './approval.policy.js';
 import { ApprovalRepository, type CallBinding } from './approval.repository.js';
 import { planFailure } from './plan-failure.js';
+import { RunPlanApprovals } from './run-plan.approvals.js';
 import { combinePolicies, type ApprovalKind, type ApprovalPolicy, type ApprovalRow, type Decision, type PolicySpec } from './approval.types.js';
 
 /** Bus topic: an approval left `pending` (decided or expired); the runner resumes the run. */
@@ -48,6 +49,8 @@ export { callDigest } from './approval.digest.js';
 export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy {
   private readonly repo = new ApprovalRepository();
   private readonly edits: ApprovalEdits;
+  /** A run's plan approved once (run_plan approvals) and its steps released under it. */
+  readonly runPlans: RunPlanApprovals;
   private sweeper?: NodeJS.Timeout;
   /** Set by the runs module: the playbook's policy for a run. */
   runPolicy: (runId: string) => Promise<PolicySpec | undefined> = async () => undefined;
@@ -61,6 +64,7 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.edits = new ApprovalEdits(store, this.repo, invoker);
+    this.runPlans = new RunPlanApprovals({ store, repo: this.repo, invoker, policyFor: (e, r, p) => this.policyFor(e, r, p), create: (a, d, tx) => this.create(a, d, tx) });
   }
 
   onModuleInit(): void {

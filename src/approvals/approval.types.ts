@@ -1,8 +1,12 @@
 import type { Effect } from '../plugins/plugin-api.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'consumed';
-/** tool: a mutating tool call; gate: a playbook `approval` step; unknown_step: a non-idempotent step that may have run before a crash. */
-export type ApprovalKind = 'tool' | 'gate' | 'unknown_step';
+/**
+ * tool: a mutating tool call; gate: a playbook `approval` step; unknown_step: a non-idempotent step that may have run
+ * before a crash; run_plan: the plan of every write step of a run, approved once (its steps are then released one by
+ * one as `tool` approvals whose parent it is).
+ */
+export type ApprovalKind = 'tool' | 'gate' | 'unknown_step' | 'run_plan';
 export type Decision = 'approve' | 'reject' | 'retry' | 'skip';
 
 export interface ApprovalRow {
@@ -32,6 +36,46 @@ export interface ApprovalRow {
   /** Who changed the arguments before approving (the original stays in original_input). */
   edited_by?: string | null;
   original_input?: unknown;
+  /** A step's release under an approved run plan: the run plan's id. */
+  parent_id?: string | null;
+}
+
+/** One write step of a run plan, as approved. */
+export interface RunPlanStep {
+  stepKey: string;
+  stepId: string;
+  tool: string;
+  effect: Effect;
+  /** Role → environment name. */
+  environments: Record<string, string>;
+  /** callDigest of the validated input: the step is released only to exactly this call. */
+  inputDigest: string;
+  /** The tool's dry-run plan, or null for a tool without one. */
+  plan: unknown;
+}
+
+/** The `plan` of a run_plan approval. */
+export interface RunPlan {
+  steps: RunPlanStep[];
+}
+
+/** One change of a plan as the comparison sees it: what, to which asset, field by field (wording left out). */
+export interface CanonicalChange {
+  action: string;
+  target: string;
+  fields?: unknown[];
+}
+
+/** How a step's plan at apply time differs from the approved one. */
+export interface PlanDrift {
+  /** Changes the approved plan did not have. */
+  added: CanonicalChange[];
+  /** Changes of the approved plan that are gone. */
+  removed: CanonicalChange[];
+  /** Assets whose change differs (another action or other fields). */
+  changed: { target: string; approved: CanonicalChange[]; now: CanonicalChange[] }[];
+  /** The call's input differs from the approved one (e.g. an earlier read returned something else). */
+  inputChanged: boolean;
 }
 
 export interface DecisionRow {
@@ -101,4 +145,6 @@ export interface NewApprovalRow {
   message?: string | null;
   requestedBy: string;
   expiresAt: Date;
+  /** A step's release under a run plan: inserted approved, bound to the parent (one per step). */
+  parentId?: string | null;
 }

@@ -53,6 +53,8 @@ export const toApprovalView = (a: ApprovalRow, decisions: DecisionRow[] = []) =>
   effect: a.effect,
   input: a.input,
   originalInput: a.original_input ?? null,
+  /** A step released under an approved run plan (kind run_plan): that approval. */
+  parentId: a.parent_id ?? null,
   editedBy: a.edited_by ?? null,
   callDigest: a.call_digest,
   environments: a.environments,

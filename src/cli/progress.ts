@@ -27,6 +27,7 @@ const DESCRIBE: Describe = {
   'run.started': () => 'started',
   'run.state': (d) => `${d.from} -> ${d.to}${d.reason ? `: ${safe(d.reason)}` : ''}`,
   'run.finished': (d) => `${d.state}${d.reason ? `: ${safe(d.reason)}` : ''}`,
+  'run.plan_ready': (d) => `plan of ${d.steps.length} write step(s) ready${d.approvalId ? `; one approval of the whole plan: ${safe(d.approvalId)}` : '; no step needs an approval'}`,
   'step.started': (d) => `started${d.tool ? ` ${safe(d.tool)}` : ` (${safe(d.kind)})`}${d.attempt > 1 ? ` attempt ${d.attempt}` : ''}`,
   'step.progress': (d) => `progress ${d.total ? `${d.progress}/${d.total}` : String(d.progress)}${d.message ? ` ${safe(d.message)}` : ''}`,
   'step.plan': (d, s) => `plan ${safe(d.tool)}: ${d.outcome}${planBlock(d.plan, s)}`,

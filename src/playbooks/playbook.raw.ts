@@ -52,6 +52,7 @@ export interface RawPolicy {
     allowed?: string[];
     allowSelfApproval?: boolean;
     expiresAfter?: string;
+    scope?: 'step' | 'run';
   };
 }
 

@@ -129,6 +129,8 @@ export interface ApprovalPolicySpec {
     allowed?: string[];
     allowSelfApproval?: boolean;
     expiresAfterMs?: number;
+    /** step (default): each write step asks its own approval; run: one approval of the whole run's plan. */
+    scope?: 'step' | 'run';
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ApprovalRow } from '../approvals/approval.types.js';
 import type { ParsedPlaybook } from '../playbooks/playbook.types.js';
 import type { Queryable } from '../store/store.types.js';
 import type { RunEvent, RunEventMap, RunEventType, RunRow, StepRow } from './run.types.js';
@@ -45,6 +46,8 @@ export interface RunContext {
   playbook: ParsedPlaybook | null;
   signal: AbortSignal;
   logger: Logger;
+  /** The run's approved plan (kind run_plan) when the run is approved once: its write steps are released under it. */
+  runPlan?: ApprovalRow;
   /** Appends and publishes one event (its own transaction). */
   emit<T extends RunEventType>(type: T, data: RunEventMap[T], stepKey?: string): Promise<RunEvent<T>>;
   /** Runs fn in a transaction; events appended through `append` are published after commit. */

@@ -58,6 +58,8 @@ export interface NewRun {
   requestedBy: string;
   scheduleId?: string;
   shareToolResults?: boolean;
+  /** true: one approval of the whole run's plan; false: one per write step; undefined: the playbook decides. */
+  approveOnce?: boolean;
 }
 
 export interface RunFilter {
@@ -75,9 +77,9 @@ export class RunRepository {
   async insert(db: Queryable, r: NewRun): Promise<RunRow> {
     const id = newId('run');
     const res = await db.query<RunRow>(
-      `INSERT INTO runs (id, kind, playbook, playbook_digest, definition, prompt, inputs, environments, dry_run, state, requested_by, schedule_id, share_tool_results)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9, 'queued', $10, $11, $12) RETURNING *`,
-      [id, r.kind, r.playbook ?? null, r.digest ?? null, json(r.definition), r.prompt ?? null, json(r.inputs), json(r.environments), r.dryRun, r.requestedBy, r.scheduleId ?? null, r.shareToolResults ?? null],
+      `INSERT INTO runs (id, kind, playbook, playbook_digest, definition, prompt, inputs, environments, dry_run, state, requested_by, schedule_id, share_tool_results, approve_once)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9, 'queued', $10, $11, $12, $13) RETURNING *`,
+      [id, r.kind, r.playbook ?? null, r.digest ?? null, json(r.definition), r.prompt ?? null, json(r.inputs), json(r.environments), r.dryRun, r.requestedBy, r.scheduleId ?? null, r.shareToolResults ?? null, r.approveOnce ?? null],
     );
     return res.rows[0];
   }

@@ -26,6 +26,8 @@ export interface RunRow {
   outputs: Record<string, unknown> | null;
   /** false: the run opted out of showing tool results to a model. */
   share_tool_results?: boolean | null;
+  /** true: one approval of the whole run's plan; false: one per write step; null: the playbook's policy.approval.scope. */
+  approve_once?: boolean | null;
   last_event_id: number;
   created_at: Date;
   started_at: Date | null;
@@ -60,6 +62,11 @@ export interface RunEventMap {
   'run.started': Record<string, never>;
   'run.state': { from: RunState; to: RunState; reason?: string };
   'run.finished': { state: RunState; reason?: string; outputs?: Record<string, unknown> | null };
+  /**
+   * A run approved once has planned every write step (each plan is in a step.plan event before it): approvalId is the
+   * one approval of the whole plan (null when no step needs one).
+   */
+  'run.plan_ready': { approvalId: string | null; steps: { stepKey: string; stepId: string; tool: string; outcome: DryRunOutcome; summary: string | null; needsApproval: boolean }[] };
   'step.started': { stepId: string; kind: string; tool?: string; attempt: number };
   'step.progress': { stepId: string; progress: number; total?: number; message?: string };
   'step.plan': { stepId: string; tool: string; outcome: DryRunOutcome; plan: unknown };

@@ -31,6 +31,7 @@ export const toRunView = (r: RunRow) => ({
   reason: r.reason,
   dryRun: r.dry_run,
   shareToolResults: r.share_tool_results ?? null,
+  approveOnce: r.approve_once ?? null,
   inputs: r.inputs,
   environments: r.environments,
   requestedBy: r.requested_by,

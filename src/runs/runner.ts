@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { AgentRuntime } from '../agent/agent.runtime.js';
 import type { ApprovalService } from '../approvals/approval.service.js';
-import type { PolicySpec } from '../approvals/approval.types.js';
+import type { ApprovalRow, PolicySpec } from '../approvals/approval.types.js';
 import { ExpressionError } from '../playbooks/expression.js';
 import type { ValueTemplate } from '../playbooks/value-template.js';
 import type { AgentStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
@@ -12,6 +12,7 @@ import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type S
 import type { RunEventsService } from './run-events.service.js';
 import { isTerminal, type RunEvent, type RunEventMap, type RunEventType, type RunRow, type RunState, type StepRow } from './run.types.js';
 import { runApprovalStep } from './approval-step.js';
+import { planRun } from './plan-phase.js';
 import { listOf, runCheckStep } from './check-step.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 
@@ -101,6 +102,7 @@ export class Runner {
       playbook.environments.map((r) => [r.name, { name: run.environments[r.name], kind: r.kind }]),
     );
     const scope: Scope = { inputs: run.inputs, environments, run: { id: run.id, playbook: playbook.id, dryRun: run.dry_run }, steps: {} };
+    if (!run.dry_run && (run.approve_once ?? playbook.policy?.approval?.scope === 'run')) ctx.runPlan = await this.runPlan(ctx, playbook, scope);
     await this.steps(ctx, playbook.steps, scope, '');
     const outputs: Record<string, unknown> = {};
     for (const [k, t] of Object.entries(playbook.outputs)) {
@@ -114,6 +116,32 @@ export class Runner {
       }
     }
     return outputs;
+  }
+
+  /**
+   * A run approved once: before any step acts, every write step is planned as a dry run plans it, and one approval of
+   * the whole plan is asked (the run parks once). Returns the approved plan the steps are then released under, or
+   * undefined when no step needs a person; ends the run when the plan was rejected, expired or cancelled.
+   */
+  private async runPlan(ctx: RunContext, playbook: ParsedPlaybook, scope: Scope): Promise<ApprovalRow | undefined> {
+    const plans = this.deps.approvals.runPlans;
+    const asked = await plans.of(ctx.run.id);
+    if (asked) {
+      if (asked.status === 'approved' || asked.status === 'consumed') return asked;
+      if (asked.status === 'pending') throw new Park(`the run's plan waits for approval ${asked.id}`);
+      if (asked.status === 'rejected') throw new EndRun('rejected', `the run's plan (approval ${asked.id}) was rejected`);
+      throw new EndRun(asked.status === 'expired' ? 'expired' : 'cancelled', `the run's plan (approval ${asked.id}) ${asked.status}`);
+    }
+    const planned = await planRun(ctx, this.deps, playbook.steps, scope, replayed);
+    const asking = planned.filter((p) => p.needsApproval);
+    const approval = await ctx.tx(async (db, append) => {
+      const a = asking.length ? await plans.ask(ctx.run, asking, db) : undefined;
+      const steps = planned.map((p) => ({ stepKey: p.step.stepKey, stepId: p.step.stepId, tool: p.step.tool, outcome: p.outcome, summary: (p.step.plan as { summary?: string } | null)?.summary ?? null, needsApproval: p.needsApproval }));
+      await append('run.plan_ready', { approvalId: a?.id ?? null, steps });
+      return a;
+    });
+    if (approval) throw new Park(`the run's plan (${asking.length} write step(s)) waits for approval ${approval.id}`);
+    return undefined;
   }
 
   /**

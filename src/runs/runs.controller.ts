@@ -17,6 +17,7 @@ const START_PLAYBOOK = {
     environments: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     dryRun: { type: 'boolean' },
     shareToolResults: { const: false, description: 'false: no tool result of this run reaches a model (agent steps), whatever the environments allow.' },
+    approveOnce: { type: 'boolean', description: "true: plan every write step first and ask ONE approval of the whole run's plan (each step then applies only if its plan is unchanged; one that drifted asks again). false: each write step asks its own approval. Default: the playbook's policy.approval.scope." },
   },
 } as const;
 
@@ -57,7 +58,7 @@ export class RunsController {
   @Post()
   @HttpCode(202)
   @MinRole('operator')
-  @ApiOperation({ summary: 'Start a run: of a playbook {playbook, inputs, environments: {role: name}, dryRun}, or ad hoc {prompt, environments: [names], tools?, shareToolResults?} answered by the agent. 202 {id}; follow it at /runs/{id}/events.' })
+  @ApiOperation({ summary: 'Start a run: of a playbook {playbook, inputs, environments: {role: name}, dryRun, approveOnce}, or ad hoc {prompt, environments: [names], tools?, shareToolResults?} answered by the agent. 202 {id}; follow it at /runs/{id}/events.' })
   @ApiBody({ schema: START_RUN as object })
   async start(@Body() body: unknown, @CurrentPrincipal() who: Principal) {
     const isPrompt = !!body && typeof body === 'object' && 'prompt' in body;

@@ -50,6 +50,8 @@ export interface StartRun {
   scheduleId?: string;
   /** false: no tool result of this run's agent steps reaches the model. */
   shareToolResults?: boolean;
+  /** true: one approval of the whole run's plan; false: one per write step; absent: the playbook's policy.approval.scope. */
+  approveOnce?: boolean;
 }
 
 /**
@@ -134,6 +136,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
         requestedBy: who.name,
         scheduleId: req.scheduleId,
         ...(req.shareToolResults === false && { shareToolResults: false }),
+        ...(req.approveOnce !== undefined && { approveOnce: req.approveOnce }),
       });
       const e = await this.events.append(tx, row.id, 'run.queued', { playbook: playbook.id, requestedBy: who.name, dryRun: row.dry_run });
       return { run: row, event: e };

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalRow } from '../approvals/approval.types.js';
+import type { RunPlanApprovals } from '../approvals/run-plan.approvals.js';
 import { failedChanges, planFailure } from '../approvals/plan-failure.js';
 import type { EngineClient } from '../mcp/engine.client.js';
 import { TIMED_OUT } from '../mcp/tool-gate.js';
@@ -21,6 +22,8 @@ export interface ToolStepDeps {
   approval: (id: string) => Promise<ApprovalRow | undefined>;
   inDoubt: InDoubtSteps;
   store: Store;
+  /** A run approved once: its write steps are released under the approved run plan (or ask again when it drifted). */
+  approvals?: { runPlans: Pick<RunPlanApprovals, 'planCall' | 'apply'> };
 }
 
 interface ToolError {
@@ -31,7 +34,7 @@ interface ToolError {
 }
 
 /** Failures a retry cannot fix: bad input, refused access, missing or ambiguous references, policy. */
-const PERMANENT = /^(TOOL_INPUT_|TOOL_ENVIRONMENT_|APPROVAL_|FORBIDDEN|EXPRESSION_ERROR)|(UNAUTHORIZED|FORBIDDEN|NOT_FOUND|AMBIGUOUS|PREREQUISITES|_CONFIG)$/;
+export const PERMANENT = /^(TOOL_INPUT_|TOOL_ENVIRONMENT_|APPROVAL_|FORBIDDEN|EXPRESSION_ERROR)|(UNAUTHORIZED|FORBIDDEN|NOT_FOUND|AMBIGUOUS|PREREQUISITES|_CONFIG)$/;
 
 /** The error a tool result carries, or undefined for success. */
 export function errorOf(r: CallToolResult): ToolError | undefined {
@@ -119,6 +122,9 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     }
   }
 
+  // Approved once: the step is released under the run's plan when it would do exactly what was approved.
+  if (!row?.approval_id && ctx.runPlan && deps.approvals) approvalId = await underRunPlan(ctx, deps.approvals.runPlans, deps, key, base);
+
   const attempts = step.retry && tool.idempotent ? step.retry.attempts : 1;
   let delay = step.retry?.backoffMs ?? 0;
   for (let attempt = (row?.attempt ?? 0) + 1; ; attempt++) {
@@ -186,6 +192,32 @@ export async function runToolStep(ctx: RunContext, deps: ToolStepDeps, step: Too
     if (!step.continueOnError) throw new EndRun('failed', `step ${key} failed: ${err.code}: ${err.message}`);
     return { output: null, status: 'failed', error: err };
   }
+}
+
+/**
+ * A step of a run whose plan was approved once: its plan is made again now and compared with the approved one. The
+ * same call with the same changes is released under the run plan (a tool approval of this step, used by the call
+ * below exactly once, as any); a plan that drifted asks this step again, showing the difference, and the run parks.
+ * undefined: the policy needs no person for this call (or its input is invalid: the call fails as it would anyway).
+ */
+async function underRunPlan(
+  ctx: RunContext,
+  runPlans: Pick<RunPlanApprovals, 'planCall' | 'apply'>,
+  deps: Pick<ToolStepDeps, 'repo'>,
+  key: string,
+  base: { step_id: string; kind: string; tool: string; input: Record<string, unknown>; environments: Record<string, string> },
+): Promise<string | undefined> {
+  const call = await runPlans.planCall(ctx.run.id, key, base.tool, base.input, base.environments, { plan: true, signal: ctx.signal });
+  if (ctx.signal.aborted) throw stopFor(ctx.signal);
+  if (!call.needsApproval || call.digest === null) return undefined;
+  const applied = await ctx.tx(async (db) => {
+    const a = await runPlans.apply(db, ctx.runPlan!, { ...call, runId: ctx.run.id, stepKey: key, requestedBy: ctx.run.requested_by, environments: base.environments });
+    const approval = 'released' in a ? a.released : a.drift;
+    await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'awaiting_approval', approval_id: approval.id, plan: call.plan });
+    return a;
+  });
+  if ('drift' in applied) throw new Park(`step ${key}: its plan differs from the approved run plan (${applied.summary}); approval ${applied.drift.id} decides`);
+  return applied.released.id;
 }
 
 /** Throws when the run ended (e.g. was cancelled) before a step could start (ctx.tx checks it too). */

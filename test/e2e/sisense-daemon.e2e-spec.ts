@@ -73,8 +73,12 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
 
   const getJson = async (path: string): Promise<Json> => (await request(d.url).get(path).set('Authorization', bearer('viewer')).expect(200)).body;
 
+  /**
+   * The migration playbooks are approved once (policy.approval.scope: run; test/e2e/approve-once.e2e-spec.ts); these
+   * scenarios look at each write step's own approval and plan, so their runs ask step by step (approveOnce: false).
+   */
   async function start(playbook: string, inputs: object, environments: Record<string, string>, dryRun = false): Promise<string> {
-    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook, inputs, environments, ...(dryRun && { dryRun }) });
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook, inputs, environments, ...(dryRun ? { dryRun } : { approveOnce: false }) });
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 202, body: { state: 'queued' } });
     return res.body.id as string;
   }

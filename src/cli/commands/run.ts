@@ -15,6 +15,7 @@ export interface RunOptions extends RemoteOptions {
   inputsFile?: string;
   env?: [string, string][];
   dryRun?: boolean;
+  approveOnce?: boolean;
   share?: boolean;
   follow?: boolean;
   json?: boolean;
@@ -49,6 +50,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--inputs-file <file>', 'inputs from a JSON or YAML file (--input overrides)')
     .option('-e, --env <role=name>', 'bind an environment role to a configured environment (repeatable)', assignment('--env'))
     .option('--dry-run', 'read tools run, mutating tools only report their plan; nothing is changed')
+    .option('--approve-once', "plan every write step first and ask one approval of the whole run's plan (a step whose plan changed by then asks again)")
     .option('--no-share', "agent steps: never show tool results to the model, whatever the environments allow")
     .option('-f, --follow', 'print the run\'s events as they happen (one line each)')
     .addOption(jsonOption('print JSON: the outcome as one object {runId, state, reason, outputs}; with --follow one object per event before it'))
@@ -62,6 +64,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         inputs: collectInputs(o.input ?? [], o.inputsFile, ctx.io.cwd),
         environments: collectEnvironments(o.env ?? []),
         ...(o.dryRun && { dryRun: true }),
+        ...(o.approveOnce && { approveOnce: true }),
         ...(o.share === false && { shareToolResults: false }),
       };
       const remote = remoteFrom(o, ctx.io);
