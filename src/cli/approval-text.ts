@@ -40,7 +40,8 @@ export function formatApprovals(list: readonly ApprovalView[]): string {
  * then the plan (one tool's, or a run plan's steps), indented. An approval without a plan (an interrupted step) says so.
  */
 export function formatApprovalPlan(a: ApprovalView, color = false): string {
-  const head = `plan of ${safe(a.id)} (${safe(what(a))}${a.stepKey ? `, step ${safe(a.stepKey)}` : ''}):`;
+  const about = a.kind === 'run_plan' ? `every write step of ${safe(a.runId ?? 'the run')}, approved once` : `${safe(what(a))}${a.stepKey ? `, step ${safe(a.stepKey)}` : ''}`;
+  const head = `plan of ${safe(a.id)} (${about}):`;
   if (a.plan === undefined || (a.plan === null && a.kind !== 'tool')) return `${head} none (${safe(a.kind)})\n`;
   return `${head}\n${renderAnyPlanText(a.plan, { color, indent: 2 })}`;
 }

@@ -68,8 +68,9 @@ export function failedAssets(steps: StepRow[]): FailedAsset[] {
 }
 
 /**
- * The plan of each step: its own (a dry run), else the plan of the approval that released it (a tool approval of the
- * step, or its part of an approved run plan). `source` says which.
+ * The plan of each step: the plan of the approval that released it (a tool approval of the step, or its part of an
+ * approved run plan: what a person approved), else the step's own (a dry run, a run's plan made up front). `source`
+ * says which.
  */
 export interface StepPlan {
   plan: unknown;
@@ -94,8 +95,8 @@ export function stepPlans(steps: StepRow[], approvals: { approval: ApprovalRow }
   }
   const out = new Map<string, StepPlan>();
   for (const s of steps) {
-    if (s.plan !== null && s.plan !== undefined) out.set(s.step_key, { plan: s.plan, source: 'dry_run' });
-    else if (asked.has(s.step_key)) out.set(s.step_key, asked.get(s.step_key)!);
+    if (asked.has(s.step_key)) out.set(s.step_key, asked.get(s.step_key)!);
+    else if (s.plan !== null && s.plan !== undefined) out.set(s.step_key, { plan: s.plan, source: 'dry_run' });
   }
   return out;
 }
@@ -197,7 +198,7 @@ export function reportMarkdown(r: RunReport): string {
   if (withPlans.length) {
     out.push('', '## Plans');
     for (const s of withPlans) {
-      const from = s.planApproval ? `approval ${inline(s.planApproval.id)}: ${s.planApproval.status}` : `dry run: ${s.dryRun ?? 'unknown'}`;
+      const from = s.planApproval ? `approval ${inline(s.planApproval.id)}: ${s.planApproval.status}` : `${r.run.dryRun ? 'dry run' : 'planned'}: ${s.dryRun ?? 'unknown'}`;
       out.push('', `### ${inline(s.key)} — ${inline(s.tool ?? s.kind)} (${from})`, '', renderPlanMarkdown(s.planView!).trimEnd());
     }
   }
