@@ -25,14 +25,17 @@ const WRITE_STEPS = ['groups', 'users', 'datamodels', 'dashboards'];
 
 describe('approve once: one approval of a whole migration plan, applied exactly, drift asked again', () => {
   let src: SisenseSim;
-  const dst: Record<'once' | 'drift' | 'reject' | 'restart' | 'steps', SisenseSim> = {} as never;
+  const dst: Record<'once' | 'drift' | 'reject' | 'restart' | 'steps' | 'strict' | 'expire', SisenseSim> = {} as never;
   let yaml: string;
   let d: TestDaemon;
 
   beforeAll(async () => {
     src = await startSisenseSim({ seed: 'source' });
-    for (const name of Object.keys({ once: 1, drift: 1, reject: 1, restart: 1, steps: 1 }) as (keyof typeof dst)[]) dst[name] = await startSisenseSim({ seed: 'target' });
-    const environments = [`  src: ${envYaml(src)}`, ...Object.entries(dst).map(([name, sim]) => `  dst-${name}: ${envYaml(sim)}`)];
+    for (const name of Object.keys({ once: 1, drift: 1, reject: 1, restart: 1, steps: 1, strict: 1, expire: 1 }) as (keyof typeof dst)[]) dst[name] = await startSisenseSim({ seed: 'target' });
+    /** The environments' own policies: two approvers and a reason for writes; an approval that lapses in 5 s. */
+    const policies: Partial<Record<keyof typeof dst, string>> = { strict: '{ approvers: 2, requireReasonFor: [write, destructive] }', expire: '{ expiresAfter: 5s }' };
+    const env = (name: keyof typeof dst) => envYaml(dst[name]).replace(/ }$/, policies[name] ? `, policy: ${policies[name]} }` : ' }');
+    const environments = [`  src: ${envYaml(src)}`, ...(Object.keys(dst) as (keyof typeof dst)[]).map((name) => `  dst-${name}: ${env(name)}`)];
     yaml = configYaml(`environments:\n${environments.join('\n')}\n`);
     d = await startTestDaemon(yaml);
   }, 60000);
@@ -192,7 +195,32 @@ describe('approve once: one approval of a whole migration plan, applied exactly,
     expect((await approvalsOf(id)).map((a: Json) => [a.kind, a.status])).toEqual([['run_plan', 'rejected']]);
   }, 240000);
 
-  it('a run may ask step by step instead (approveOnce: false), and a playbook approved step by step may be approved once (approveOnce: true)', async () => {
+  it('the plan is asked under the policy of its steps\' environment, as any approval there: two approvers, each with a reason; a plan nobody decides in time expires and the run ends expired, nothing written', async () => {
+    const id = await start('dst-strict');
+    const { pending } = await parked(id);
+    const [plan] = pending;
+    expect(plan).toMatchObject({ kind: 'run_plan', requiredApprovals: 2, requireReason: true, effect: 'write' });
+    const noReason = await decide(plan.id, 'approver', 'approve');
+    expect({ status: noReason.status, code: noReason.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect((await decide(plan.id, 'approver', 'approve', 'first look')).body.status).toBe('pending');
+    expect((await decide(plan.id, 'admin', 'approve', 'second look')).body.status).toBe('approved');
+    const done = await finished(id);
+    expect(done.state).toBe('succeeded');
+    const released = (await approvalsOf(id)).filter((a: Json) => a.parentId === plan.id);
+    expect(released.map((a: Json) => [a.stepKey, a.requiredApprovals, a.requireReason])).toEqual(WRITE_STEPS.map((k) => [k, 2, true]));
+    expect((await getJson(`/approvals/${released[0].id}`)).decisions.map((x: Json) => [x.by, x.comment])).toEqual([['approver', 'first look'], ['admin', 'second look']]);
+
+    const late = await start('dst-expire');
+    await parked(late);
+    const [asked] = await approvalsOf(late);
+    expect(asked.kind).toBe('run_plan');
+    const ended = await finished(late, 60000);
+    expect(ended).toMatchObject({ state: 'expired' });
+    expect((await getJson(`/approvals/${asked.id}`)).status).toBe('expired');
+    expect(writes(dst.expire)).toEqual([]);
+  }, 240000);
+
+  it('a run may ask step by step instead (approveOnce: false); approveOnce must be a boolean (a playbook approved step by step approved once: approve-once-durability)', async () => {
     const id = await start('dst-steps', { approveOnce: false });
     const { run, pending } = await parked(id);
     expect(run.approveOnce).toBe(false);
@@ -221,6 +249,12 @@ describe('approve once: one approval of a whole migration plan, applied exactly,
     d = await startTestDaemon(yaml, { dir: d.dir });
     const done = await finished(id, 180000);
     expect(done.state).toBe('succeeded');
+    // The first daemon stopped the run while it was running again after the decision, before any write step started.
+    const events = await eventsOf(id);
+    const decided = events.findIndex((e) => e.event === 'approval.decided');
+    const resumed = events.findIndex((e, i) => i > decided && e.event === 'run.state' && e.data.data.from === 'running' && e.data.data.to === 'running');
+    expect({ decided: decided > 0, resumed: resumed > decided }).toEqual({ decided: true, resumed: true });
+    expect(events.slice(0, resumed).filter((e) => e.event === 'step.started' && WRITE_STEPS.includes(e.data.stepKey))).toEqual([]);
     const all = await approvalsOf(id);
     expect(all.map((a: Json) => [a.kind, a.stepKey, a.status])).toEqual([['run_plan', null, 'consumed'], ...WRITE_STEPS.map((k) => ['tool', k, 'consumed'])]);
     for (const title of MIGRATED) expect(dashboards(t, title).map((x) => x.oid)).toEqual([oidIn(src, title)]);
