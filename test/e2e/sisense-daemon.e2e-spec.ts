@@ -290,9 +290,9 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
       );
       expect(approvals[3].plan.changes).toEqual(
         expect.arrayContaining([
-          { action: 'create', target: 'folder "Finance"' },
-          { action: 'create', target: 'folder "Sales/Deep Dives"' },
-          ...MIGRATED.map((title) => ({ action: 'create', target: `dashboard ${dashboard(src, title).oid} "${title}"` })),
+          { action: 'create', kind: 'folder', target: 'folder "Finance"' },
+          { action: 'create', kind: 'folder', target: 'folder "Sales/Deep Dives"' },
+          ...MIGRATED.map((title) => ({ action: 'create', kind: 'dashboard', target: `dashboard ${dashboard(src, title).oid} "${title}"` })),
           expect.objectContaining({ action: 'skip', target: `dashboard ${dashboard(src, 'ECommerce Overview').oid} "ECommerce Overview"`, detail: expect.stringMatching(/^title conflict/) }),
         ]),
       );
@@ -379,7 +379,8 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
       expect(run.state).toBe('succeeded');
       const plans = Object.fromEntries(approvals.map((a) => [a.stepKey, a.plan]));
       expect(plans.dashboards.summary).toBe('migrate dashboards: 4 update');
-      expect(plans.dashboards.changes).toContainEqual({ action: 'update', target: `dashboard ${deep.oid} "Sales Deep Dive"`, detail: 'overwrite' });
+      // An overwrite replaces the document, and says so field by field (with owner, folder, shares where they differ).
+      expect(plans.dashboards.changes).toContainEqual({ action: 'update', kind: 'dashboard', target: `dashboard ${deep.oid} "Sales Deep Dive"`, detail: 'overwrite', fields: expect.arrayContaining([{ field: 'content', before: `the target's (${deep.oid})`, after: "the source's" }]) });
       expect(plans.datamodels.summary).toBe('migrate data models: 2 update');
 
       const results = resultsOf(step(run, 'dashboards'));
@@ -535,7 +536,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     t.state.roles = roles.filter((x) => x.name !== 'dataDesigner');
     const noRole = await drive(await start('sisense-migrate-everything', { connections: DRAFT_CONNECTION, exclude: failing }, { source: 'src', target: 'dst-exclude' }));
     expect(noRole.refused.map((a) => a.stepKey)).toEqual(['migrate']);
-    expect(noRole.refused[0].plan.changes).toContainEqual({ action: 'fail', target: 'user dora.data@acme.test', detail: 'the target lacks role "dataDesigner" (to migrate the rest without it: exclude "dora.data@acme.test")' });
+    expect(noRole.refused[0].plan.changes).toContainEqual({ action: 'fail', kind: 'user', target: 'user dora.data@acme.test', detail: 'the target lacks role "dataDesigner" (to migrate the rest without it: exclude "dora.data@acme.test")', reason: 'the target lacks role "dataDesigner" (to migrate the rest without it: exclude "dora.data@acme.test")' });
     t.state.roles = roles;
     expect(t.snapshot()).toBe(untouched);
 
@@ -552,7 +553,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     const { run, approvals, refused } = await drive(id);
     expect(refused).toEqual([]);
     expect(approvals.map((a) => [a.stepKey, a.plan.wouldFail ?? false])).toEqual([['migrate', false]]);
-    for (const title of failing) expect(approvals[0].plan.changes).toContainEqual({ action: 'skip', target: `dashboard ${dashboard(src, title).oid} "${title}"`, detail: 'excluded by input' });
+    for (const title of failing) expect(approvals[0].plan.changes).toContainEqual({ action: 'skip', kind: 'dashboard', target: `dashboard ${dashboard(src, title).oid} "${title}"`, detail: 'excluded by input', reason: 'excluded by input' });
     expect(run.state).toBe('succeeded');
     const results = resultsOf(step(run, 'migrate'));
     for (const title of failing) {
@@ -607,7 +608,10 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     expect(run).toMatchObject({ state: 'failed', dryRun: true });
     const plan = step(run, 'datamodels').plan;
     expect(plan).toMatchObject({ wouldFail: true });
-    expect(plan.changes).toContainEqual({ action: 'fail', target: `data model ${model(dangling, PLANTED.datamodels.retail).oid} "${PLANTED.datamodels.retail}"`, detail: expect.stringContaining(`user ${ghost} (unknown in the source)`) });
+    expect(plan.changes).toContainEqual({
+      action: 'fail', kind: 'datamodel', target: `data model ${model(dangling, PLANTED.datamodels.retail).oid} "${PLANTED.datamodels.retail}"`,
+      detail: expect.stringContaining(`user ${ghost} (unknown in the source)`), reason: expect.stringContaining(`user ${ghost} (unknown in the source)`),
+    });
     expect((await report(id)).failedAssets).toEqual(expect.arrayContaining([expect.objectContaining({ step: 'datamodels', asset: expect.stringContaining(PLANTED.datamodels.retail) })]));
     expect(t.snapshot()).toBe(before);
   }, 60000);
@@ -619,7 +623,7 @@ describe('sisense through the daemon: shipped playbooks over REST + SSE with app
     const { run, approvals } = await drive(id);
     expect(approvals).toEqual([]);
     expect(run).toMatchObject({ state: 'failed', dryRun: true });
-    expect(step(run, 'groups').plan.changes).toContainEqual({ action: 'skip', target: 'group "EMEA Analysts"', detail: 'excluded by input' });
+    expect(step(run, 'groups').plan.changes).toContainEqual({ action: 'skip', kind: 'group', target: 'group "EMEA Analysts"', detail: 'excluded by input', reason: 'excluded by input' });
     // The dry run stops at the first step whose plan fails: a user in the excluded group cannot get it.
     const fails = (run.steps as Json[]).flatMap((x) => ((x.plan?.changes ?? []) as Json[]).filter((c) => c.action === 'fail').map((c) => `${x.key}: ${c.target}: ${c.detail}`));
     expect(fails.length).toBeGreaterThan(0);
