@@ -189,7 +189,7 @@ export class AgentRuntime {
           const t0 = Date.now();
           let res: AIMessage;
           try {
-            res = (await handler({ ...request, messages })) as AIMessage;
+            res = strictToolCalls((await handler({ ...request, messages })) as AIMessage);
           } catch (e) {
             await deltas.flush();
             const cf = controlFlow(e);
@@ -549,6 +549,39 @@ export class AgentRuntime {
 }
 
 /** Token usage of one model reply (zeros when the provider reports none). */
+/**
+ * A streamed answer's tool calls are parsed by LangChain as partial JSON, which turns truncated arguments (`{"oops": `)
+ * into a call with fewer arguments. Steward holds them to what a whole answer is held to: a call whose streamed
+ * arguments are not one complete JSON object is invalid (and gets the repair round), never run with what could be read.
+ */
+export function strictToolCalls(m: AIMessage): AIMessage {
+  const chunks = (m as AIMessage & { tool_call_chunks?: { id?: string; index?: number; name?: string; args?: string }[] }).tool_call_chunks;
+  if (!chunks?.length || !m.tool_calls?.length) return m;
+  const raw = new Map<number, { id?: string; name?: string; args: string }>();
+  for (const c of chunks) {
+    const at = raw.get(c.index ?? 0) ?? { args: '' };
+    raw.set(c.index ?? 0, { id: at.id ?? c.id, name: at.name ?? c.name, args: at.args + (c.args ?? '') });
+  }
+  const argsById = new Map([...raw.values()].filter((r) => r.id).map((r) => [r.id!, r.args]));
+  const complete = (text: string | undefined) => {
+    if (text === undefined) return true;
+    try {
+      const v: unknown = JSON.parse(text.trim() === '' ? '{}' : text);
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    } catch {
+      return false;
+    }
+  };
+  const bad = m.tool_calls.filter((c) => !complete(c.id ? argsById.get(c.id) : undefined));
+  if (!bad.length) return m;
+  m.tool_calls = m.tool_calls.filter((c) => !bad.includes(c));
+  m.invalid_tool_calls = [
+    ...(m.invalid_tool_calls ?? []),
+    ...bad.map((c) => ({ type: 'invalid_tool_call' as const, id: c.id, name: c.name, args: c.id ? argsById.get(c.id) : undefined, error: 'arguments are not valid JSON' })),
+  ];
+  return m;
+}
+
 function usageOf(m: AIMessage): { input: number; output: number; total: number } {
   const u = m.usage_metadata;
   return { input: u?.input_tokens ?? 0, output: u?.output_tokens ?? 0, total: u?.total_tokens ?? (u ? u.input_tokens + u.output_tokens : 0) };
