@@ -65,9 +65,11 @@ describe('steward ask', () => {
   });
 
   it('--server: starts the run on the daemon and follows it to the answer', async () => {
-    llm.push({ content: 'Hello from the daemon.' });
+    llm.push({ content: 'Hello from the daemon.', chunkSize: 3, chunkDelayMs: 30 });
     const f = fakeIo(tmpdir(), { STEWARD_TOKEN: TOKENS.operator });
     expect(await cli(['ask', 'hello', '--server', d.url, '--env', 'lab', '--no-share', '--follow'], f)).toBe(0);
+    // The streamed text is one line however many agent.delta events carried it.
+    expect(f.text()).toMatch(/agent +model writes: Hello from the daemon\.\n/);
     expect(f.text()).toContain('answer: Hello from the daemon.');
     expect(f.text()).toMatch(/run run_[0-9a-z]+ succeeded/);
   });

@@ -13,7 +13,7 @@ import { CliError, type CliIo, useColor } from '../io.js';
 import { cliLogDestination } from '../logging.js';
 import { cliPrincipal, idle, type LocalApp, openLocal, RunWatch, serverUrl, settle, storeHintFor, type Stop } from '../local.js';
 import { eventJson } from '../event-json.js';
-import { formatEvent, jsonLine, outcome } from '../progress.js';
+import { EventPrinter, jsonLine, outcome } from '../progress.js';
 import { type DecideOptions, describeDecision, type Filter } from './approvals.js';
 
 /** Refusals about the request itself (no such approval, a bad decision) exit 2; refusals of the person exit 1. */
@@ -53,8 +53,9 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
       throw e instanceof StewardError && e.code === 'NOT_FOUND' ? new CliError(EXIT.INVALID, e.message) : e;
     });
     const runId = before.approval.run_id;
+    const printer = new EventPrinter((t) => io.out(t), { color: useColor(io) });
     if (runId) {
-      watch = new RunWatch(local.events, (e) => io.out(o.json ? eventJson(e) : `${formatEvent(e, { color: useColor(io) })}\n`), { resumeFirst: true });
+      watch = new RunWatch(local.events, (e) => (o.json ? io.out(eventJson(e)) : printer.print(e)), { resumeFirst: true });
       watch.bind(runId);
     }
     if (abandon.signal.aborted) return EXIT.FAILURE;
@@ -72,6 +73,7 @@ export async function decideLocal(loaded: LoadedConfig, id: string, decision: De
 
     if (!o.json) io.out(`run ${runId} continues in this process\n`);
     const stop = await untilStopped(local, watch, runId);
+    printer.end();
     io.out(outcome(o.json, runId, stop.state, stop.reason, stop.outputs));
     if (stop.state === 'awaiting_approval') {
       const run = await local.runs.get(runId);

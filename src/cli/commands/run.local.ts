@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { cliPrincipal, type LocalApp, openLocal, RunWatch, serverUrl, settle } from '../local.js';
 import { eventJson } from '../event-json.js';
-import { formatEvent, outcome } from '../progress.js';
+import { EventPrinter, outcome } from '../progress.js';
 import type { RunOptions } from './run.js';
 
 const INVALID_RUN = new Set(['RUN_INVALID', 'PLAYBOOK_NOT_FOUND', 'PLAYBOOK_INVALID', 'VALIDATION_FAILED']);
@@ -41,8 +41,11 @@ export async function askLocal(loaded: LoadedConfig, request: StartPrompt, o: Pi
 async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' | 'logLevel' | 'json'>, io: CliIo, start: (local: LocalApp, principal: ReturnType<typeof cliPrincipal>) => Promise<string>): Promise<number> {
   const local = await openLocal(loaded, io, o.logLevel);
   const principal = cliPrincipal('operator', io.env);
+  const printer = new EventPrinter((t) => io.out(t), { color: useColor(io) });
   const watch = new RunWatch(local.events, (e: RunEvent) => {
-    if (o.follow) io.out(o.json ? eventJson(e) : `${formatEvent(e, { color: useColor(io) })}\n`);
+    if (!o.follow) return;
+    if (o.json) io.out(eventJson(e));
+    else printer.print(e);
   });
   const abandon = new AbortController();
   try {
@@ -62,6 +65,7 @@ async function executeLocal(loaded: LoadedConfig, o: Pick<RunOptions, 'follow' |
     io.onSignal('SIGINT', interrupt);
     io.onSignal('SIGTERM', interrupt);
     const stop = await watch.stopped;
+    printer.end();
     io.out(outcome(o.json, runId, stop.state, stop.reason, stop.outputs));
     if (stop.state === 'awaiting_approval') {
       const pending = (await local.approvals.list({ status: 'pending', runId, limit: 100 })).map((a) => toApprovalView(a));

@@ -7,7 +7,7 @@ import { collectEnvironments, collectInputs } from '../inputs.js';
 import { CliError, type CliIo, safe, useColor } from '../io.js';
 import { addRemoteOptions, assignment, configOption, jsonOption, logLevelOption, remoteFrom, type RemoteOptions } from '../options.js';
 import { eventJson } from '../event-json.js';
-import { formatEvent, jsonLine, outcome } from '../progress.js';
+import { EventPrinter, jsonLine, outcome } from '../progress.js';
 import { followRun, type RemoteClient } from '../remote.js';
 
 export interface RunOptions extends RemoteOptions {
@@ -102,12 +102,14 @@ export async function runRemote(client: RemoteClient, request: StartRun | StartP
 async function follow(client: RemoteClient, runId: string, io: CliIo, json?: boolean): Promise<number> {
   const stop = new AbortController();
   io.onSignal('SIGINT', () => stop.abort(new CliError(EXIT.FAILURE, `stopped following; run ${runId} goes on on the server (steward follow ${runId} --server ${client.baseUrl})`)));
+  const printer = new EventPrinter((t) => io.out(t), { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}`, color: useColor(io) });
   const fin = await followRun(client, runId, {
     signal: stop.signal,
-    onEvent: (e) => io.out(json ? eventJson(e) : `${formatEvent(e, { approveHint: (id) => `steward approve ${id} --server ${client.baseUrl}`, color: useColor(io) })}\n`),
+    onEvent: (e) => (json ? io.out(eventJson(e)) : printer.print(e)),
     onNote: (type, data) => io.err(`steward: ${safe(type)}: ${safe((data as { message?: string })?.message ?? data)}\n`),
     onReconnect: (r) => io.err(`steward: event stream interrupted (${safe(r.reason)}); reconnecting in ${r.delayMs} ms after event ${r.lastEventId}\n`),
   });
+  printer.end();
   io.out(outcome(json, runId, fin.data.state, fin.data.reason, fin.data.outputs));
   return fin.data.state === 'succeeded' ? EXIT.OK : EXIT.FAILURE;
 }
