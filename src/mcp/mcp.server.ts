@@ -13,6 +13,7 @@ import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
 import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import type { ToolFailure, ToolResult } from '../plugins/tool.result.js';
+import { elicitDecision, supportsUrlElicitation, type RequestChannel } from './approval-elicitation.js';
 import { EXTERNAL_PLUGIN_ID } from './external/external.settings.js';
 import { registerPrompts } from './mcp-prompts.js';
 import { registerResources } from './mcp-resources.js';
@@ -42,6 +43,8 @@ export interface McpServerDeps {
   consoleUrl?: (approvalId: string) => string | undefined;
   /** Steward's runs, approvals, findings and playbooks: outside clients get them as resources, prompts and tools. */
   api?: StewardApi;
+  /** How long a pending write waits for the decision after sending a URL-mode elicitation (default 10 minutes). */
+  elicitationWaitMs?: number;
 }
 
 /**
@@ -127,11 +130,34 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
       return failure({ code: e.code, message: e.message, errors: e.errors });
     }
     const gateRequest: GateRequest = { tool, input: prepared.input, environments, mode, caller: who, approvalId: str(meta[META.approvalId]) };
-    const decision = await deps.gate.check(gateRequest);
+    let decision = await deps.gate.check(gateRequest);
+    const progressToken = meta.progressToken as string | number | undefined;
+    // A client that takes URL-mode elicitation is sent the approval page and the call waits for the decision.
+    const consoleUrl = decision.action === 'pending' ? deps.consoleUrl?.(decision.approvalId) : undefined;
+    if (decision.action === 'pending' && consoleUrl && api && supportsUrlElicitation(server.getClientCapabilities())) {
+      const approvalId = decision.approvalId;
+      const decided = await elicitDecision({
+        api,
+        approvalId,
+        url: consoleUrl,
+        message: `${tool.title} (${tool.id}) writes and needs a person's approval in Steward. Open the approval page to review its plan; an approver decides there. This call waits for the decision.`,
+        channel: extra as unknown as RequestChannel,
+        progressToken,
+        waitMs: deps.elicitationWaitMs,
+        log,
+      });
+      if (decided.status === 'rejected' || decided.status === 'expired' || decided.status === 'cancelled') {
+        const by = decided.by ? ` by ${decided.by}${decided.comment ? `: ${decided.comment}` : ''}` : '';
+        return failure({ code: `APPROVAL_${decided.status.toUpperCase()}`, message: `${tool.id} did not run: approval ${approvalId} was ${decided.status}${by}` });
+      }
+      if (decided.status === 'approved') {
+        gateRequest.approvalId = approvalId;
+        decision = await deps.gate.check(gateRequest);
+      } else if (decided.status === 'undecided') log.info({ approval: approvalId, why: decided.why }, 'approval still pending after elicitation');
+    }
     if (decision.action === 'deny') return failure({ code: decision.code, message: decision.message });
     if (decision.action === 'pending') return pending(tool, decision.approvalId, decision.message, deps.approvalsUrl(decision.approvalId), deps.consoleUrl?.(decision.approvalId));
 
-    const progressToken = meta.progressToken as string | number | undefined;
     let lastProgress = 0;
     const result = await deps.invoker.invoke(tool.id, prepared.input, {
       environments,

@@ -85,6 +85,15 @@ export class StewardApi {
     return toApprovalView(approval, decisions);
   }
 
+  /** An approval's status, with who decided it and why once it is decided. */
+  async approvalDecision(id: string): Promise<{ status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled'; by?: string; comment?: string | null }> {
+    const { approval, decisions } = await this.s.approvals.get(id);
+    // Consumed: approved and already used (by this very call's repeat elsewhere); the gate then says so.
+    const status = approval.status === 'consumed' ? 'approved' : approval.status;
+    const last = decisions.at(-1);
+    return { status: status as 'pending', ...(last && status !== 'pending' && { by: last.approver, comment: last.comment }) };
+  }
+
   /** Approvals, newest first, as GET /approvals shows them to this caller. */
   async approvals(filter: { status?: string; runId?: string; limit?: number }, who: Principal) {
     const rows = await this.s.approvals.list({ status: filter.status, runId: filter.runId, limit: filter.limit ?? 100, ...(hasRole(who, 'approver') ? {} : { threadsOf: who.name }) });

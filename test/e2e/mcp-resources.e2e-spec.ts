@@ -39,7 +39,7 @@ steps:
           message: the colour is \${{ steps.echo.output.message }}
 `;
 
-const parse = (r: { contents: { text?: unknown }[] }) => JSON.parse(String(r.contents[0]!.text));
+const parse = (r: { contents: object[] }) => JSON.parse(String((r.contents[0] as { text?: unknown }).text));
 const out = (r: CallToolResult) => r.structuredContent as Record<string, any>;
 const errorOf = (r: CallToolResult) => (r._meta as Record<string, { code: string; message: string }> | undefined)?.['steward/error'];
 
@@ -114,8 +114,9 @@ describe('/mcp resources, prompts, completions and run tools (SDK client over re
 
     const md = await viewer.readResource({ uri: `steward://runs/${id}/report.md` });
     expect(md.contents[0]).toMatchObject({ uri: `steward://runs/${id}/report.md`, mimeType: 'text/markdown' });
-    expect(String(md.contents[0]!.text)).toContain(id);
-    expect(String(md.contents[0]!.text)).toContain('the colour is red');
+    const text = String((md.contents[0] as { text?: unknown }).text);
+    expect(text).toContain(id);
+    expect(text).toContain('the colour is red');
     const json = parse(await viewer.readResource({ uri: `steward://runs/${id}/report.json` }));
     const rest = await request(d.url).get(`/runs/${id}/report`).set('Authorization', bearer('viewer')).expect(200);
     expect(json).toEqual(rest.body);
