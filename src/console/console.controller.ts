@@ -17,9 +17,12 @@ const SIGN_IN = {
   properties: { token: { type: 'string', minLength: 1, maxLength: 512 } },
 } as const;
 
+/** The console's own API routes: authenticated like every other (signing in aside). */
+const CONSOLE_API = new Set(['/console/session', '/console/context']);
+
 /** Requests the auth middleware lets through without credentials: the shell, its assets, and signing in. */
 export const isConsolePublic = (method: string, path: string): boolean =>
-  path === '/console/session' ? method === 'POST' : path === '/console' || path.startsWith('/console/');
+  CONSOLE_API.has(path) ? method === 'POST' && path === '/console/session' : path === '/console' || path.startsWith('/console/');
 
 /**
  * The web console: one HTML shell for /console and every page under it (deep links such as /console/approvals/{id}),

@@ -6,7 +6,8 @@ import type { Request, Response } from 'express';
 /**
  * /docs: Swagger UI over /openapi.json, usable in a browser. The page and its assets are public (they hold nothing of
  * this daemon); the page asks for a token, keeps it in the tab's sessionStorage (never in the URL), and sends it as
- * Authorization: Bearer on every request it makes, the document's included (which stays viewer-only).
+ * Authorization: Bearer on every request it makes, the document's included (which stays viewer-only). Signed in to the
+ * console (/console), it needs no token: the session cookie goes along, with the CSRF header on state changes.
  */
 const ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js'];
 export const DOCS_PUBLIC_PATHS = ['/docs', '/docs/', '/docs/docs.js', ...ASSETS.map((a) => `/docs/${a}`)];
@@ -27,6 +28,7 @@ const PAGE = `<!doctype html>
   <input id="token" type="password" placeholder="paste a token (viewer or higher)" spellcheck="false">
   <button type="submit">Use token</button>
   <button type="button" id="forget">Forget</button>
+  <a href="/console">Console sign-in</a>
   <span id="status"></span>
 </form>
 <div id="ui"></div>
@@ -40,16 +42,28 @@ const SCRIPT = `(() => {
   const KEY = 'steward.token';
   const status = document.getElementById('status');
   const input = document.getElementById('token');
-  function show() {
-    const token = sessionStorage.getItem(KEY);
-    if (!token) { status.textContent = 'Paste a token to load the API description.'; document.getElementById('ui').replaceChildren(); return; }
-    status.textContent = 'Using the token of this tab.';
+  // Signed in to the console: its session cookie goes with every same-origin request; a state change also needs the
+  // session's CSRF token. A token pasted here (sent as Authorization: Bearer) takes precedence.
+  let session = null;
+  function load(token) {
     const ui = SwaggerUIBundle({
       url: '/openapi.json',
       dom_id: '#ui',
-      requestInterceptor: (req) => { const t = sessionStorage.getItem(KEY); if (t) req.headers.Authorization = 'Bearer ' + t; return req; },
-      onComplete: () => ui.preauthorizeApiKey('bearer', sessionStorage.getItem(KEY)),
+      requestInterceptor: (req) => {
+        const t = sessionStorage.getItem(KEY);
+        if (t) req.headers.Authorization = 'Bearer ' + t;
+        else if (session && req.method && req.method.toUpperCase() !== 'GET') req.headers['X-Steward-CSRF'] = session.csrfToken;
+        return req;
+      },
+      onComplete: () => token && ui.preauthorizeApiKey('bearer', token),
     });
+  }
+  function show() {
+    const token = sessionStorage.getItem(KEY);
+    if (token) { status.textContent = 'Using the token of this tab.'; return load(token); }
+    if (session) { status.textContent = 'Signed in to the console as ' + session.principal + ' (' + session.role + ').'; return load(null); }
+    status.textContent = 'Paste a token to load the API description, or sign in at /console.';
+    document.getElementById('ui').replaceChildren();
   }
   document.getElementById('token-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -59,7 +73,9 @@ const SCRIPT = `(() => {
     show();
   });
   document.getElementById('forget').addEventListener('click', () => { sessionStorage.removeItem(KEY); show(); });
-  show();
+  fetch('/console/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null), () => null)
+    .then((s) => { session = s; show(); });
 })();
 `;
 

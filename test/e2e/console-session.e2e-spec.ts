@@ -90,6 +90,8 @@ describe('web console: shell, assets and sign-in sessions over HTTP', () => {
     expect(me.body).toEqual(s.body); // a new tab gets the same CSRF token back
     expect((await request(d.url).get('/whoami').set('Cookie', s.cookie).expect(200)).body).toEqual({ name: 'operator', role: 'operator' });
     expect((await request(d.url).get('/runs').set('Cookie', s.cookie).expect(200)).body).toHaveProperty('runs');
+    const context = await request(d.url).get('/console/context').set('Cookie', s.cookie).expect(200);
+    expect(context.body).toEqual({ environments: [{ name: 'lab', kind: 'demo', description: null }], llm: false });
   });
 
   it('refuses a wrong token or a malformed sign-in, saying what is wrong and not repeating the token', async () => {
@@ -139,8 +141,9 @@ describe('web console: shell, assets and sign-in sessions over HTTP', () => {
         expect(res.body.detail).not.toContain(cookie.split('=')[1] || '@@');
       }
     }
-    // No cookie and no header: still the bearer challenge.
-    expect((await request(d.url).get('/runs').expect(401)).body.code).toBe('AUTH_MISSING_TOKEN');
+    // No cookie and no header: still the bearer challenge, on the console's own API routes too.
+    for (const path of ['/runs', '/console/session', '/console/context']) expect([path, (await request(d.url).get(path).expect(401)).body.code]).toEqual([path, 'AUTH_MISSING_TOKEN']);
+    expect((await request(d.url).delete('/console/session').expect(401)).body.code).toBe('AUTH_MISSING_TOKEN');
   });
 
   it('signs out: DELETE needs the CSRF header, revokes the session, clears the cookie; the old cookie is 401', async () => {

@@ -18,8 +18,10 @@ export async function renderApproval(ctx) {
   const root = h('div', { id: 'approval', dataset: { approval: id } });
   fill(ctx.main, root);
   let busy = false;
+  let result = null; // the outcome of this reader's decision, kept across live redraws
 
-  const draw = (a, result) => {
+  const draw = (a, outcome) => {
+    if (outcome !== undefined) result = outcome;
     const mayDecide = RANK[me.role] >= RANK.approver;
     const pending = a.status === 'pending';
     const selfBlocked = a.requestedBy === me.principal && !a.allowSelfApproval;
@@ -28,12 +30,18 @@ export async function renderApproval(ctx) {
     fill(
       root,
       h('h1', {}, 'Approval ', h('code', {}, a.id), ' ', h('span', { id: 'approval-status' }, badge(a.status))),
-      result ?? null,
+      result,
       a.message ? h('p', { class: 'lead' }, a.message) : null,
       h(
         'dl',
         { class: 'facts' },
-        h('dt', {}, 'Action'), h('dd', {}, a.tool ? h('code', {}, a.tool) : a.kind, a.effect ? h('span', { class: `tag effect-${a.effect}` }, a.effect) : null),
+        h('dt', {}, 'Action'),
+        h(
+          'dd',
+          {},
+          a.kind === 'run_plan' ? `the whole run's plan, approved once (${a.plan?.steps?.length ?? '?'} write steps)` : a.tool ? h('code', {}, a.tool) : a.kind,
+          a.effect ? h('span', { class: `tag effect-${a.effect}` }, a.effect) : null,
+        ),
         h('dt', {}, 'Where'), h('dd', {}, Object.entries(a.environments ?? {}).map(([role, env]) => `${role}: ${env}`).join(', ') || '—'),
         a.runId ? [h('dt', {}, 'Run'), h('dd', {}, link(`/console/runs/${a.runId}`, a.runId), a.stepKey ? ` · step ${a.stepKey}` : '')] : null,
         h('dt', {}, 'Requested by'), h('dd', { id: 'approval-requester' }, a.requestedBy),

@@ -50,7 +50,8 @@ export function renderStep(s) {
 export async function renderRun(ctx) {
   const [id] = ctx.params;
   document.title = `${id} · Steward`;
-  let run = await get(`/runs/${id}`);
+  const pendingOf = () => get(`/approvals?runId=${encodeURIComponent(id)}&status=pending`).then((r) => r.approvals, () => []);
+  let [run, approvals] = await Promise.all([get(`/runs/${id}`), pendingOf()]);
   if (!ctx.alive()) return;
 
   const state = h('span', { id: 'run-state' });
@@ -105,8 +106,8 @@ export async function renderRun(ctx) {
     );
     fill(steps, run.steps?.length ? run.steps.map(renderStep) : h('p', { class: 'muted' }, 'No step has started yet.'));
     fill(outputs, run.outputs && Object.keys(run.outputs).length ? json(run.outputs) : h('p', { class: 'muted' }, TERMINAL.includes(run.state) ? 'No outputs.' : 'Outputs appear when the run finishes.'));
-    const waiting = (run.steps ?? []).filter((s) => s.state === 'awaiting_approval' && s.approvalId);
-    fill(pending, waiting.map((s) => notice('info', h('span', {}, `Step ${s.id} waits for an approval: `, link(`/console/approvals/${s.approvalId}`, 'review the plan and decide')))));
+    const what = (a) => (a.kind === 'run_plan' ? 'The whole run\'s plan waits for one approval' : a.stepKey ? `Step ${a.stepKey} waits for an approval` : 'An approval is pending');
+    fill(pending, run.state === 'awaiting_approval' ? approvals.map((a) => notice('info', h('span', {}, `${what(a)}: `, link(`/console/approvals/${a.id}`, 'review the plan and decide')))) : null);
   };
   draw();
 
@@ -116,9 +117,10 @@ export async function renderRun(ctx) {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(() => {
       refreshing = refreshing.then(async () => {
-        const r = await get(`/runs/${id}`).catch(() => null);
+        const [r, a] = await Promise.all([get(`/runs/${id}`).catch(() => null), pendingOf()]);
         if (r && ctx.alive()) {
           run = r;
+          approvals = a;
           draw();
         }
       });
