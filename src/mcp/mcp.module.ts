@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ApprovalService } from '../approvals/approval.service.js';
 import type { Principal } from '../auth/roles.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
+import { consoleUrl } from '../console/links.js';
 import { FindingsService } from '../findings/findings.service.js';
 import { DAEMON_INFO, LOGGER, REDACTOR, STORE } from '../http/tokens.js';
 import type { DaemonInfo } from '../http/health.controller.js';
@@ -28,9 +29,6 @@ export const ENGINE_CLIENT = Symbol('ENGINE_CLIENT');
 /** The identity Steward's own engine acts under; the person behind a run is recorded by the runner. */
 export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admin' };
 
-/** `${publicUrl}${path}` (one slash between them), or undefined without a public URL. */
-const under = (publicUrl: string | undefined, path: string) => (publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : undefined);
-
 @Module({
   controllers: [McpController],
   providers: [
@@ -46,8 +44,9 @@ const under = (publicUrl: string | undefined, path: string) => (publicUrl ? `${p
           surface: new McpToolSurface(config.environments),
           logger,
           version: info.version,
-          approvalsUrl: (id) => under(publicUrl, `/approvals/${id}`) ?? `/approvals/${id}`,
-          consoleUrl: (id) => under(publicUrl, `/console/approvals/${id}`),
+          // The same join as the console's own links; the console page only when it is absolute (publicUrl set).
+          approvalsUrl: (id) => consoleUrl(publicUrl, `/approvals/${id}`),
+          consoleUrl: (id) => (publicUrl ? consoleUrl(publicUrl, `/console/approvals/${id}`) : undefined),
           api,
         };
       },
