@@ -32,7 +32,11 @@ export const isConsolePublic = (method: string, path: string): boolean =>
 @ApiExcludeController()
 @Controller('console')
 export class ConsoleController {
-  private readonly files = loadAssets();
+  private loaded?: ReturnType<typeof loadAssets>;
+  /** Read on first use (in-process CLI commands never serve them), then kept. */
+  private get files() {
+    return (this.loaded ??= loadAssets());
+  }
 
   constructor(
     @Inject(ConsoleSessionService) private readonly sessions: ConsoleSessionService,
