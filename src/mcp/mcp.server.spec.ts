@@ -58,6 +58,12 @@ describe('Steward MCP server (in-process client, the engine path)', () => {
     expect(copy.inputSchema.properties?.environments).toEqual(expect.objectContaining({ required: ['source', 'target'] }));
   });
 
+  it("the engine sees only the plugins' tools: Steward's own run tools are for outside clients", async () => {
+    const tools = await (await connect(new FailClosedGate())).listTools();
+    expect(tools.filter((t) => t.name.startsWith('steward__'))).toEqual([]);
+    expect(tools.find((t) => t.name === 'demo__util__echo')?.annotations?.openWorldHint).toBe(false);
+  });
+
   it('run identity in _meta reaches the gate from the engine only; an outside client setting it is refused before the gate', async () => {
     const gate = new StubGate(() => ({ action: 'run' }));
     const engine = await connect(gate);
