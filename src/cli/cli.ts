@@ -5,6 +5,7 @@ import { loadConfig } from '../config/config.loader.js';
 import { Redactor } from '../logging/redactor.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerConfig } from './commands/config.js';
+import { registerOpenApi } from './commands/openapi.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerAsk } from './commands/ask.js';
@@ -62,6 +63,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerApprovals(program, ctx);
   registerValidate(program, ctx);
   registerRegistry(program, ctx);
+  registerOpenApi(program, ctx);
   registerSchedules(program, ctx);
   registerSandbox(program, ctx);
   registerRuns(program, ctx);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
@@ -23,6 +24,11 @@ describe('OpenAPI document and /docs over real HTTP', () => {
     doc = (await request(d.url).get('/openapi.json').set('Authorization', bearer('viewer')).expect(200)).body;
   });
   afterAll(() => d.close());
+
+  it('is the committed schemas/openapi.json (steward openapi build regenerates it; CI checks it)', () => {
+    const committed = JSON.parse(readFileSync(join(new URL('.', import.meta.url).pathname, '../../schemas/openapi.json'), 'utf8'));
+    expect(doc).toEqual(committed);
+  });
 
   it('is OpenAPI 3.1 that redocly lints with 0 errors and 0 warnings (recommended rules)', async () => {
     expect(doc.openapi).toBe('3.1.0');
