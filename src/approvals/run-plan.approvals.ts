@@ -43,14 +43,14 @@ export class RunPlanApprovals {
   constructor(private readonly d: RunPlanDeps) {}
 
   /**
-   * What the gate would ask of this call (`plan`: also make its dry-run plan, when the tool makes one; a plan cut short
-   * by `signal` is `{error: CANCELLED}`: the caller checks its signal).
+   * What the gate would ask of this call (`plan`: also make its dry-run plan, when the tool makes one — always, or only
+   * when the call needs a person; a plan cut short by `signal` is `{error: CANCELLED}`: the caller checks its signal).
    */
-  async planCall(runId: string, stepKey: string, toolId: string, input: Record<string, unknown>, environments: Record<string, string>, opts: { plan: boolean; signal?: AbortSignal }): Promise<PlannedCall> {
-    const { plan } = opts;
+  async planCall(runId: string, stepKey: string, toolId: string, input: Record<string, unknown>, environments: Record<string, string>, opts: { plan: boolean | 'if-approval'; signal?: AbortSignal }): Promise<PlannedCall> {
     const tool = this.d.invoker.catalogue.require(toolId);
     const policy = await this.d.policyFor(environments, runId, tool.plugin);
     const needsApproval = policy.requireFor.includes(tool.effect);
+    const plan = opts.plan === true || (opts.plan === 'if-approval' && needsApproval);
     let prepared: Record<string, unknown>;
     try {
       prepared = this.d.invoker.prepare(toolId, input, environments).input;

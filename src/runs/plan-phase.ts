@@ -23,6 +23,8 @@ const DONE = new Set(['succeeded', 'skipped', 'failed']);
 const SKIPPED: StepScopeEntry = { output: null, status: 'skipped', error: null };
 
 type ToolError = { code: string; message: string; detail?: unknown };
+/** What a tool step's row records of its call. */
+type CallBase = { step_id: string; kind: string; tool: string; effect: string; idempotent: boolean; input: Record<string, unknown>; environments: Record<string, string> };
 
 /**
  * The planning phase of a run approved once: every step walked as a dry run walks it — reads run, writes are only
@@ -63,7 +65,7 @@ export async function planRun(ctx: RunContext, deps: RunnerDeps, steps: Step[], 
     const input = step.with.render(s) as Record<string, unknown>;
     const t = deps.catalogue.require(step.tool);
     const environments = Object.fromEntries(Object.entries(step.env).map(([toolRole, pbRole]) => [toolRole, ctx.run.environments[pbRole]]));
-    const base = { step_id: step.id, kind: 'tool', tool: t.id, effect: t.effect, idempotent: t.idempotent, input, environments };
+    const base: CallBase = { step_id: step.id, kind: 'tool', tool: t.id, effect: t.effect, idempotent: t.idempotent, input, environments };
     const call = await deps.approvals.runPlans.planCall(ctx.run.id, key, t.id, input, environments, { plan: t.effect !== 'read', signal: ctx.signal });
     if (ctx.signal.aborted) throw stopFor(ctx.signal);
     if (t.effect === 'read' && !call.needsApproval) return read(step, key, base);
@@ -79,8 +81,8 @@ export async function planRun(ctx: RunContext, deps: RunnerDeps, steps: Step[], 
     return { output: null, status: 'succeeded', error: null };
   };
   /** A read the plans depend on: run now (again when the run applies), retried as the step says. */
-  const read = async (step: ToolStep, key: string, base: { step_id: string; kind: string; tool: string; input: Record<string, unknown>; environments: Record<string, string> } & Record<string, unknown>): Promise<StepScopeEntry> => {
-    const attempts = step.retry && (base.idempotent as boolean) ? step.retry.attempts : 1;
+  const read = async (step: ToolStep, key: string, base: CallBase): Promise<StepScopeEntry> => {
+    const attempts = step.retry && base.idempotent ? step.retry.attempts : 1;
     let delay = step.retry?.backoffMs ?? 0;
     for (let attempt = 1; ; attempt++) {
       const signal = step.timeoutMs ? AbortSignal.any([ctx.signal, AbortSignal.timeout(step.timeoutMs)]) : ctx.signal;
@@ -102,10 +104,10 @@ export async function planRun(ctx: RunContext, deps: RunnerDeps, steps: Step[], 
     }
   };
   /** A step that failed while planning: recorded (the run ends with it, or goes on without it when it continues on error). */
-  const fail = async (step: Step, key: string, base: { step_id: string; kind: string } & Record<string, unknown>, error: ToolError, reason: string, plan?: unknown): Promise<StepScopeEntry> => {
+  const fail = async (step: Step, key: string, base: Pick<CallBase, 'step_id' | 'kind'> & Partial<CallBase>, error: ToolError, reason: string, plan?: unknown): Promise<StepScopeEntry> => {
     await ctx.tx(async (db, append) => {
       await deps.repo.upsertStep(db, ctx.run.id, key, { ...base, state: 'failed', error, finished: true, started: true, ...(plan !== undefined && { plan, dry_run: 'would_fail' as const }) });
-      if (plan !== undefined) await append('step.plan', { stepId: step.id, tool: base.tool as string, outcome: 'would_fail', plan }, key);
+      if (plan !== undefined) await append('step.plan', { stepId: step.id, tool: base.tool ?? '', outcome: 'would_fail', plan }, key);
       await append('step.failed', { stepId: step.id, error, continued: step.continueOnError, durationMs: 0 }, key);
     });
     if (!step.continueOnError) throw new EndRun('failed', reason);

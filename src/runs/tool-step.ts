@@ -207,7 +207,7 @@ async function underRunPlan(
   key: string,
   base: { step_id: string; kind: string; tool: string; input: Record<string, unknown>; environments: Record<string, string> },
 ): Promise<string | undefined> {
-  const call = await runPlans.planCall(ctx.run.id, key, base.tool, base.input, base.environments, { plan: true, signal: ctx.signal });
+  const call = await runPlans.planCall(ctx.run.id, key, base.tool, base.input, base.environments, { plan: 'if-approval', signal: ctx.signal });
   if (ctx.signal.aborted) throw stopFor(ctx.signal);
   if (!call.needsApproval || call.digest === null) return undefined;
   const applied = await ctx.tx(async (db) => {
