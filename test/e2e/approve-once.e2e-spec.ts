@@ -5,9 +5,13 @@
  * showing the difference. A rejected plan writes nothing; the requester cannot approve their own plan; a daemon
  * restart between the approval and the apply still applies every step exactly once.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { runCli } from '../../src/cli/cli.js';
+import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { readSse, type SseMessage } from '../helpers/sse.js';
 import { until } from '../helpers/wait.js';
 import { startSisenseSim, type SisenseSim } from '../sisense-sim/sisense-sim.js';
@@ -51,8 +55,8 @@ describe('approve once: one approval of a whole migration plan, applied exactly,
   const decide = (id: string, who: 'operator' | 'approver' | 'admin', decision: 'approve' | 'reject', comment?: string) =>
     request(d.url).post(`/approvals/${id}`).set('Authorization', bearer(who)).send({ decision, ...(comment && { comment }) });
 
-  async function start(target: string, extra: object = {}, who: 'operator' | 'approver' = 'operator'): Promise<string> {
-    const res = await request(d.url).post('/runs').set('Authorization', bearer(who)).send({ playbook: PLAYBOOK, inputs: { dashboards: SELECTED }, environments: { source: 'src', target }, ...extra });
+  async function start(target: string, extra: object = {}, who: 'operator' | 'approver' = 'operator', inputs: object = { dashboards: SELECTED }): Promise<string> {
+    const res = await request(d.url).post('/runs').set('Authorization', bearer(who)).send({ playbook: PLAYBOOK, inputs, environments: { source: 'src', target }, ...extra });
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 202, body: { state: 'queued' } });
     return res.body.id as string;
   }
@@ -193,6 +197,38 @@ describe('approve once: one approval of a whole migration plan, applied exactly,
     expect(done.steps.filter((s: Json) => WRITE_STEPS.includes(s.key))).toEqual([]);
     expect(writes(t)).toEqual([]);
     expect((await approvalsOf(id)).map((a: Json) => [a.kind, a.status])).toEqual([['run_plan', 'rejected']]);
+  }, 240000);
+
+  it('a plan that would fail fails the run before anything is asked or written, as a dry run does (the step says why)', async () => {
+    const t = dst.reject;
+    const before = t.snapshot();
+    // Without the group the later steps need, the users step's plan fails (a user cannot get the excluded group).
+    const id = await start('dst-reject', {}, 'operator', { dashboards: ['Sales Deep Dive'], exclude: ['group:EMEA Analysts'] });
+    const done = await finished(id);
+    expect(done).toMatchObject({ state: 'failed', reason: expect.stringContaining('APPROVAL_PLAN_FAILED') });
+    expect(await approvalsOf(id)).toEqual([]);
+    const failed = done.steps.filter((s: Json) => s.state === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ dryRun: 'would_fail', error: { code: 'APPROVAL_PLAN_FAILED' }, plan: { changes: expect.arrayContaining([expect.objectContaining({ action: 'fail' })]) } });
+    expect(failed[0].error.message).toMatch(/the run's plan cannot be approved/);
+    expect(t.snapshot()).toBe(before);
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.event)).not.toContain('run.plan_ready');
+    expect(events.filter((e) => e.event === 'step.plan').map((e) => e.data.data.outcome)).toContain('would_fail');
+  }, 240000);
+
+  it('steward run --approve-once asks the daemon for a run approved once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-once-cli-'));
+    writeFileSync(join(dir, 'operator.token'), TOKENS.operator);
+    const out: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: {}, cwd: dir, onSignal: () => undefined };
+    const args = ['run', PLAYBOOK, '-e', 'source=src', '-e', 'target=dst-steps', '-i', `dashboards=${JSON.stringify(SELECTED)}`, '--approve-once', '--json', '--server', d.url, '--token-file', join(dir, 'operator.token')];
+    expect(await runCli(['node', 'steward', ...args], io)).toBe(0);
+    const { runId } = JSON.parse(out.join('')) as { runId: string };
+    const { run, pending } = await parked(runId);
+    expect(run.approveOnce).toBe(true);
+    expect(pending.map((a: Json) => a.kind)).toEqual(['run_plan']);
+    await request(d.url).post(`/runs/${runId}/cancel`).set('Authorization', bearer('operator')).expect(200);
   }, 240000);
 
   it('the plan is asked under the policy of its steps\' environment, as any approval there: two approvers, each with a reason; a plan nobody decides in time expires and the run ends expired, nothing written', async () => {
