@@ -295,7 +295,7 @@ suite('web console: the approval page of a Sisense migration (README screenshot)
     await Promise.all([src?.close(), dst?.close()]);
   });
 
-  it('shows the migration plan per asset with its totals, the requester, the policy and the decision form', async () => {
+  it('shows the migration plan per asset with its totals, the requester, the policy and the decision form; approved once, the run finishes live', async () => {
     const id = (
       await request(d.url)
         .post('/runs')
@@ -305,7 +305,12 @@ suite('web console: the approval page of a Sisense migration (README screenshot)
     ).body.id;
     const approvalId = await approvalOf(d, id);
     const p = await personIn(browser, d.url);
-    await withScreenshots('migration-approval', [p], async () => {
+    const op = await personIn(browser, d.url);
+    await withScreenshots('migration-approval', [p, op], async () => {
+      await op.page.goto(`/console/runs/${id}`);
+      await signIn(op.page, TOKENS.operator);
+      await op.page.locator('#pending a', { hasText: 'review the plan and decide' }).waitFor();
+      expect(await op.page.locator('#pending').innerText()).toContain("The whole run's plan waits for one approval");
       await p.page.goto(`/console/approvals/${approvalId}`);
       await signIn(p.page, TOKENS.approver);
       await p.page.locator('#approval-plan .plan-items').first().waitFor();
@@ -320,7 +325,20 @@ suite('web console: the approval page of a Sisense migration (README screenshot)
         mkdirSync(join(packageRoot(), 'docs'), { recursive: true });
         copyFileSync(shot, join(packageRoot(), 'docs', 'console-approval.png'));
       }
+      // Approved once, the migration runs every step and the operator's page shows it finish.
+      await p.page.locator('#decide-approve').click();
+      await p.page.locator('.notice.ok', { hasText: 'Recorded: approve.' }).waitFor();
+      await badgeOf(op.page, '#run-state', 'succeeded').waitFor({ timeout: 120_000 });
+      for (const step of ['groups', 'users', 'datamodels', 'dashboards']) await op.page.locator(`[data-step="${step}"][data-state="succeeded"]`).waitFor();
+      await op.page.locator('#stream-status[data-status="ended"]').waitFor();
+      // Every event of the run is in the page's log, once each (EventSource gets only the types it listens to).
+      const shown = await op.page.locator('#events li[data-seq]').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.seq)));
+      const last = (await request(d.url).get(`/runs/${id}`).set('Authorization', bearer('viewer')).expect(200)).body.lastEventId;
+      expect(shown).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+      expect(await op.page.locator('#events li[data-type="run.plan_ready"]').innerText()).toContain('plan of 4 write step(s) ready, one approval of the whole plan');
+      await op.page.screenshot({ path: join(ARTIFACTS, 'console-run.png'), fullPage: true });
     });
     await p.context.close();
-  }, 180_000);
+    await op.context.close();
+  }, 240_000);
 });

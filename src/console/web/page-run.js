@@ -11,6 +11,7 @@ function describe(e) {
   const d = e.data ?? {};
   switch (e.type) {
     case 'run.state': return `${d.from} → ${d.to}${d.reason ? ` (${d.reason})` : ''}`;
+    case 'run.plan_ready': return `plan of ${d.steps?.length ?? 0} write step(s) ready${d.approvalId ? `, one approval of the whole plan: ${d.approvalId}` : ''}`;
     case 'run.finished': return `${d.state}${d.reason ? ` (${d.reason})` : ''}`;
     case 'step.started': return `${d.stepId}${d.tool ? ` · ${d.tool}` : ''}${d.attempt > 1 ? ` · attempt ${d.attempt}` : ''}`;
     case 'step.plan': return `${d.stepId} · ${d.outcome}`;

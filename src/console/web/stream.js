@@ -1,10 +1,11 @@
 // A run's events over Server-Sent Events: everything from the start (or a cursor), then live, each event once, in
 // order. EventSource reconnects by itself and sends Last-Event-ID, so the server resumes after the last event seen;
 // when the stream fails for good (an HTTP error), this opens a new one with ?after=<last seq>. Ends at run.finished.
+// EventSource delivers only the event types it listens to: TYPES is every type of RunEventMap (src/runs/run.types.ts).
 import { get } from './api.js';
 
 const TYPES = [
-  'run.queued', 'run.started', 'run.state', 'run.finished',
+  'run.queued', 'run.started', 'run.state', 'run.plan_ready', 'run.finished',
   'step.started', 'step.progress', 'step.plan', 'step.succeeded', 'step.failed', 'step.skipped', 'step.retry', 'step.unknown', 'step.cancelled',
   'approval.requested', 'approval.decided', 'approval.expired',
   'agent.model', 'agent.proposed', 'agent.result', 'agent.answer', 'agent.delta',
