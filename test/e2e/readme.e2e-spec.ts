@@ -71,7 +71,7 @@ export function shellBlocks(markdown: string): ReadmeBlock[] {
 const EXPECT: { code: RegExp; output: RegExp[] }[] = [
   { code: /\/whoami/, output: [/"role":"(operator|admin)"/] },
   { code: /run sisense-wellcheck -e target=sandbox-source --follow/, output: [/succeeded/, /## Findings \(\d+\)/, /"check":"datamodel\.many-to-many"/] },
-  { code: /--dry-run --follow/, output: [/would_change/, /run run_\S+ succeeded/] },
+  { code: /--dry-run --follow/, output: [/would_change/, /^ *\+ create dashboard .*"Sales Deep Dive"/m, /Plan: \d+ to create, \d+ to update, \d+ to delete, \d+ skipped, 0 failing\./, /run run_\S+ succeeded/] },
   { code: /^echo "\$RUN"$/m, output: [/^run_\w+$/m] },
   { code: /while \[\[ \$\(state\)/, output: [/approved/i] },
   { code: /^npx steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/, /## Approvals/] },
