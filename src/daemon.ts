@@ -16,6 +16,7 @@ import { readPackageJson } from './common/paths.js';
 import type { LoadedConfig, TokenConfig } from './config/config.types.js';
 import { hostAndOriginCheck } from './http/host-origin.middleware.js';
 import { OpenStreams } from './http/open-streams.js';
+import { signInLimiter } from './console/sign-in.limiter.js';
 import { buildOpenApi } from './http/openapi.document.js';
 import { DOCS_PUBLIC_PATHS, mountDocs } from './http/openapi.docs.js';
 import { authenticate, jsonBody, requestId, saneUrl } from './http/http.middleware.js';
@@ -105,6 +106,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         }),
       );
     }
+    app.use('/console/session', signInLimiter());
     app.use(authenticate(tokens, PUBLIC_PATHS, isConsolePublic));
     app.use(jsonBody(config.server.bodyLimitBytes));
     app.useGlobalInterceptors(new ScrubResponses(redactor));

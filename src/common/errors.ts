@@ -23,6 +23,12 @@ export const ERROR_CATALOGUE = {
   ORIGIN_FORBIDDEN: { status: 403, title: 'Origin not allowed' },
   AUTH_SESSION_INVALID: { status: 401, title: 'Console session invalid or ended' },
   CSRF_REFUSED: { status: 403, title: 'CSRF token missing or wrong' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  AUTH_TOKEN_INVALID: { status: 401, title: 'JWT access token rejected' },
+  AUTH_NO_ROLE: { status: 403, title: 'No Steward role for this token' },
+  AUTH_ISSUER_UNAVAILABLE: { status: 503, title: "The token issuer's keys cannot be read" },
+  AUTH_NOT_OAUTH_SERVER: { status: 404, title: 'Steward is not an OAuth authorization server' },
+  AUTH_SSO_NOT_CONFIGURED: { status: 404, title: 'Single sign-on is not configured' },
   // approvals and runs
   APPROVAL_NOT_PENDING: { status: 409, title: 'Approval is not pending' },
   APPROVAL_EXPIRED: { status: 409, title: 'Approval expired' },

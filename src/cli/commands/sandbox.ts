@@ -69,6 +69,7 @@ Steward sandbox is up.
   sandbox-source  ${o.source}  (simulated Sisense)
   sandbox-target  ${o.target}  (simulated Sisense; writes need the approver)
   tokens          ${o.dir}/operator.token (runs), ${o.dir}/approver.token (decides approvals), ${o.dir}/admin.token
+  console         ${o.url}/console  (sign in with a token file's content: the operator's to run, the approver's to approve)
 
 Try, in another terminal (the README's quickstart walks through it):
   curl -s -H "Authorization: Bearer $(cat ${o.dir}/operator.token)" ${o.url}/whoami
@@ -78,7 +79,7 @@ Try, in another terminal (the README's quickstart walks through it):
   npx steward run sisense-migrate-dashboards -e source=sandbox-source -e target=sandbox-target \\
       -i 'dashboards=["Sales Deep Dive"]' ${op}
   npx steward approvals --pending ${ap}
-  npx steward approve <approval-id> -m "plan checked" ${ap}
+  npx steward approve <approval-id> -m "plan checked" ${ap}     (or approve it in the console: ${o.url}/console/approvals)
   curl -s -H "Authorization: Bearer $(cat ${o.dir}/operator.token)" "${o.url}/runs/<run-id>/report?format=md"
 
 Ctrl-C stops the daemon and both simulated deployments (the store stays in ${o.dir}/data).
