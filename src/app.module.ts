@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenService } from './auth/token.service.js';
+import { OAuthController } from './auth/oauth.controller.js';
 import { CONFIG, type LoadedConfig } from './config/config.types.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DaemonController } from './http/daemon.controller.js';
@@ -64,7 +65,7 @@ export class AppModule {
         MetricsModule,
         ConsoleModule,
       ],
-      controllers: [HealthController, DaemonController, OpenApiController],
+      controllers: [HealthController, DaemonController, OpenApiController, OAuthController],
       providers,
       exports: [CONFIG, LOGGER, REDACTOR, STORE, TokenService, DAEMON_INFO, OPENAPI_DOCUMENT],
     };

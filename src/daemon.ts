@@ -11,6 +11,8 @@ import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { isConsolePublic } from './console/console.controller.js';
 import { TokenService, generateToken } from './auth/token.service.js';
+import { JwtAuthenticator } from './auth/jwt.authenticator.js';
+import { OAUTH_PUBLIC_PATHS } from './auth/oauth.controller.js';
 import { StewardError } from './common/errors.js';
 import { readPackageJson } from './common/paths.js';
 import type { LoadedConfig, TokenConfig } from './config/config.types.js';
@@ -30,8 +32,11 @@ import { MetaRepository } from './store/meta.repository.js';
 import { openStore } from './store/store.factory.js';
 import type { Store } from './store/store.types.js';
 
-/** The only routes served without a bearer token (liveness, and the docs page with its assets: it asks for a token). */
-export const PUBLIC_PATHS = ['/health', ...DOCS_PUBLIC_PATHS];
+/**
+ * The only routes served without a bearer token (liveness, the docs page with its assets: it asks for a token, and the
+ * OAuth protected-resource metadata with the 404s of authorization-server probes).
+ */
+export const PUBLIC_PATHS = ['/health', ...DOCS_PUBLIC_PATHS, ...OAUTH_PUBLIC_PATHS];
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -71,6 +76,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const tokens = new TokenService(listening ? resolveTokens(loaded, redactor, logger) : loaded.config.auth.tokens);
   // A reload that empties auth.tokens falls back to the local admin token, as a start would.
   if (listening) tokens.whenEmpty = () => resolveTokens(loaded, redactor, logger);
+  if (config.auth.jwt) tokens.jwt = new JwtAuthenticator(config.auth.jwt, { publicUrl: config.notifications.publicUrl, logger: logger.child({ component: 'auth' }) });
 
   const stopRedactingStored = redactStored(redactor);
   const store = await openStore(config.store, { baseDir: loaded.baseDir, logger: logger.child({ component: 'store' }) }).catch((e: unknown) => {

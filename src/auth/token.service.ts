@@ -3,6 +3,7 @@ import { StewardError } from '../common/errors.js';
 import type { TokenConfig } from '../config/config.types.js';
 import { hasRole, type Principal, type Role } from './roles.js';
 import type { SessionAuthenticator } from './session.js';
+import type { JwtAuthenticator } from './jwt.authenticator.js';
 
 interface TokenEntry {
   name: string;
@@ -41,6 +42,8 @@ export class TokenService {
   whenEmpty: () => TokenConfig[] = () => [];
   /** Console sessions (a cookie instead of the bearer header); set by the console module when it is loaded. */
   sessions?: SessionAuthenticator;
+  /** JWT access tokens from auth.jwt's issuer (single sign-on); set by the daemon when auth.jwt is configured. */
+  jwt?: JwtAuthenticator;
   private readonly replaced: Array<() => void> = [];
 
   constructor(tokens: TokenConfig[]) {

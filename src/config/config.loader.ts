@@ -8,6 +8,7 @@ import { compileSchema, dottedPath, formatAjvErrors, type PathSegment } from '..
 import { llmProblems } from '../agent/llm.checks.js';
 import { checkSchedulesConfig } from '../schedule/schedule.checks.js';
 import { environmentKindProblems } from './environment-kinds.js';
+import { jwtConfigProblems } from '../auth/jwt.checks.js';
 import type { LoadedConfig, PluginSettings, StewardConfig } from './config.types.js';
 
 export const DEFAULT_CONFIG_FILE = 'steward.yaml';
@@ -170,6 +171,7 @@ function semanticChecks(config: StewardConfig, locate: Locate): ErrorDetail[] {
   }
   for (const p of checkSchedulesConfig(config)) at(p.path, p.message);
   for (const p of llmProblems(config.llm)) at(p.path.split('.'), p.message);
+  for (const p of jwtConfigProblems(config)) at(p.path, p.message);
   return errors;
 }
 

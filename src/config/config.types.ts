@@ -47,6 +47,27 @@ export interface TokenConfig {
 
 export interface AuthConfig {
   tokens: TokenConfig[];
+  /** Single sign-on: JWT access tokens from one issuer, beside the static tokens (src/auth/jwt.authenticator.ts). */
+  jwt?: JwtAuthConfig;
+}
+
+/** auth.jwt after defaults (schemas/config.schema.json is the source of truth). */
+export interface JwtAuthConfig {
+  /** Exactly the tokens' iss claim. */
+  issuer: string;
+  audience: string | string[];
+  /** Default: the jwks_uri of <issuer>/.well-known/openid-configuration. */
+  jwksUri?: string;
+  algorithms: string[];
+  /** Duration text (exp / nbf skew). */
+  clockTolerance: string;
+  /** Duration text: least time between two JWKS fetches caused by an unknown key id. */
+  jwksCooldown: string;
+  /** Claim or dotted path naming the caller; default preferred_username, then sub. */
+  nameClaim?: string;
+  /** Published as scopes_supported. */
+  scopes?: string[];
+  roles: { claim: string; map: Record<string, Role>; default: 'none' | 'viewer' };
 }
 
 export interface LoggingConfig {

@@ -97,14 +97,27 @@ export function saneUrl(): RequestHandler {
  * Authenticates every request before its body is read (so nobody unauthenticated gets a body parsed, and unknown
  * routes answer 401 rather than revealing what exists). Paths in `publicPaths` (and requests `isPublic` accepts) pass;
  * the AuthGuard then checks roles. A request without an Authorization header may authenticate with the console's
- * session cookie instead (same roles; a state-changing method must then carry the session's CSRF token).
+ * session cookie instead (same roles; a state-changing method must then carry the session's CSRF token). With auth.jwt,
+ * a bearer JWT is verified against its issuer, and every 401 points OAuth clients at the protected-resource metadata.
  */
 export function authenticate(tokens: TokenService, publicPaths: string[], isPublic?: (method: string, path: string) => boolean): RequestHandler {
   const open = new Set(publicPaths);
   return (req, res, next) => {
     const r = req as AuthedRequest;
     if (open.has(req.path) || isPublic?.(req.method, req.path)) return next();
-    const fail = (e: unknown) => sendProblem(res, toStewardError(e), r.requestId, req.path);
+    const fail = (e: unknown) => {
+      const err = toStewardError(e);
+      sendProblem(res, tokens.jwt ? tokens.jwt.challenge(err, req) : err, r.requestId, req.path);
+    };
+    // A bearer shaped like a JWT that is not one of the static tokens: verified against auth.jwt's issuer.
+    const jwt = tokens.jwt?.candidate(req.headers.authorization);
+    if (jwt !== undefined && !tokens.identify(jwt)) {
+      tokens.jwt!.verify(jwt).then((p) => {
+        r.principal = p;
+        next();
+      }, fail);
+      return;
+    }
     const session = tokens.sessions && req.headers.authorization === undefined ? sessionCookie(req.headers.cookie) : undefined;
     if (session !== undefined) {
       const csrf = req.headers[CSRF_HEADER];
