@@ -96,6 +96,19 @@ export class ApprovalRepository {
     return r.rows[0];
   }
 
+  /**
+   * The last answer to exactly this call outside any run, when it was a rejection whose approval has not yet reached
+   * its expiry: the requester's repeat is refused with it instead of asking the approvers again (see claimRepeat).
+   */
+  async standingRejection(db: Queryable, b: CallBinding): Promise<ApprovalRow | undefined> {
+    const r = await db.query<ApprovalRow>(
+      `SELECT * FROM (SELECT * FROM approvals WHERE ${SAME_CALL} ORDER BY created_at DESC, id DESC LIMIT 1) last
+       WHERE run_id IS NULL AND status = 'rejected' AND expires_at > now()`,
+      [b.requestedBy, b.digest, b.runId, b.stepKey],
+    );
+    return r.rows[0];
+  }
+
   /** An approver's changed arguments: the call the approval now covers (its digest and plan); the original is kept. */
   async recordEdit(db: Queryable, id: string, e: { input: unknown; digest: string; plan: unknown; by: string }): Promise<void> {
     await db.query(

@@ -145,7 +145,20 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     }
     const waiting = await this.repo.pendingCall(this.store, b);
     if (waiting) return { action: 'pending', approvalId: waiting.id, message: 'The same call is already waiting for a decision.' };
+    // A person said no to this very call: its repeat hears that answer (who and why) until the approval would have
+    // expired, rather than asking the approvers again (a model's retries would otherwise pile up new approvals).
+    const refused = b.runId === null ? await this.repo.standingRejection(this.store, b) : undefined;
+    if (refused) {
+      const until = new Date(refused.expires_at).toISOString();
+      return { action: 'deny', code: 'APPROVAL_REJECTED', message: `${await this.rejection(refused.id)}. The same call is refused until ${until}; change it to ask again.` };
+    }
     return undefined;
+  }
+
+  /** "approval X was rejected by <approver>[: <comment>]". */
+  private async rejection(id: string): Promise<string> {
+    const d = (await this.repo.decisions(this.store, id)).find((x) => x.decision === 'reject');
+    return `approval ${id} was rejected by ${d?.approver ?? 'an approver'}${d?.comment ? `: ${d.comment}` : ''}`;
   }
 
   /** Who asks: the person who started the run (engine calls), or the outside MCP client's token. */
@@ -186,10 +199,8 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     switch (a.status) {
       case 'pending':
         return { action: 'pending', approvalId: id, message: 'It is still waiting for a decision.' };
-      case 'rejected': {
-        const d = (await this.repo.decisions(this.store, id)).find((x) => x.decision === 'reject');
-        return { action: 'deny', code: 'APPROVAL_REJECTED', message: `approval ${id} was rejected by ${d?.approver ?? 'an approver'}${d?.comment ? `: ${d.comment}` : ''}` };
-      }
+      case 'rejected':
+        return { action: 'deny', code: 'APPROVAL_REJECTED', message: await this.rejection(id) };
       case 'consumed':
         return { action: 'deny', code: 'APPROVAL_CONSUMED', message: `approval ${id} was already used; an approved action runs at most once` };
       default:
