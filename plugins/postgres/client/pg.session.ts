@@ -1,0 +1,113 @@
+import pg from 'pg';
+import type { PluginLogger } from '../../../src/plugins/plugin-api.js';
+import { whereOf, type PgTarget } from './pg.config.js';
+import { toToolError } from './pg.errors.js';
+
+// Dates, times and intervals stay the server's text (no time-zone shift, JSON as it is); arrays of them text arrays.
+const TEXT_ARRAY = pg.types.getTypeParser(1009 as never) as (v: string) => string[];
+const AS_TEXT = new Set([1082, 1083, 1114, 1184, 1186, 1266]);
+const AS_TEXT_ARRAY = new Set([1182, 1183, 1115, 1185, 1187, 1270]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (AS_TEXT.has(oid)) return (v: string) => v;
+    if (AS_TEXT_ARRAY.has(oid)) return TEXT_ARRAY;
+    return pg.types.getTypeParser(oid as never, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** One pool per environment, replaced when the environment's settings change (a config reload). */
+export class PgPools {
+  private readonly pools = new Map<string, { fingerprint: string; pool: pg.Pool }>();
+
+  constructor(private readonly logger: PluginLogger) {}
+
+  poolFor(t: PgTarget): pg.Pool {
+    const known = this.pools.get(t.environment);
+    if (known?.fingerprint === t.fingerprint) return known.pool;
+    if (known) void known.pool.end().catch(() => undefined);
+    const pool = new pg.Pool({
+      host: t.host,
+      port: t.port,
+      database: t.database,
+      ...(t.user !== undefined && { user: t.user }),
+      ...(t.password !== undefined && { password: t.password }),
+      ssl: t.ssl === 'disable' ? false : { rejectUnauthorized: t.ssl === 'verify-full', ...(t.ca && { ca: t.ca }), servername: t.host },
+      max: t.poolMax,
+      connectionTimeoutMillis: t.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      // A client-side bound beside the server's statement timeout: a server that stops answering still ends the call.
+      query_timeout: t.statementTimeoutMs + 10_000,
+      application_name: 'steward',
+      types,
+    });
+    // An idle connection the server drops must not take the daemon down; the next call opens a new one.
+    pool.on('error', (err) => this.logger.warn({ environment: t.environment, where: whereOf(t), code: (err as { code?: string }).code }, 'postgres: an idle connection failed'));
+    this.pools.set(t.environment, { fingerprint: t.fingerprint, pool });
+    return pool;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => p.pool.end().catch(() => undefined)));
+  }
+}
+
+/** A READ ONLY transaction on one connection: every statement bounded by the environment's statement timeout. */
+export interface ReadSession {
+  readonly target: PgTarget;
+  /** Runs one statement; any failure becomes a ToolError (PG_*), `what` naming it in the message. */
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[], what?: string): Promise<pg.QueryResult<R>>;
+}
+
+export interface ReadOptions {
+  /** Reset the session after the transaction (DISCARD ALL): for SQL written by a caller, whatever it left behind. */
+  discard?: boolean;
+}
+
+/**
+ * Runs `fn` inside `BEGIN TRANSACTION READ ONLY` + `SET LOCAL statement_timeout`, then rolls back: nothing a read
+ * tool sends can change the database, even through a function with side effects. Cancelling (`signal`) drops the
+ * connection, which ends the statement on the server.
+ */
+export async function withReadOnly<T>(pools: PgPools, t: PgTarget, signal: AbortSignal, fn: (s: ReadSession) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pools.poolFor(t).connect();
+  } catch (e) {
+    throw toToolError(e, t, 'connecting');
+  }
+  let broken = false;
+  const drop = () => {
+    broken = true;
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+  signal.addEventListener('abort', drop, { once: true });
+  const session: ReadSession = {
+    target: t,
+    query: async (sql, params, what) => {
+      try {
+        return await client.query(sql, params);
+      } catch (e) {
+        if (!/^[0-9A-Z]{5}$/.test(String((e as { code?: unknown }).code ?? ''))) broken = true;
+        throw toToolError(e, t, what);
+      }
+    },
+  };
+  try {
+    await session.query('BEGIN TRANSACTION READ ONLY', [], 'starting a read-only transaction');
+    await session.query(`SET LOCAL statement_timeout = ${Math.trunc(t.statementTimeoutMs)}`, [], 'setting the statement timeout');
+    return await fn(session);
+  } finally {
+    signal.removeEventListener('abort', drop);
+    if (!broken) {
+      try {
+        await client.query('ROLLBACK');
+        if (opts.discard) await client.query('DISCARD ALL');
+      } catch {
+        broken = true;
+      }
+    }
+    client.release(broken);
+  }
+}
