@@ -9,7 +9,7 @@ const problemRef = (name: string) => ({ $ref: `#/components/responses/${name}` }
 export const SECURITY_SCHEME = {
   type: 'http',
   scheme: 'bearer',
-  description: 'An opaque token (not a JWT) from steward.yaml auth.tokens, or .steward/admin.token when none are configured. Roles: viewer < operator < approver < admin.',
+  description: 'A token from steward.yaml auth.tokens (or .steward/admin.token when none are configured), or, with auth.jwt (single sign-on), a JWT access token from its issuer, its role mapped from a claim. Roles: viewer < operator < approver < admin.',
 } as const;
 
 /** The OpenAPI 3.1 document of the routes: generated from the controllers, then completed by finishOpenApi. */
