@@ -331,6 +331,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX approvals_parent_step_idx ON approvals (parent_id, step_key) WHERE parent_id IS NOT NULL;
     `,
   },
+  {
+    id: 11,
+    name: 'plugin records (ctx.records: a plugin\'s documents per environment, with history)',
+    sql: `
+      CREATE TABLE plugin_records (
+        plugin      text NOT NULL,
+        environment text NOT NULL,
+        collection  text NOT NULL,
+        key         text NOT NULL,
+        value       jsonb NOT NULL,
+        version     integer NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        run_id      text,
+        step_key    text,
+        PRIMARY KEY (plugin, environment, collection, key)
+      );
+      CREATE TABLE plugin_record_history (
+        plugin      text NOT NULL,
+        environment text NOT NULL,
+        collection  text NOT NULL,
+        key         text NOT NULL,
+        version     integer NOT NULL,
+        value       jsonb NOT NULL,
+        deleted     boolean NOT NULL DEFAULT false,
+        updated_at  timestamptz NOT NULL,
+        run_id      text,
+        step_key    text,
+        PRIMARY KEY (plugin, environment, collection, key, version)
+      );
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */
