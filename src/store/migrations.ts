@@ -361,6 +361,30 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (plugin, environment, collection, key, version)
       );
     `,
+  },  {
+    id: 12,
+    name: 'questions a run asks a person',
+    sql: `
+      -- A question a run waits on (a playbook ask step, or the agent's steward.ask): its answer's JSON Schema, who may
+      -- answer (from: names or roles; null: the run's requester or any operator+), the answer and who gave it when.
+      CREATE TABLE questions (
+        id            text PRIMARY KEY,
+        run_id        text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_key      text NOT NULL,
+        question      text NOT NULL,
+        answer_schema jsonb NOT NULL,
+        answer_from   jsonb,
+        asked_by      text NOT NULL,
+        status        text NOT NULL DEFAULT 'pending',
+        answer        jsonb,
+        answered_by   text,
+        answered_at   timestamptz,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        expires_at    timestamptz NOT NULL,
+        UNIQUE (run_id, step_key)
+      );
+      CREATE INDEX questions_pending_idx ON questions (expires_at) WHERE status = 'pending';
+    `,
   },
 ];
 
