@@ -24,11 +24,11 @@ describe('mcp-remote (stdio bridge) against /mcp', () => {
   const started: { client: Client; transport: StdioClientTransport }[] = [];
 
   /** Spawns mcp-remote as a host would; its OAuth state goes to a scratch directory (MCP_REMOTE_CONFIG_DIR), never ~/.mcp-auth. */
-  const bridge = (args: string[]) => {
+  const bridge = (args: string[], env: Record<string, string> = {}) => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [MCP_REMOTE_BIN, `${d.url}/mcp`, ...args],
-      env: { ...getDefaultEnvironment(), MCP_REMOTE_CONFIG_DIR: configDir },
+      env: { ...getDefaultEnvironment(), MCP_REMOTE_CONFIG_DIR: configDir, ...env },
       stderr: 'pipe',
     });
     let stderr = '';
@@ -37,8 +37,9 @@ describe('mcp-remote (stdio bridge) against /mcp', () => {
     started.push({ client, transport });
     return { client, transport, stderr: () => stderr };
   };
+  /** As the README's Claude Desktop entry: the header names ${STEWARD_TOKEN}, which mcp-remote fills from its env. */
   const connected = async (role: keyof typeof TOKENS) => {
-    const b = bridge(['--header', `Authorization: Bearer ${TOKENS[role]}`]);
+    const b = bridge(['--header', 'Authorization: Bearer ${STEWARD_TOKEN}'], { STEWARD_TOKEN: TOKENS[role] });
     await b.client.connect(b.transport);
     return b;
   };
@@ -60,6 +61,7 @@ describe('mcp-remote (stdio bridge) against /mcp', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['demo__notes__write', 'demo__notes__list', 'steward__runs__start']));
     expect(stderr()).toContain('Connected to remote server using StreamableHTTPClientTransport');
+    expect(stderr()).not.toContain(TOKENS.operator);
   });
 
   it('a write is pending, another person approves it in the console, and the same bridge repeating the exact call runs it once', async () => {
