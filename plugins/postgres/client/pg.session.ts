@@ -58,6 +58,8 @@ export interface ReadSession {
   readonly target: PgTarget;
   /** Runs one statement; any failure becomes a ToolError (PG_*), `what` naming it in the message. */
   query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[], what?: string): Promise<pg.QueryResult<R>>;
+  /** The same, rows as arrays (duplicate column names kept). */
+  arrays(sql: string, params?: unknown[], what?: string): Promise<pg.QueryArrayResult<unknown[]>>;
 }
 
 export interface ReadOptions {
@@ -83,16 +85,18 @@ export async function withReadOnly<T>(pools: PgPools, t: PgTarget, signal: Abort
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
   signal.addEventListener('abort', drop, { once: true });
+  const run = async <R,>(q: () => Promise<R>, what?: string): Promise<R> => {
+    try {
+      return await q();
+    } catch (e) {
+      if (!/^[0-9A-Z]{5}$/.test(String((e as { code?: unknown }).code ?? ''))) broken = true;
+      throw toToolError(e, t, what);
+    }
+  };
   const session: ReadSession = {
     target: t,
-    query: async (sql, params, what) => {
-      try {
-        return await client.query(sql, params);
-      } catch (e) {
-        if (!/^[0-9A-Z]{5}$/.test(String((e as { code?: unknown }).code ?? ''))) broken = true;
-        throw toToolError(e, t, what);
-      }
-    },
+    query: (sql, params, what) => run(() => client.query(sql, params), what),
+    arrays: (sql, params, what) => run(() => client.query({ text: sql, values: params, rowMode: 'array' }), what),
   };
   try {
     await session.query('BEGIN TRANSACTION READ ONLY', [], 'starting a read-only transaction');
