@@ -59,6 +59,42 @@ export interface ToolContext {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Counts a request to a target in /metrics: the environment's name and the HTTP status (0: no answer). */
   readonly metrics?: { targetRequest(environment: string, status: number): void };
+  /**
+   * Documents this plugin keeps in Steward's store for the environment in `role` (default `target`), with history: a
+   * catalog, notes about the target. Read-only in a dry run (a plan reads, never writes). Absent where the host has no
+   * store (a test host without one): tools that need it fail with a clear error.
+   */
+  readonly records?: (role?: string) => PluginRecords;
+}
+
+/** One stored document: `collection` groups them (`table`, `glossary`…), `key` names one within it. */
+export interface PluginRecord {
+  collection: string;
+  key: string;
+  value: unknown;
+  /** 1 for the first write, +1 each write after it. */
+  version: number;
+  updatedAt: string;
+  /** The run (and step) whose call wrote it, when a run did. */
+  runId: string | null;
+  stepKey: string | null;
+}
+
+/** One past state of a record: `deleted` marks a deletion (value null). */
+export interface PluginRecordVersion extends PluginRecord {
+  deleted: boolean;
+}
+
+export interface PluginRecords {
+  get(collection: string, key: string): Promise<PluginRecord | undefined>;
+  /** By key order; `prefix` on the key, `search` in the JSON text of the value (case-insensitive); paged with `after` (a key). */
+  list(collection: string, opts?: { prefix?: string; search?: string; limit?: number; after?: string }): Promise<PluginRecord[]>;
+  /** Writes a new version; with `expectVersion` (0: must not exist) it fails with RECORD_CONFLICT when another write came first. */
+  put(collection: string, key: string, value: unknown, opts?: { expectVersion?: number }): Promise<PluginRecord>;
+  /** true when it existed. */
+  delete(collection: string, key: string): Promise<boolean>;
+  /** Newest first. */
+  history(collection: string, key: string, limit?: number): Promise<PluginRecordVersion[]>;
 }
 
 /**

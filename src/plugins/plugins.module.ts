@@ -1,10 +1,12 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, type LoadedConfig, type StewardConfig } from '../config/config.types.js';
-import { LOGGER, REDACTOR } from '../http/tokens.js';
+import { LOGGER, REDACTOR, STORE } from '../http/tokens.js';
 import type { Redactor } from '../logging/redactor.js';
+import type { Store } from '../store/store.types.js';
 import { ToolsController } from '../registry/tools.controller.js';
 import { PluginCatalogue } from './plugin.catalogue.js';
+import { RecordsBackend } from './plugin-records.js';
 import { loadPlugins } from './plugin.loader.js';
 import { PluginsController } from './plugins.controller.js';
 import { PLUGIN_CATALOGUE, TOOL_INVOKER } from './plugins.tokens.js';
@@ -47,13 +49,14 @@ export class PluginsModule implements OnApplicationShutdown {
         },
         {
           provide: TOOL_INVOKER,
-          inject: [PLUGIN_CATALOGUE, CONFIG, LOGGER, { token: REDACTOR, optional: true }],
-          useFactory: (catalogue: PluginCatalogue, given: StewardConfig | LoadedConfig, logger: Logger, redactor?: Redactor) =>
+          inject: [PLUGIN_CATALOGUE, CONFIG, LOGGER, { token: REDACTOR, optional: true }, { token: STORE, optional: true }],
+          useFactory: (catalogue: PluginCatalogue, given: StewardConfig | LoadedConfig, logger: Logger, redactor?: Redactor, store?: Store) =>
             new ToolInvoker(catalogue, {
               environments: unwrap(given).config.environments,
               logger: logger.child({ component: 'tools' }),
               maxInputBytes: options.maxInputBytes,
               redact: redactor && ((text) => redactor.redactString(text)),
+              ...(store && { records: new RecordsBackend(store) }),
             }),
         },
       ],

@@ -2,6 +2,8 @@ import { pino, type Logger } from 'pino';
 import type { EnvironmentConfig, PluginSettings, PluginsConfig } from '../config/config.types.js';
 import type { PluginDefinition } from './plugin-api.js';
 import { PluginCatalogue } from './plugin.catalogue.js';
+import { RecordsBackend } from './plugin-records.js';
+import type { Store } from '../store/store.types.js';
 import { instantiatePlugin } from './plugin.instantiate.js';
 import { loadPlugins, type LoadPluginsOptions } from './plugin.loader.js';
 import type { PluginManifest } from './plugin.types.js';
@@ -9,7 +11,7 @@ import { ToolInvoker } from './tool.invoker.js';
 
 /**
  * An in-process host for plugin tests: the real loader, catalogue and invoker, a logger that records its lines,
- * and environments given inline. No daemon, store or HTTP.
+ * and environments given inline. No daemon or HTTP; a store only when given (for `ctx.records`).
  */
 export interface TestHost {
   catalogue: PluginCatalogue;
@@ -24,6 +26,8 @@ export interface TestHostOptions extends Omit<LoadPluginsOptions, 'logger' | 'co
   config?: Partial<PluginsConfig>;
   environments?: Record<string, EnvironmentConfig>;
   maxInputBytes?: number;
+  /** A store for `ctx.records` (e.g. an in-memory PGlite store, migrated); none: tools see no records. */
+  store?: Store;
 }
 
 export function captureLogger(): { logger: Logger; logs: Record<string, unknown>[] } {
@@ -37,7 +41,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const { logger, logs } = captureLogger();
   const config = { ...opts.config, dirs: opts.config?.dirs ?? [] } as PluginsConfig;
   const catalogue = await loadPlugins({ ...opts, config, logger });
-  const invoker = new ToolInvoker(catalogue, { environments: opts.environments ?? {}, logger, maxInputBytes: opts.maxInputBytes });
+  const invoker = new ToolInvoker(catalogue, { environments: opts.environments ?? {}, logger, maxInputBytes: opts.maxInputBytes, ...(opts.store && { records: new RecordsBackend(opts.store) }) });
   return { catalogue, invoker, logger, logs };
 }
 
@@ -45,13 +49,13 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
 export async function hostForDefinition(
   manifest: Partial<PluginManifest> & Pick<PluginManifest, 'id'>,
   definition: PluginDefinition,
-  opts: { config?: PluginSettings; environments?: Record<string, EnvironmentConfig>; maxInputBytes?: number } = {},
+  opts: { config?: PluginSettings; environments?: Record<string, EnvironmentConfig>; maxInputBytes?: number; store?: Store } = {},
 ): Promise<TestHost> {
   const { logger, logs } = captureLogger();
   const full: PluginManifest = { version: '0.0.0', description: 'inline test plugin', host: '*', kinds: ['demo'], modules: [{ id: 'util', description: 'util' }], entry: 'index.ts', ...manifest };
   const instance = await instantiatePlugin({ manifest: full, definition, config: opts.config, logger });
   const record = { id: full.id, dir: '(inline)', status: 'loaded' as const, version: full.version, kinds: full.kinds, modules: full.modules.map((m) => m.id), tools: instance.tools.map((t) => t.id), filteredTools: instance.filtered };
   const catalogue = new PluginCatalogue([record], instance.tools, [instance.dispose]);
-  const invoker = new ToolInvoker(catalogue, { environments: opts.environments ?? {}, logger, maxInputBytes: opts.maxInputBytes });
+  const invoker = new ToolInvoker(catalogue, { environments: opts.environments ?? {}, logger, maxInputBytes: opts.maxInputBytes, ...(opts.store && { records: new RecordsBackend(opts.store) }) });
   return { catalogue, invoker, logger, logs };
 }

@@ -3,7 +3,8 @@ import { StewardError, isStewardError } from '../common/errors.js';
 import { formatAjvErrors } from '../common/json-schema.js';
 import type { EnvironmentConfig } from '../config/config.types.js';
 import { bindEnvironments, resolveEnvironments } from './environments.js';
-import { ToolError, type ProgressUpdate, type ResolvedEnvironment, type ToolContext } from './plugin-api.js';
+import { ToolError, type PluginRecords, type ProgressUpdate, type ResolvedEnvironment, type ToolContext } from './plugin-api.js';
+import type { RecordsBackend } from './plugin-records.js';
 import type { PluginCatalogue } from './plugin.catalogue.js';
 import type { LoadedTool } from './plugin.types.js';
 import { cancellation, untilAborted } from './abort.js';
@@ -19,6 +20,8 @@ export interface ToolInvokerOptions {
   maxInputBytes?: number;
   /** Applied to the messages of tool failures before they leave (the daemon passes its Redactor). */
   redact?: (text: string) => string;
+  /** The store behind `ctx.records` (absent: tools see no records). */
+  records?: RecordsBackend;
 }
 
 export interface InvokeOptions {
@@ -52,6 +55,15 @@ export class ToolInvoker {
   onTargetRequest?: (plugin: string, environment: string, status: number) => void;
   private readonly environments: ReadonlyMap<string, ResolvedEnvironment>;
   private readonly maxInputBytes: number;
+
+  /** `ctx.records(role)`: the plugin's records for the environment in that role; read-only in a dry run. */
+  private recordsFor(backend: RecordsBackend, tool: LoadedTool, environments: Readonly<Record<string, ResolvedEnvironment>>, mode: InvokeMode, opts: InvokeOptions) {
+    return (role = 'target'): PluginRecords => {
+      const env = environments[role];
+      if (!env) throw new ToolError('RECORDS_ENVIRONMENT', `${tool.id} has no environment in role "${role}" (it has: ${Object.keys(environments).join(', ') || 'none'}); records are kept per environment`);
+      return backend.scoped(tool.plugin, env.name, { runId: opts.runId, stepKey: opts.stepId }, mode === 'plan');
+    };
+  }
 
   constructor(
     readonly catalogue: PluginCatalogue,
@@ -128,6 +140,7 @@ export class ToolInvoker {
       ...(opts.stepId && { stepId: opts.stepId }),
       settings: tool.settings,
       metrics: { targetRequest: (environment, status) => this.onTargetRequest?.(tool.plugin, environment, status) },
+      ...(this.opts.records && { records: this.recordsFor(this.opts.records, tool, call.environments, mode, opts) }),
     };
     try {
       const value = await untilAborted(Promise.resolve().then(() => run.call(tool.definition, call.input, ctx)), signal);
