@@ -41,7 +41,7 @@ export async function readRows(s: ReadSession, sql: string, params: unknown[], c
   const rows: unknown[][] = [];
   let bytes = 2;
   let truncatedBy: Rows['truncatedBy'] = null;
-  let fields: { name: string; dataTypeID: number }[] = [];
+  let fields: { name: string; dataTypeID: number }[];
   for (;;) {
     const want = Math.min(BATCH, caps.maxRows + 1 - rows.length);
     const r = await s.arrays(`FETCH FORWARD ${want} FROM ${CURSOR}`, [], what);
