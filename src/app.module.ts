@@ -15,6 +15,7 @@ import { McpModule } from './mcp/mcp.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { PlaybooksModule } from './playbooks/playbooks.module.js';
+import { QuestionsModule } from './questions/questions.module.js';
 import { PLUGIN_CATALOGUE } from './plugins/plugins.tokens.js';
 import { ApprovalsModule, RunsModule } from './runs/runs.module.js';
 import { PluginsModule } from './plugins/plugins.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         ApprovalsModule,
         McpModule,
         RunsModule,
+        QuestionsModule,
         FindingsModule,
         NotifyModule,
         ScheduleModule.forRoot({ baseDir: ctx.loaded.baseDir, configFile: ctx.loaded.file }),

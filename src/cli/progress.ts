@@ -43,6 +43,8 @@ const DESCRIBE: Describe = {
   },
   'approval.decided': (d) => `approval ${safe(d.approvalId)}: ${safe(d.decision)} by ${safe(d.by)} -> ${safe(d.status)}${d.comment ? ` "${safe(d.comment)}"` : ''}`,
   'approval.expired': (d) => `approval ${safe(d.approvalId)} expired`,
+  'question.asked': (d) => `waiting for an answer to question ${safe(d.questionId)}: ${safe(d.question)} (expires ${safe(d.expiresAt)}); answer: steward answer ${safe(d.questionId)} <value>`,
+  'question.answered': (d) => (d.status === 'answered' ? `question ${safe(d.questionId)} answered by ${safe(d.by ?? '?')}: ${safe(JSON.stringify(d.answer))}` : `question ${safe(d.questionId)} ${safe(d.status)} unanswered`),
   'agent.model': (d) =>
     d.phase === 'start'
       ? `model call ${d.call}${d.purpose ? ` (${d.purpose})` : ''}`

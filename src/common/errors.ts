@@ -61,6 +61,9 @@ export const ERROR_CATALOGUE = {
   APPROVAL_EDIT_REFUSED: { status: 400, title: 'Approval edit refused' },
   APPROVAL_CHANGED: { status: 409, title: 'Approval arguments changed' },
   APPROVAL_PLAN_FAILED: { status: 409, title: "The approval's dry run says the call would fail" },
+  QUESTION_NOT_FOUND: { status: 404, title: 'No such question' },
+  QUESTION_NOT_PENDING: { status: 409, title: 'Question is no longer pending' },
+  QUESTION_ANSWER_INVALID: { status: 400, title: "The answer does not match the question's schema" },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

@@ -72,7 +72,7 @@ export class StewardApi {
     const approvals = await Promise.all(rows.reverse().map((a) => this.s.approvals.get(a.id)));
     const findings = (await this.s.store.query<FindingRow>('SELECT * FROM findings WHERE run_id = $1', [id])).rows;
     const diff = run.kind === 'playbook' ? await this.s.findings.diff(id) : undefined;
-    return this.s.redactor.redact(buildReport(run, steps, approvals, findings, diff));
+    return this.s.redactor.redact(buildReport(run, steps, approvals, findings, diff, await runs.questions(id)));
   }
 
   async reportMarkdown(id: string, who: Principal): Promise<string> {

@@ -1,4 +1,4 @@
-import { dottedPath, type PathSegment } from '../common/json-schema.js';
+import { compileSchema, dottedPath, type PathSegment } from '../common/json-schema.js';
 import { parseDuration } from './duration.js';
 import type { ExpressionChecker } from './expression.checker.js';
 import type { Expression } from './expression.js';
@@ -9,6 +9,15 @@ import { itemsOf, schemaOfPath, type RefScope, type StepPlace } from './referenc
 import type { Reporter } from './reporter.js';
 import type { Template } from './template.js';
 import { checkJsonSchema } from './tool-arguments.js';
+import { TEXT_ANSWER } from '../questions/question.types.js';
+
+/** The output schema of an ask step: `{ answer, answeredBy, answeredAt }`, answer as the step's answer schema. */
+export const askOutputSchema = (answer: Record<string, unknown> | undefined): Record<string, unknown> => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['answer', 'answeredBy', 'answeredAt'],
+  properties: { answer: answer ?? TEXT_ANSWER, answeredBy: { type: 'string' }, answeredAt: { type: 'string', format: 'date-time' } },
+});
 
 export interface StepsContext {
   report: Reporter;
@@ -77,6 +86,21 @@ function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
     const steps = buildSteps(raw.steps ?? [], [...path, 'steps'], { ...ctx, varSchemas: withSchema(ctx.varSchemas, as, element) }, as ? new Set([...vars, as]) : vars);
     return { ...base, kind: 'foreach', items, as: as ?? raw.as ?? DEFAULT_AS, concurrency: raw.concurrency ?? 1, steps };
   }
+  if (raw.ask !== undefined) {
+    const a = raw.ask;
+    const answer = a.answer ?? { ...TEXT_ANSWER };
+    if (a.answer) checkAnswerSchema(a.answer, [...path, 'ask', 'answer'], ctx.report);
+    const question = ctx.exprs.template([...path, 'ask', 'question'], a.question, scope) as Template;
+    for (const [i, f] of (a.from ?? []).entries()) if (/^\$\{\{/.test(f)) ctx.report.error([...path, 'ask', 'from', i], 'must be a token name or a role, not an expression');
+    return {
+      ...base,
+      kind: 'ask',
+      question,
+      answer,
+      ...(a.expires !== undefined && { expiresMs: duration(a.expires, [...path, 'ask', 'expires'], ctx.report) }),
+      ...(a.from && { from: a.from }),
+    };
+  }
   const agent = raw.agent!;
   const env = checkAgentStep(raw, path, ctx.tools);
   if (agent.output) checkJsonSchema(agent.output, [...path, 'agent', 'output'], ctx.report);
@@ -120,6 +144,18 @@ function loopName(given: string | undefined, path: PathSegment[], report: Report
   else if (vars.has(as)) report.error(at, `the element name "${as}" is already used by an enclosing foreach; choose another with as:`, given === undefined);
   else return as;
   return undefined;
+}
+
+/** An answer schema must be valid and compile (ajv: unknown formats, unresolvable $refs are caught here, not mid-run). */
+function checkAnswerSchema(schema: Record<string, unknown>, path: PathSegment[], report: Reporter): void {
+  const before = report.diagnostics.length;
+  checkJsonSchema(schema, path, report);
+  if (report.diagnostics.length > before) return;
+  try {
+    compileSchema(schema);
+  } catch (e) {
+    report.error(path, `does not compile as a JSON Schema: ${(e as Error).message}`);
+  }
 }
 
 function duration(text: string, path: PathSegment[], report: Reporter): number {

@@ -9,7 +9,7 @@ import type { ValueTemplate } from './value-template.js';
 
 export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
-export type StepKind = 'tool' | 'check' | 'approval' | 'foreach' | 'agent';
+export type StepKind = 'tool' | 'check' | 'approval' | 'foreach' | 'agent' | 'ask';
 
 export interface PlaybookInput {
   name: string;
@@ -106,7 +106,21 @@ export interface AgentStep extends StepBase {
   shareToolResults?: false;
 }
 
-export type Step = ToolStep | CheckStep | ApprovalStep | ForeachStep | AgentStep;
+/**
+ * Asks a person a question and waits for the answer (src/runs/question-step.ts). Output: `{ answer, answeredBy,
+ * answeredAt }`, the answer valid against `answer` (a JSON Schema).
+ */
+export interface AskStep extends StepBase {
+  kind: 'ask';
+  question: Template;
+  answer: Record<string, unknown>;
+  /** How long the question waits; default: the environments' approval expiry. */
+  expiresMs?: number;
+  /** Who may answer: names or roles (a role admits that role and higher); default the requester or any operator+. */
+  from?: string[];
+}
+
+export type Step = ToolStep | CheckStep | ApprovalStep | ForeachStep | AgentStep | AskStep;
 
 /** Reserved for the scheduler: validated shape only. */
 export interface ScheduleSpec {

@@ -4,7 +4,7 @@ import { checkInputs } from './playbook.inputs.js';
 import type { RawPlaybook } from './playbook.raw.js';
 import { checkPolicy, checkSchedule, type KnownEnvironments } from './playbook.schedule.js';
 import { checkSchema } from './playbook.schema-check.js';
-import { buildSteps, collectPlaces } from './playbook.steps.js';
+import { askOutputSchema, buildSteps, collectPlaces } from './playbook.steps.js';
 import type { ParsedPlaybook } from './playbook.types.js';
 import type { StepPlace } from './references.js';
 import { Reporter } from './reporter.js';
@@ -75,10 +75,10 @@ function build(raw: RawPlaybook, file: string, report: Reporter, ctx: Validation
   };
 }
 
-/** Tool steps whose tool declares an output schema: their `steps.<id>.output` references are checked against it. */
+/** Tool steps whose tool declares an output schema, and ask steps (their answer's schema): their `steps.<id>.output` references are checked against it. */
 function withOutputSchemas(steps: RawPlaybook['steps'], places: Map<string, StepPlace>, lookup: ToolLookup): void {
   for (const s of steps) {
-    const schema = s.tool !== undefined ? lookup.get(s.tool)?.outputSchema : undefined;
+    const schema = s.tool !== undefined ? lookup.get(s.tool)?.outputSchema : s.ask !== undefined ? askOutputSchema(s.ask.answer) : undefined;
     const place = places.get(s.id);
     if (schema && place && !place.output) places.set(s.id, { ...place, output: schema });
     if (s.steps) withOutputSchemas(s.steps, places, lookup);

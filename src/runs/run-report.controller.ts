@@ -36,7 +36,7 @@ export class RunReportController {
     const approvals = await Promise.all(rows.reverse().map((a) => this.approvals.get(a.id)));
     const findings = (await this.store.query<FindingRow>('SELECT * FROM findings WHERE run_id = $1', [id])).rows;
     const diff = run.kind === 'playbook' ? await this.findingsHistory?.diff(id) : undefined;
-    const report = this.redactor.redact(buildReport(run, steps, approvals, findings, diff));
+    const report = this.redactor.redact(buildReport(run, steps, approvals, findings, diff, await this.runs.questions(id)));
     if (format === 'md') res.type('text/markdown; charset=utf-8').send(reportMarkdown(report));
     else res.json(report);
   }

@@ -3,6 +3,7 @@ import { failedChanges } from '../approvals/plan-failure.js';
 import { planView, renderPlanMarkdown } from '../plans/plan-view.js';
 import type { RunRow, StepRow } from './run.types.js';
 import { iso } from '../common/time.js';
+import type { QuestionRow } from '../questions/question.types.js';
 
 export interface FindingRow {
   step_key: string;
@@ -113,9 +114,9 @@ function answerOf(run: RunRow, steps: StepRow[]): string | null {
 /**
  * A finished (or running) run as a report: the prompt and answer of an ad-hoc run, steps with their input, plan and
  * output (results withheld from the model included: whoever may read the run reads them), actions done and skipped,
- * every failed asset, approvals, findings, durations.
+ * every failed asset, approvals, questions asked (and who answered what, when), findings, durations.
  */
-export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[], diff?: ReportFindingsDiff) {
+export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval: ApprovalRow; decisions: DecisionRow[] }[], findings: FindingRow[], diff?: ReportFindingsDiff, questions: QuestionRow[] = []) {
   const brief = (l: ReportFindingsDiff['new']) => l.map((f) => ({ fingerprint: f.fingerprint, check: f.check_id, severity: f.severity, asset: f.asset, message: f.message }));
   const actions = steps.filter((s) => s.kind === 'tool');
   const plans = stepPlans(steps, approvals);
@@ -156,6 +157,9 @@ export function buildReport(run: RunRow, steps: StepRow[], approvals: { approval
       id: a.id, kind: a.kind, stepKey: a.step_key, tool: a.tool, status: a.status, requestedBy: a.requested_by, createdAt: iso(a.created_at), decidedAt: iso(a.decided_at),
       decisions: decisions.map((d) => ({ by: d.approver, decision: d.decision, comment: d.comment, at: iso(d.decided_at) })),
     })),
+    questions: [...questions]
+      .sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime() || a.id.localeCompare(b.id))
+      .map((q) => ({ id: q.id, stepKey: q.step_key, question: q.question, status: q.status, answer: q.answer ?? null, answeredBy: q.answered_by, askedAt: iso(q.created_at), answeredAt: iso(q.answered_at) })),
     findings: [...findings]
       .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.check_id.localeCompare(b.check_id))
       .map((f) => ({ check: f.check_id, severity: f.severity, environment: f.environment, asset: f.asset, message: f.message, fingerprint: f.fingerprint })),
@@ -216,6 +220,10 @@ export function reportMarkdown(r: RunReport): string {
   for (const a of r.approvals) {
     out.push(`- ${a.id} (${a.kind}${a.tool ? `, ${a.tool}` : ''}) requested by ${a.requestedBy}: **${a.status}**`);
     for (const d of a.decisions) out.push(`  - ${d.decision} by **${d.by}** at ${d.at}${d.comment ? `: "${cell(d.comment)}"` : ''}`);
+  }
+  if (r.questions.length) {
+    out.push('', '## Questions', '', '| step | question | answer | by | at |', '|---|---|---|---|---|');
+    for (const q of r.questions) out.push(`| ${cell(q.stepKey)} | ${cell(q.question)} | ${q.status === 'answered' ? cell(JSON.stringify(q.answer)) : `_${q.status}_`} | ${cell(q.answeredBy ?? '')} | ${cell(q.answeredAt ?? '')} |`);
   }
   out.push('', `## Findings (${r.findings.length})`, '');
   for (const sev of SEVERITY_ORDER) {

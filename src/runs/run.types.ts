@@ -80,6 +80,10 @@ export interface RunEventMap {
   'approval.requested': { approvalId: string; stepId: string | null; kind: string; tool?: string | null; message?: string | null; expiresAt: string };
   'approval.decided': { approvalId: string; decision: string; by: string; comment?: string | null; status: string };
   'approval.expired': { approvalId: string };
+  /** The run asks a person (an ask step, or the agent's steward.ask call stepKey) and waits: GET/POST /questions/{id}. */
+  'question.asked': { questionId: string; stepId: string; question: string; schema: Record<string, unknown>; from: string[] | null; expiresAt: string };
+  /** The question was answered (status answered), or stopped waiting unanswered (expired, cancelled: answer null). */
+  'question.answered': { questionId: string; stepId: string; status: string; answer: unknown; by: string | null };
   'agent.model': { stepId: string; call: number; phase: 'start' | 'end'; messages?: number; purpose?: 'repair'; latencyMs?: number; usage?: { input: number; output: number; total: number }; toolCalls?: number; invalidToolCalls?: number; error?: string };
   'agent.proposed': { stepId: string; callId: string; tool: string; effect: string | null; args: unknown };
   'agent.result': { stepId: string; callId: string; tool: string; ok: boolean; shared: boolean; count?: number; size?: number; error?: { code: string; message: string } };

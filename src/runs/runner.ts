@@ -15,6 +15,8 @@ import { runApprovalStep } from './approval-step.js';
 import { planRun } from './plan-phase.js';
 import { listOf, runCheckStep } from './check-step.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
+import { runAskStep } from './question-step.js';
+import { QuestionRepository } from '../questions/question.repository.js';
 
 export interface RunnerDeps extends ToolStepDeps {
   agent: AgentRuntime;
@@ -215,6 +217,8 @@ export class Runner {
           return await this.foreach(ctx, step, scope, key);
         case 'agent':
           return await this.agentStep(ctx, step, scope, key);
+        case 'ask':
+          return await runAskStep(ctx, this.deps, step, scope, key);
       }
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
@@ -318,6 +322,9 @@ export async function closeRun(
   append: <E extends RunEventType>(type: E, data: RunEventMap[E], stepKey?: string) => Promise<unknown>,
 ): Promise<void> {
   await deps.approvals.cancelForRun(db, runId);
+  for (const q of await new QuestionRepository().cancelForRun(db, runId)) {
+    await append('question.answered', { questionId: q.id, stepId: q.step_key.split('.').pop() ?? q.step_key, status: 'cancelled', answer: null, by: null }, q.step_key);
+  }
   const closed = await deps.repo.closeSteps(db, runId, (s) => deps.inDoubt.mayHaveRun(db, runId, s, runSpec));
   for (const { step, state } of closed) {
     if (state === 'unknown') await append('step.unknown', { stepId: step.step_id, tool: step.tool, reason: `${why} while the call was in flight; it may or may not have taken effect` }, step.step_key);

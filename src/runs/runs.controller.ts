@@ -4,6 +4,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { MinRole, type Principal } from '../auth/roles.js';
 import { validated } from '../http/validate-body.js';
 import { RUN_STATES, type RunState } from './run.types.js';
+import { toQuestionView } from '../questions/questions.service.js';
 import { RunsService, type StartPrompt, type StartRun } from './runs.service.js';
 import { mayReadRun, readableRun, toRunView, toStepView } from './run.views.js';
 
@@ -81,7 +82,10 @@ export class RunsController {
   @ApiOperation({ summary: 'One run with its steps.' })
   async get(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
     const run = readableRun(await this.runs.get(id), who);
-    return { ...toRunView(run), steps: (await this.runs.steps(id)).map(toStepView) };
+    const questions = (await this.runs.questions(id)).map(toQuestionView);
+    // waitingFor: what an awaiting_approval run waits on (an answer to a pending question, or an approval).
+    const waitingFor = run.state !== 'awaiting_approval' ? null : questions.some((q) => q.status === 'pending') ? 'answer' : 'approval';
+    return { ...toRunView(run), waitingFor, steps: (await this.runs.steps(id)).map(toStepView), questions };
   }
 
   @Post(':id/cancel')

@@ -4,6 +4,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { APPROVAL_SETTLED, ApprovalService } from '../approvals/approval.service.js';
 import type { ApprovalRow } from '../approvals/approval.types.js';
+import { QUESTION_SETTLED } from '../questions/question.types.js';
+import { QuestionRepository } from '../questions/question.repository.js';
 import type { Principal } from '../auth/roles.js';
 import { StewardError } from '../common/errors.js';
 import { formatAjvErrors } from '../common/json-schema.js';
@@ -110,6 +112,8 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.bus.on(APPROVAL_SETTLED, (a: ApprovalRow) => {
       if (a.run_id) void this.leases.resume(a.run_id).catch((e: unknown) => this.logger.error({ err: e, run: a.run_id }, 'resume failed'));
     });
+    // A question answered or expired: its run resumes (src/questions).
+    this.bus.on(QUESTION_SETTLED, (q: { run_id: string }) => void this.leases.resume(q.run_id).catch((e: unknown) => this.logger.error({ err: e, run: q.run_id }, 'resume failed')));
     await this.leases.start();
   }
 
@@ -227,6 +231,11 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   steps(id: string) {
     return this.repo.steps(this.store, id);
+  }
+
+  /** The questions the run asked (src/questions), newest first. */
+  questions(id: string) {
+    return new QuestionRepository().list(this.store, { runId: id, limit: 500 });
   }
 
   /**

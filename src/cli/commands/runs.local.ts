@@ -1,4 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { QuestionRepository } from '../../questions/question.repository.js';
 import { ApprovalRepository } from '../../approvals/approval.repository.js';
 import type { LoadedConfig, LoggingConfig } from '../../config/config.types.js';
 import { FindingsRepository, type FindingFilter } from '../../findings/findings.repository.js';
@@ -60,7 +61,7 @@ export function reportLocal(loaded: LoadedConfig, id: string, io: CliIo, level: 
     const findings = (await store.query<FindingRow>('SELECT * FROM findings WHERE run_id = $1', [id])).rows;
     const logger = createLogger({ logging: { ...loaded.config.logging, level }, redactor, destination: cliLogDestination(io, loaded.config.logging.format) });
     const diff = run.kind === 'playbook' ? await new FindingsService(store, new EventEmitter2(), logger).diff(id) : undefined;
-    const json = redactor.redact(buildReport(run, steps, approvals, findings, diff));
+    const json = redactor.redact(buildReport(run, steps, approvals, findings, diff, await new QuestionRepository().list(store, { runId: id, limit: 500 })));
     return { json, markdown: reportMarkdown(json) };
   });
 }

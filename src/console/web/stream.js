@@ -8,6 +8,7 @@ const TYPES = [
   'run.queued', 'run.started', 'run.state', 'run.plan_ready', 'run.finished',
   'step.started', 'step.progress', 'step.plan', 'step.succeeded', 'step.failed', 'step.skipped', 'step.retry', 'step.unknown', 'step.cancelled',
   'approval.requested', 'approval.decided', 'approval.expired',
+  'question.asked', 'question.answered',
   'agent.model', 'agent.proposed', 'agent.result', 'agent.answer', 'agent.delta',
   'finding', 'cursor.invalid', 'cursor.gone',
 ];
