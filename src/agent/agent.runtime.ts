@@ -22,6 +22,9 @@ import type { InDoubtSteps } from '../runs/in-doubt.js';
 import { storable } from '../runs/run.repository.js';
 import { errorOf, outputOf, requireLive } from '../runs/tool-step.js';
 import { StoreCheckpointSaver } from './checkpointer.js';
+import { createHash } from 'node:crypto';
+import { awaitAnswer } from '../runs/question-step.js';
+import { TEXT_ANSWER } from '../questions/question.types.js';
 import { DeltaStream } from './delta-stream.js';
 import { agentMayUse, LLM_DEFAULTS } from './llm.checks.js';
 import { privateView, sharedView, summarize } from './result-view.js';
@@ -31,7 +34,7 @@ export interface AgentRuntimeDeps {
   catalogue: PluginCatalogue;
   repo: RunRepository;
   limits: EnvLimits;
-  approvals: Pick<ApprovalService, 'get'>;
+  approvals: Pick<ApprovalService, 'get' | 'policyFor'>;
   /** Calls that may have reached their target without an answer: marked unknown for a person. */
   inDoubt: InDoubtSteps;
   store: Store;
@@ -229,7 +232,8 @@ export class AgentRuntime {
         }
       },
       wrapToolCall: async (request) => {
-        const p = this.toolCall(ctx, task, request.toolCall as { id?: string; name: string; args: Record<string, unknown> }, byWire, surface, counters, limits.maxToolCalls, saveCounters);
+        const asked = request.toolCall as { id?: string; name: string; args: Record<string, unknown> };
+        const p = asked.name === ASK_TOOL ? this.ask(ctx, task, asked) : this.toolCall(ctx, task, request.toolCall as { id?: string; name: string; args: Record<string, unknown> }, byWire, surface, counters, limits.maxToolCalls, saveCounters);
         inflight.add(p);
         try {
           return await p;
@@ -239,9 +243,11 @@ export class AgentRuntime {
       },
     });
 
+    const offered = tools.map((t) => t.lc);
+    offered.push(askTool());
     const agent = createAgent({
       model,
-      tools: tools.map((t) => t.lc),
+      tools: offered,
       systemPrompt: this.systemPrompt(task, tools),
       middleware: [gate],
       checkpointer: deps.checkpointer,
@@ -336,8 +342,30 @@ export class AgentRuntime {
       `You have ${tools.length} tools; ${tools.filter((t) => t.effect !== 'read').length} of them change things (write or destructive).`,
       'Every call that changes something waits for a person to approve it; if they reject it you receive their comment as the tool error: take it into account and do not repeat the same call.',
       'Some tool results may be withheld from you for privacy: you then see only whether the call succeeded and how many items or bytes it returned. Do not guess the contents; say what you did and where the person can read the results (the run report).',
+      `When you need a decision or a fact only the person has, call ${ASK_TOOL} with the question (and a JSON Schema for the answer: an enum for a choice); the run waits for their answer, which you then receive.`,
       'Be concise. When you are done, answer the person directly.',
     ].join('\n');
+  }
+
+  /**
+   * steward.ask: the model asks the person. The question is persisted and the run parks as for an approval
+   * (src/runs/question-step.ts); answered, the call's row holds the answer and the model receives it as the result.
+   */
+  private async ask(ctx: RunContext, task: AgentTask, call: { id?: string; name: string; args: Record<string, unknown> }): Promise<ToolMessage> {
+    const callId = call.id ?? `ask-${createHash('sha256').update(JSON.stringify(call.args)).digest('hex').slice(0, 12)}`;
+    const reply = (content: string, status: 'success' | 'error' = 'success') => new ToolMessage({ content, tool_call_id: callId, name: call.name, status });
+    const { question, answer } = call.args ?? {};
+    if (typeof question !== 'string' || !question.trim() || question.length > 4000) return reply('TOOL_INPUT_INVALID: question must be a non-empty string (at most 4000 characters)', 'error');
+    const schema = answer ?? TEXT_ANSWER;
+    const problem = typeof schema !== 'object' || schema === null || Array.isArray(schema) ? 'must be a JSON Schema object' : schemaProblem(schema as Record<string, unknown>);
+    if (problem) return reply(`TOOL_INPUT_INVALID: answer ${problem}`, 'error');
+    const key = `${task.key}.${callId}`;
+    const row = await this.row(ctx, key);
+    if (row && DONE.has(row.state)) return reply(JSON.stringify(row.output));
+    const input = { question, answer: schema };
+    const got = await awaitAnswer(ctx, this.deps, { key, stepId: `${task.stepId}.ask`, question, schema: schema as Record<string, unknown>, row: { kind: 'question', tool: 'steward.ask', input } });
+    await this.settle(ctx, task, key, { step_id: `${task.stepId}.ask`, kind: 'question', tool: 'steward.ask', effect: 'read', environments: {} }, input, 'succeeded', got, null);
+    return reply(JSON.stringify(got));
   }
 
   /** One proposed call through the gate, answered from the ledger when it already ran. */
@@ -545,6 +573,36 @@ export class AgentRuntime {
 
   private async row(ctx: RunContext, key: string): Promise<StepRow | undefined> {
     return (await this.deps.store.query<StepRow>('SELECT * FROM run_steps WHERE run_id = $1 AND step_key = $2', [ctx.run.id, key])).rows[0];
+  }
+}
+
+/** The model's wire name of steward.ask (Steward's own tool: offered to every agent task, never through the gate). */
+export const ASK_TOOL = 'steward__ask';
+
+/** The LangChain tool the model sees; calls are answered by AgentRuntime.ask, never by this function. */
+function askTool(): StructuredToolInterface {
+  return lcTool(async () => 'answered by Steward', {
+    name: ASK_TOOL,
+    description: 'Ask the person who started this run a question and wait for their answer (persisted; the run resumes when they answer). Use it for a decision or a fact only they have, not for what a tool can find out.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['question'],
+      properties: {
+        question: { type: 'string', description: 'The question, self-contained.' },
+        answer: { type: 'object', description: 'JSON Schema of the answer: {"type":"string","enum":[...]} for a choice, {"type":"number"}, {"type":"boolean"}, or an object of those. Default: free text.' },
+      },
+    },
+  }) as StructuredToolInterface;
+}
+
+/** Why a JSON Schema the model gave cannot be used (undefined when it compiles). */
+function schemaProblem(schema: Record<string, unknown>): string | undefined {
+  try {
+    compileSchema(schema);
+    return undefined;
+  } catch (e) {
+    return `is not a usable JSON Schema: ${(e as Error).message}`;
   }
 }
 

@@ -267,7 +267,7 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     const res = await prompt(d, { prompt: 'try', environments: ['lab'], tools: ['demo.util.*'] }).expect(202);
     const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
     expect(run.state).toBe('succeeded');
-    expect(llm.requests[before].body.tools!.map((t) => t.function.name).sort()).toEqual(['demo__util__echo', 'demo__util__noop', 'demo__util__slow', 'demo__util__stall']);
+    expect(llm.requests[before].body.tools!.map((t) => t.function.name).sort()).toEqual(['demo__util__echo', 'demo__util__noop', 'demo__util__slow', 'demo__util__stall', 'steward__ask']);
     expect(toolMessages(llm.requests[before + 1].body)[0].content).toContain('TOOL_NOT_ALLOWED');
     expect(run.steps.filter((s: any) => s.tool === 'demo.notes.write')).toHaveLength(0);
 
@@ -275,7 +275,7 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
     llm.push({ content: 'nothing to do' });
     const r2 = await prompt(d, { prompt: 'list', environments: ['readonly'] }).expect(202);
     await waitForRun(d, r2.body.id, ['succeeded']);
-    expect(llm.requests[before2].body.tools!.map((t) => t.function.name).every((n) => n.startsWith('demo__util__'))).toBe(true);
+    expect(llm.requests[before2].body.tools!.map((t) => t.function.name).every((n) => n.startsWith('demo__util__') || n === 'steward__ask')).toBe(true);
 
     const none = await prompt(d, { prompt: 'x', environments: ['readonly'], tools: ['demo.notes.*'] }).expect(400);
     expect(none.body.detail).toMatch(/no tool is usable with environments readonly and tools demo\.notes\.\*/);
