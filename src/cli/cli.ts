@@ -4,6 +4,7 @@ import { readPackageJson } from '../common/paths.js';
 import { loadConfig } from '../config/config.loader.js';
 import { Redactor } from '../logging/redactor.js';
 import { registerApprovals } from './commands/approvals.js';
+import { registerQuestions } from './commands/questions.js';
 import { registerConfig } from './commands/config.js';
 import { registerOpenApi } from './commands/openapi.js';
 import { registerRegistry } from './commands/registry.js';
@@ -61,6 +62,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   registerFollow(program, ctx);
   registerAsk(program, ctx);
   registerApprovals(program, ctx);
+  registerQuestions(program, ctx);
   registerValidate(program, ctx);
   registerRegistry(program, ctx);
   registerOpenApi(program, ctx);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { runCli, type CliIo } from '../../src/cli/cli.js';
+import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
 
@@ -41,6 +42,8 @@ steps:
     ask: { question: "Go on?", answer: { type: boolean }, expires: 1s }
 `;
 
+const YES = SHORT.replace('ask-short', 'ask-yes').replace(', expires: 1s', '');
+
 const BAD = `
 apiVersion: steward/v1
 kind: Playbook
@@ -60,6 +63,7 @@ function setup(): { dir: string; yaml: string } {
   mkdirSync(join(dir, 'playbooks'));
   writeFileSync(join(dir, 'playbooks', 'ask.yaml'), ASK);
   writeFileSync(join(dir, 'playbooks', 'short.yaml'), SHORT);
+  writeFileSync(join(dir, 'playbooks', 'yes.yaml'), YES);
   return { dir, yaml: configYaml(`environments:\n  lab: { kind: demo }\nplaybooks:\n  dirs: [${join(dir, 'playbooks')}]\n`) };
 }
 
@@ -146,6 +150,35 @@ describe('questions: a run asks a person and waits', () => {
     const q2 = await pendingQuestion(d, second.body.id, 'pick');
     await api(d).post(`/runs/${second.body.id}/cancel`, {}).expect(200);
     expect((await api(d).get(`/questions/${q2.id}`).expect(200)).body.status).toBe('cancelled');
+  }, 60000);
+
+  it('CLI: steward questions lists a pending one; steward answer reads the value as its schema says, and refuses bad input', async () => {
+    const cli = async (args: string[], token: string = TOKENS.operator) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = { out: (x) => out.push(x), err: (x) => err.push(x), env: { STEWARD_SERVER: d.url, STEWARD_TOKEN: token }, cwd: dir, onSignal: () => undefined };
+      const code = await runCli(['node', 'steward', ...args], io);
+      return { code, out: out.join(''), err: err.join('') };
+    };
+    const { body } = await api(d).post('/runs', { playbook: 'ask-yes', environments: { target: 'lab' } }).expect(202);
+    const q = await pendingQuestion(d, body.id, 'yes');
+    const listed = await cli(['questions', '--pending', '--run', body.id]);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(q.id);
+    expect(listed.out).toContain('Go on? (boolean)');
+    const json = JSON.parse((await cli(['questions', '--run', body.id, '--json'])).out);
+    expect(json.questions).toEqual([expect.objectContaining({ id: q.id, status: 'pending' })]);
+
+    const bad = await cli(['answer', q.id, 'perhaps']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/must be true or false/);
+    expect((await cli(['answer', q.id])).err).toMatch(/either as a value or with --json/);
+    const ok = await cli(['answer', q.id, 'yes']);
+    expect(ok).toMatchObject({ code: 0, out: expect.stringContaining(`question ${q.id} answered: true`) });
+    expect((await waitForRun(d, body.id, ['succeeded', 'failed', 'expired'], 30000)).state).toBe('succeeded');
+    const again = await cli(['answer', q.id, '--json', 'false']);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/QUESTION_NOT_PENDING|no longer pending|is answered/);
   }, 60000);
 
   it('bad input: unknown question 404, a body without answer 400, a bad filter 400', async () => {
