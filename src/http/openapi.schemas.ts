@@ -83,6 +83,24 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     ['id', 'kind', 'status', 'requestedBy', 'decisions'],
   ),
+  Question: obj(
+    {
+      id: { type: 'string', pattern: '^q_' },
+      runId: str,
+      stepKey: { type: 'string', description: 'The ask step, or the agent call (<agent>.<callId>) that asked.' },
+      question: str,
+      schema: { type: 'object', description: 'JSON Schema (draft 2020-12) the answer must satisfy.' },
+      from: { type: ['array', 'null'], items: str, description: "Who may answer: names or roles (that role or higher); null: the run's requester or any operator+." },
+      askedBy: str,
+      status: { enum: ['pending', 'answered', 'expired', 'cancelled'] },
+      answer: any,
+      answeredBy: nstr,
+      answeredAt: time,
+      createdAt: time,
+      expiresAt: time,
+    },
+    ['id', 'runId', 'stepKey', 'question', 'schema', 'askedBy', 'status', 'expiresAt'],
+  ),
   PlanView: {
     type: 'object',
     description: 'A dry-run plan as people read it: one item per asset (+ create, ~ update with the fields that change, - delete, = skip, ! fail) and totals.',
@@ -138,7 +156,26 @@ export const SUCCESS: Record<string, Record<string, { schema: Schema }>> = {
   'POST /approvals/{id}': { 'application/json': { schema: ref('Approval') } },
   'POST /runs': { 'application/json': { schema: RUN_ACCEPTED } },
   'GET /runs': { 'application/json': { schema: list('runs', ref('Run'), nextCursor) } },
-  'GET /runs/{id}': { 'application/json': { schema: { allOf: [ref('Run'), obj({ steps: { type: 'array', items: ref('Step') } })] } } },
+  'GET /runs/{id}': {
+    'application/json': {
+      schema: {
+        allOf: [
+          ref('Run'),
+          obj(
+            {
+              steps: { type: 'array', items: ref('Step') },
+              questions: { type: 'array', items: ref('Question'), description: 'Questions the run asked (pending ones included).' },
+              waitingFor: { enum: ['answer', 'approval', null], description: 'What an awaiting_approval run waits on: an answer to a pending question, or an approval; null otherwise.' },
+            },
+            ['steps'],
+          ),
+        ],
+      },
+    },
+  },
+  'GET /questions': { 'application/json': { schema: list('questions', ref('Question')) } },
+  'GET /questions/{id}': { 'application/json': { schema: ref('Question') } },
+  'POST /questions/{id}': { 'application/json': { schema: ref('Question') } },
   'POST /runs/{id}/cancel': { 'application/json': { schema: ref('Run') } },
   'GET /runs/{id}/events': SSE,
   'GET /events': SSE,
@@ -182,6 +219,7 @@ export const TAGS: Record<string, string> = {
   notifications: 'Deliveries of notifications (webhooks) and their outcome.',
   playbooks: 'The loaded playbooks and validation of a playbook text.',
   plugins: 'The loaded plugins and their status.',
+  questions: 'Questions runs ask a person (playbook ask steps, the agent\'s steward.ask): the inbox, answers.',
   runs: 'Runs of playbooks and ad-hoc prompts: start, follow (SSE), report, cancel.',
   schedules: 'Cron schedules: list, pause, resume, trigger; reload steward.yaml.',
   threads: 'Conversations with the agent; each message is a run.',
