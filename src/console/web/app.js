@@ -5,6 +5,7 @@ import { renderApproval } from './page-approval.js';
 import { renderApprovals } from './page-approvals.js';
 import { renderAsk } from './page-ask.js';
 import { renderFindings } from './page-findings.js';
+import { renderQuestions } from './page-questions.js';
 import { renderRun } from './page-run.js';
 import { renderRuns } from './page-runs.js';
 import { renderSchedules } from './page-schedules.js';
@@ -16,6 +17,7 @@ const ROUTES = [
   [/^\/console\/runs\/(run_[0-9a-z]+)$/, renderRun, 'runs'],
   [/^\/console\/approvals\/?$/, renderApprovals, 'approvals'],
   [/^\/console\/approvals\/([A-Za-z0-9_-]+)$/, renderApproval, 'approvals'],
+  [/^\/console\/questions\/?$/, renderQuestions, 'questions'],
   [/^\/console\/findings\/?$/, renderFindings, 'findings'],
   [/^\/console\/schedules\/?$/, renderSchedules, 'schedules'],
   [/^\/console\/ask\/?$/, renderAsk, 'ask'],

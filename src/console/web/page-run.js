@@ -18,6 +18,8 @@ function describe(e) {
     case 'step.failed': return `${d.stepId} · ${d.error?.code}: ${d.error?.message}`;
     case 'step.skipped': case 'step.cancelled': case 'step.unknown': return `${d.stepId} · ${d.reason}`;
     case 'step.progress': return `${d.stepId} · ${d.message ?? ''} ${d.total ? `${d.progress}/${d.total}` : d.progress}`;
+    case 'question.asked': return `${d.questionId} · ${d.question}`;
+    case 'question.answered': return `${d.questionId} · ${d.status}${d.by ? ` by ${d.by}` : ''}`;
     case 'approval.requested': return `${d.approvalId}${d.tool ? ` · ${d.tool}` : ''}${d.message ? ` · ${d.message}` : ''}`;
     case 'approval.decided': return `${d.approvalId} · ${d.decision} by ${d.by}${d.comment ? `: “${d.comment}”` : ''}`;
     case 'finding': return `${d.severity} · ${d.check}${d.asset ? ` · ${d.asset}` : ''}: ${d.message}`;
@@ -108,7 +110,12 @@ export async function renderRun(ctx) {
     fill(steps, run.steps?.length ? run.steps.map(renderStep) : h('p', { class: 'muted' }, 'No step has started yet.'));
     fill(outputs, run.outputs && Object.keys(run.outputs).length ? json(run.outputs) : h('p', { class: 'muted' }, TERMINAL.includes(run.state) ? 'No outputs.' : 'Outputs appear when the run finishes.'));
     const what = (a) => (a.kind === 'run_plan' ? 'The whole run\'s plan waits for one approval' : a.stepKey ? `Step ${a.stepKey} waits for an approval` : 'An approval is pending');
-    fill(pending, run.state === 'awaiting_approval' ? approvals.map((a) => notice('info', h('span', {}, `${what(a)}: `, link(`/console/approvals/${a.id}`, 'review the plan and decide')))) : null);
+    const asked = (run.questions ?? []).filter((q) => q.status === 'pending');
+    fill(
+      pending,
+      run.state === 'awaiting_approval' ? approvals.map((a) => notice('info', h('span', {}, `${what(a)}: `, link(`/console/approvals/${a.id}`, 'review the plan and decide')))) : null,
+      run.state === 'awaiting_approval' ? asked.map((q) => notice('info', h('span', { dataset: { question: q.id } }, `Step ${q.stepKey} asks: “${q.question}” `, link('/console/questions', 'answer it')))) : null,
+    );
   };
   draw();
 
@@ -152,7 +159,7 @@ export async function renderRun(ctx) {
         const d = e.data;
         findings.append(h('li', { class: `sev-${d.severity}` }, h('span', { class: 'badge' }, d.severity), ' ', h('code', {}, d.check), d.asset ? ` · ${d.asset}` : '', ': ', d.message));
       }
-      if (e.type.startsWith('run.') || e.type.startsWith('step.') || e.type.startsWith('approval.')) refresh();
+      if (e.type.startsWith('run.') || e.type.startsWith('step.') || e.type.startsWith('approval.') || e.type.startsWith('question.')) refresh();
     },
   });
   return () => {
