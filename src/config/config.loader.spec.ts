@@ -121,7 +121,7 @@ describe('config loader: bad input, each with its exact message and position', (
 
   it('6. an environment URL that is not a URI, and a missing kind', () => {
     expect(errorsOf('environments:\n  prod:\n    kind: sisense\n    url: not a url\n  staging:\n    url: https://x.example.com\n')).toEqual([
-      '4:10: environments.prod.url: must be an http(s) URL, or a ${env:NAME} / ${file:PATH} reference to one',
+      '4:10: environments.prod.url: must be an http(s) URL (a postgres:// one for kind postgres), or a ${env:NAME} / ${file:PATH} reference to one',
       '6:5: environments.staging.kind: is required',
     ]);
   });
@@ -197,7 +197,7 @@ describe('config loader: bad input, each with its exact message and position', (
     expect(config.notifications.publicUrl).toBe('https://steward.example.com/steward');
     expect(errorsOf(yaml, { DB_URL: 'mysql://db/steward', SISENSE_URL: 'bi.example.com', PUBLIC_HOST: 'x' })).toEqual([
       '2:8: store.url: must be a postgres:// URL, or a ${env:NAME} / ${file:PATH} reference to one',
-      '6:10: environments.prod.url: must be an http(s) URL, or a ${env:NAME} / ${file:PATH} reference to one',
+      '6:10: environments.prod.url: must be an http(s) URL (a postgres:// one for kind postgres), or a ${env:NAME} / ${file:PATH} reference to one',
     ]);
     // what an editor sees: the unresolved text against the same schema
     const validate = compileSchema(loadContract('config.schema.json'));
@@ -206,13 +206,13 @@ describe('config loader: bad input, each with its exact message and position', (
   });
 
   it('15. an environment kind no installed plugin serves is an error naming the kinds that are served', () => {
-    expect(errorsOf('environments:\n  warehouse:\n    kind: postgres\n  prod:\n    kind: sisense\n')).toEqual([
-      '3:11: environments.warehouse.kind: unknown environment kind "postgres": the installed plugins serve demo, sisense',
+    expect(errorsOf('environments:\n  warehouse:\n    kind: snowflake\n  prod:\n    kind: sisense\n')).toEqual([
+      '3:11: environments.warehouse.kind: unknown environment kind "snowflake": the installed plugins serve demo, postgres, sisense',
     ]);
     const plugins = mkdtempSync(join(tmpdir(), 'steward-kinds-'));
-    mkdirSync(join(plugins, 'pg'));
-    writeFileSync(join(plugins, 'pg', 'plugin.yaml'), "id: pg\nversion: 1.0.0\ndescription: PostgreSQL.\nhost: '*'\nkinds: [postgres]\nentry: index.js\nmodules:\n  - { id: sql, description: SQL }\n");
-    expect(load(`plugins:\n  dirs: [${plugins}]\nenvironments:\n  warehouse:\n    kind: postgres\n`).config.environments.warehouse!.kind).toBe('postgres');
+    mkdirSync(join(plugins, 'sf'));
+    writeFileSync(join(plugins, 'sf', 'plugin.yaml'), "id: sf\nversion: 1.0.0\ndescription: Snowflake.\nhost: '*'\nkinds: [snowflake]\nentry: index.js\nmodules:\n  - { id: sql, description: SQL }\n");
+    expect(load(`plugins:\n  dirs: [${plugins}]\nenvironments:\n  warehouse:\n    kind: snowflake\n`).config.environments.warehouse!.kind).toBe('snowflake');
   });
 
   it('12. a document that is not a mapping', () => {
@@ -225,13 +225,13 @@ describe('config loader: bad input, each with its exact message and position', (
 });
 
 describe('steward.example.yaml', () => {
-  it('fails config check when an environment has a kind no plugin serves (the planned postgres one uncommented)', async () => {
+  it('fails config check when an environment has a kind no plugin serves', async () => {
     const { readFileSync } = await import('node:fs');
     const { packageRoot } = await import('../common/paths.js');
-    const text = readFileSync(join(packageRoot(), 'steward.example.yaml'), 'utf8').replace(/^ {2}# (warehouse-pg:\n) {2}# ( +kind: postgres\n) {2}# ( +url: .*\n) {2}# ( +password: .*\n)/m, '  $1  $2  $3  $4');
-    expect(text).toContain('\n  warehouse-pg:\n    kind: postgres\n');
+    const text = readFileSync(join(packageRoot(), 'steward.example.yaml'), 'utf8').replace(/^( {2}warehouse-pg:\n {4}kind:) postgres$/m, '$1 snowflake');
+    expect(text).toContain('\n  warehouse-pg:\n    kind: snowflake\n');
     const env = { STEWARD_CI_TOKEN: TOKEN, SISENSE_PROD_TOKEN: 'sisense-token', WAREHOUSE_PASSWORD: 'pw', OPENAI_API_KEY: 'sk-test-key', SLACK_WEBHOOK_URL: 'https://hooks.example.com/x', STEWARD_WEBHOOK_SECRET: 'webhook-secret-0123456789' };
-    expect(() => fromText('steward.example.yaml', text, packageRoot(), env)).toThrow(/environments\.warehouse-pg\.kind: unknown environment kind "postgres": the installed plugins serve demo, sisense/);
+    expect(() => fromText('steward.example.yaml', text, packageRoot(), env)).toThrow(/environments\.warehouse-pg\.kind: unknown environment kind "snowflake": the installed plugins serve demo, postgres, sisense/);
   });
 
   it('documents every top-level and nested schema key and validates', async () => {
