@@ -30,6 +30,7 @@ export interface RawStep {
   as?: string;
   concurrency?: number;
   steps?: RawStep[];
+  loop?: { maxRounds: number | string; until?: string; steps: RawStep[] };
   ask?: { question: string; answer?: Record<string, unknown>; expires?: string; from?: string[] };
   agent?: { instruction: string; tools: string[]; env?: Record<string, string>; output?: Record<string, unknown>; maxToolCalls?: number; shareToolResults?: boolean };
 }

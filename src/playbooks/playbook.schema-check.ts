@@ -4,7 +4,7 @@ import { loadContract } from '../common/paths.js';
 import type { Reporter } from './reporter.js';
 
 export const PLAYBOOK_SCHEMA_FILE = 'playbook.schema.json';
-export const STEP_KINDS = ['tool', 'check', 'approval', 'foreach', 'agent'] as const;
+export const STEP_KINDS = ['tool', 'check', 'approval', 'foreach', 'agent', 'ask', 'loop'] as const;
 
 interface Contract {
   $defs: { step: { oneOf: object[] }; items: { oneOf: object[] } };

@@ -4,7 +4,7 @@ import type { ExpressionChecker } from './expression.checker.js';
 import type { Expression } from './expression.js';
 import type { RawStep } from './playbook.raw.js';
 import { checkAgentStep, checkToolStep, type ToolCheckContext } from './playbook.tools.js';
-import { SCOPE_ROOTS, type Assertion, type Step } from './playbook.types.js';
+import { SCOPE_ROOTS, type Assertion, type LoopStep, type Step } from './playbook.types.js';
 import { itemsOf, schemaOfPath, type RefScope, type StepPlace } from './references.js';
 import type { Reporter } from './reporter.js';
 import type { Template } from './template.js';
@@ -40,8 +40,9 @@ export function collectPlaces(steps: RawStep[], report: Reporter): Map<string, S
       if (first) {
         const at = report.src.locate([...first.path, 'id']);
         report.error([...p, 'id'], `duplicate step id "${s.id}" (first at ${at.line}:${at.col})`);
-      } else places.set(s.id, { id: s.id, order: places.size, ancestors, path: p });
+      } else places.set(s.id, { id: s.id, order: places.size, ancestors, path: p, ...(s.loop && { loop: true }) });
       if (s.steps) walk(s.steps, [...p, 'steps'], [...ancestors, s.id]);
+      if (s.loop) walk(s.loop.steps, [...p, 'loop', 'steps'], [...ancestors, s.id]); // loop step
     });
   walk(steps, ['steps'], []);
   return places;
@@ -86,6 +87,7 @@ function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
     const steps = buildSteps(raw.steps ?? [], [...path, 'steps'], { ...ctx, varSchemas: withSchema(ctx.varSchemas, as, element) }, as ? new Set([...vars, as]) : vars);
     return { ...base, kind: 'foreach', items, as: as ?? raw.as ?? DEFAULT_AS, concurrency: raw.concurrency ?? 1, steps };
   }
+  if (raw.loop !== undefined) return { ...base, ...buildLoop(raw, path, ctx, vars, scope) }; // loop step
   if (raw.ask !== undefined) {
     const a = raw.ask;
     const answer = a.answer ?? { ...TEXT_ANSWER };
@@ -116,6 +118,24 @@ function buildStep(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
     ...(agent.shareToolResults === false && { shareToolResults: false as const }),
   };
 }
+
+/** A loop step (src/runs/loop-step.ts): its children and `until` see `round` and, read back, the earlier rounds. */
+function buildLoop(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: ReadonlySet<string>, scope: RefScope): Omit<LoopStep, keyof StepBaseOf> {
+  const loop = raw.loop!;
+  const inner = new Set([...vars, ROUND]);
+  const varSchemas = withSchema(ctx.varSchemas, ROUND, { type: 'integer', minimum: 0 });
+  const steps = buildSteps(loop.steps, [...path, 'loop', 'steps'], { ...ctx, varSchemas }, inner);
+  // `until` is read after the round: as if written after the loop's last child, inside the loop.
+  const here = scope.here!;
+  const last = Math.max(here.order, ...[...ctx.scope.steps.values()].filter((p) => p.ancestors.includes(here.id)).map((p) => p.order));
+  const after: RefScope = { ...scope, here: { id: `${here.id}.until`, order: last + 0.5, ancestors: [...here.ancestors, here.id] }, vars: inner, ...(varSchemas && { varSchemas }) };
+  const until = loop.until !== undefined ? ctx.exprs.condition([...path, 'loop', 'until'], loop.until, after) : undefined;
+  return { kind: 'loop', maxRounds: ctx.exprs.value([...path, 'loop', 'maxRounds'], loop.maxRounds, scope), ...(until && { until }), steps };
+}
+
+type StepBaseOf = Omit<LoopStep, 'kind' | 'maxRounds' | 'until' | 'steps'>;
+/** The round number inside a loop step. */
+export const ROUND = 'round';
 
 function assertions(raw: RawStep, path: PathSegment[], ctx: StepsContext, scope: RefScope): Assertion[] {
   const list = raw.check!.assert;

@@ -9,7 +9,7 @@ import type { ValueTemplate } from './value-template.js';
 
 export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
-export type StepKind = 'tool' | 'check' | 'approval' | 'foreach' | 'agent' | 'ask';
+export type StepKind = 'tool' | 'check' | 'approval' | 'foreach' | 'agent' | 'ask' | 'loop';
 
 export interface PlaybookInput {
   name: string;
@@ -120,7 +120,20 @@ export interface AskStep extends StepBase {
   from?: string[];
 }
 
-export type Step = ToolStep | CheckStep | ApprovalStep | ForeachStep | AgentStep | AskStep;
+/**
+ * Runs its steps in rounds (src/runs/loop-step.ts) until `until` holds after a round or maxRounds is reached. In a
+ * round: `round` (0-based), the round's `steps.<child>`, earlier rounds as `steps.<id>.output`; child keys
+ * `<id>[<n>].<child>`. Output: one map per round, shaped like `steps`.
+ */
+export interface LoopStep extends StepBase {
+  kind: 'loop';
+  /** A number, or a template rendering one (`${{ inputs.rounds }}`). */
+  maxRounds: ValueTemplate;
+  until?: Expression;
+  steps: Step[];
+}
+
+export type Step = ToolStep | CheckStep | ApprovalStep | ForeachStep | AgentStep | AskStep | LoopStep;
 
 /** Reserved for the scheduler: validated shape only. */
 export interface ScheduleSpec {

@@ -93,8 +93,8 @@ const EXPECTED: Record<string, string[]> = {
     'schema.yaml:22:12: schedule.overlap: must be one of: "skip", "queue", "cancel-previous"',
   ],
   'step-kinds.yaml': [
-    'step-kinds.yaml:8:5: steps[0]: a step needs one of: tool, check, approval, foreach, agent',
-    'step-kinds.yaml:10:5: steps[1]: a step has exactly one of tool, check, approval, foreach, agent (found: tool, approval)',
+    'step-kinds.yaml:8:5: steps[0]: a step needs one of: tool, check, approval, foreach, agent, ask, loop',
+    'step-kinds.yaml:10:5: steps[1]: a step has exactly one of tool, check, approval, foreach, agent, ask, loop (found: tool, approval)',
     'step-kinds.yaml:15:5: steps[2].with: only valid together with tool',
     'step-kinds.yaml:17:5: steps[3].foreach: only valid together with steps',
   ],

@@ -82,5 +82,6 @@ function withOutputSchemas(steps: RawPlaybook['steps'], places: Map<string, Step
     const place = places.get(s.id);
     if (schema && place && !place.output) places.set(s.id, { ...place, output: schema });
     if (s.steps) withOutputSchemas(s.steps, places, lookup);
+    if (s.loop) withOutputSchemas(s.loop.steps, places, lookup); // loop step
   }
 }

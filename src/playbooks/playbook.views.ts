@@ -28,6 +28,6 @@ function outline(s: Step): Outline {
     kind: s.kind,
     ...(s.name !== undefined && { name: s.name }),
     ...(s.kind === 'tool' && { tool: s.tool }),
-    ...(s.kind === 'foreach' && { steps: s.steps.map(outline) }),
+    ...((s.kind === 'foreach' || s.kind === 'loop') && { steps: s.steps.map(outline) }),
   };
 }

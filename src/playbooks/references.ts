@@ -5,6 +5,8 @@ export interface StepPlace {
   id: string;
   order: number;
   ancestors: readonly string[];
+  /** A loop step: the steps inside it read its earlier rounds as its output. */
+  loop?: boolean;
   /** JSON Schema of the step's output when known (a tool step whose tool declares one). */
   output?: Readonly<Record<string, unknown>>;
 }
@@ -67,7 +69,7 @@ function checkStep(id: string, scope: RefScope): string | undefined {
   const hereAncestors = here?.ancestors ?? [];
   const outside = target.ancestors.find((a) => !hereAncestors.includes(a));
   if (here && target.id === here.id) return `step "${id}" cannot read its own result`;
-  if (hereAncestors.includes(id)) return `step "${id}" encloses this step: its output exists only after it finishes`;
+  if (hereAncestors.includes(id) && !target.loop) return `step "${id}" encloses this step: its output exists only after it finishes`;
   if (outside !== undefined) return `step "${id}" runs inside foreach "${outside}"; read its results as steps.${outside}.output`;
   if (here && target.order > here.order) return `step "${id}" runs after this one`;
   return undefined;

@@ -16,6 +16,7 @@ import { planRun } from './plan-phase.js';
 import { listOf, runCheckStep } from './check-step.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 import { runAskStep } from './question-step.js';
+import { runLoopStep } from './loop-step.js';
 import { QuestionRepository } from '../questions/question.repository.js';
 
 export interface RunnerDeps extends ToolStepDeps {
@@ -197,7 +198,7 @@ export class Runner {
   private async step(ctx: RunContext, step: Step, scope: Scope, key: string): Promise<StepScopeEntry> {
     if (ctx.signal.aborted) throw stopFor(ctx.signal);
     const row = ctx.rows.get(key);
-    if (row && DONE.has(row.state) && step.kind !== 'foreach') return { output: replayed(step, row), status: row.state, error: row.error };
+    if (row && DONE.has(row.state) && step.kind !== 'foreach' && !(step.kind === 'loop' && row.state === 'succeeded')) return { output: replayed(step, row), status: row.state, error: row.error };
     try {
       if (step.if && !step.if.test(scope)) {
         await ctx.tx(async (db, append) => {
@@ -219,6 +220,8 @@ export class Runner {
           return await this.agentStep(ctx, step, scope, key);
         case 'ask':
           return await runAskStep(ctx, this.deps, step, scope, key);
+        case 'loop':
+          return await runLoopStep(ctx, this.deps, step, scope, key, (child, s, k) => this.step(ctx, child, s, k));
       }
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;

@@ -326,5 +326,5 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
 
 /** Whether any step (nested in foreach too) is an agent step. */
 function hasAgentStep(steps: readonly Step[]): boolean {
-  return steps.some((s) => s.kind === 'agent' || (s.kind === 'foreach' && hasAgentStep(s.steps)));
+  return steps.some((s) => s.kind === 'agent' || ((s.kind === 'foreach' || s.kind === 'loop') && hasAgentStep(s.steps)));
 }
