@@ -58,6 +58,7 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
         new StewardApi({
           // RunsService imports this module (ENGINE_CLIENT): it is imported and looked up when first used, after start-up.
           runs: async () => refs.get((await import('../runs/runs.service.js')).RunsService, { strict: false }),
+          questions: async () => refs.get((await import('../questions/questions.service.js')).QuestionsService, { strict: false }),
           approvals,
           findings,
           playbooks,

@@ -19,6 +19,7 @@ import { registerPrompts } from './mcp-prompts.js';
 import { registerResources } from './mcp-resources.js';
 import type { McpToolSurface } from './mcp-tools.js';
 import type { StewardApi } from './steward-api.js';
+import { supportsFormElicitation } from './question-elicitation.js';
 import { callStewardTool, isStewardTool, stewardTools } from './steward-tools.js';
 import { outcomeOf, type Caller, type GateRequest, type ToolGate } from './tool-gate.js';
 
@@ -93,7 +94,13 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const name = request.params.name;
-    if (api && isStewardTool(name)) return callStewardTool(name, request.params.arguments, api, caller.principal);
+    if (api && isStewardTool(name)) {
+      return callStewardTool(name, request.params.arguments, api, caller.principal, {
+        channel: extra as unknown as RequestChannel,
+        forms: supportsFormElicitation(server.getClientCapabilities()),
+        progressToken: request.params._meta?.progressToken,
+      });
+    }
     const tool = deps.catalogue.byWireName(name) ?? deps.catalogue.get(name);
     if (!tool) {
       let why = `Unknown tool: ${name}`;

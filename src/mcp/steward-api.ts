@@ -16,6 +16,7 @@ import type { RunEventsService } from '../runs/run-events.service.js';
 import type { RunFilter } from '../runs/run.repository.js';
 import type { RunEvent, RunRow } from '../runs/run.types.js';
 import { mayReadRun, readableRun, toRunView, toStepView } from '../runs/run.views.js';
+import type { QuestionsService } from '../questions/questions.service.js';
 import type { RunsService, StartRun } from '../runs/runs.service.js';
 import type { Store } from '../store/store.types.js';
 
@@ -23,6 +24,8 @@ import type { Store } from '../store/store.types.js';
 export interface StewardServices {
   /** Resolved on first use: RunsService lives in a module that imports McpModule. */
   runs: () => Promise<RunsService>;
+  /** Resolved on first use, like runs. */
+  questions: () => Promise<QuestionsService>;
   approvals: ApprovalService;
   findings: FindingsService;
   playbooks: PlaybooksService;
@@ -124,6 +127,23 @@ export class StewardApi {
   /** Live run events (all runs); returns the unsubscribe function. */
   onRunEvent(listener: (e: RunEvent) => void): () => void {
     return this.s.events.subscribe(listener);
+  }
+
+  /** The questions a run `who` may read waits on (oldest first). */
+  async pendingQuestions(runId: string, who: Principal): Promise<{ id: string; question: string; schema: Record<string, unknown> }[]> {
+    readableRun(await (await this.s.runs()).get(runId), who);
+    const rows = await (await this.s.questions()).list({ status: 'pending', runId, limit: 100 });
+    return rows.reverse().map((q) => ({ id: q.id, question: q.question, schema: q.answer_schema }));
+  }
+
+  /** How many approvals of a run wait for a person (the caller has read the run). */
+  async pendingApprovalCount(runId: string): Promise<number> {
+    return (await this.s.approvals.list({ status: 'pending', runId, limit: 1 })).length;
+  }
+
+  /** Answers a question as POST /questions/{id} does (who may answer, the answer's schema). */
+  async answerQuestion(id: string, answer: unknown, who: Principal): Promise<void> {
+    await (await this.s.questions()).answer(id, answer, who);
   }
 
   /** The run's row when `who` may read it (for deciding whom to notify), else undefined. */

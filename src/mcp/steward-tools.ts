@@ -3,6 +3,8 @@ import type { Principal } from '../auth/roles.js';
 import { isStewardError } from '../common/errors.js';
 import { createAjv, formatAjvErrors } from '../common/json-schema.js';
 import { RUN_STATES, type RunState } from '../runs/run.types.js';
+import type { RequestChannel } from './approval-elicitation.js';
+import { followRun, MAX_WAIT_SECONDS } from './question-elicitation.js';
 import type { StewardApi } from './steward-api.js';
 
 /**
@@ -23,10 +25,18 @@ export const STEWARD_TOOL_WIRE = {
 const RUN_ID = { type: 'string', pattern: '^run_[0-9a-z]+$', description: 'A run id (run_...).' } as const;
 const LIMIT = { type: 'integer', minimum: 1, maximum: 200, default: 20, description: 'Most items returned, newest first.' } as const;
 
+/** The request a Steward tool answers: the client's channel (elicitation, progress) and what the client takes. */
+export interface ToolCallContext {
+  channel?: RequestChannel;
+  /** The client declared form-mode elicitation. */
+  forms: boolean;
+  progressToken?: string | number;
+}
+
 interface StewardTool {
   id: string;
   tool: Tool;
-  run: (input: Record<string, unknown>, api: StewardApi, who: Principal) => Promise<Record<string, unknown>>;
+  run: (input: Record<string, unknown>, api: StewardApi, who: Principal, call: ToolCallContext) => Promise<Record<string, unknown>>;
 }
 
 const annotations = (readOnly: boolean) => ({ readOnlyHint: readOnly, destructiveHint: false, idempotentHint: readOnly, openWorldHint: false });
@@ -39,7 +49,8 @@ const TOOLS: StewardTool[] = [
       title: 'Start a playbook run',
       description:
         'Starts a run of a Steward playbook (operator role). inputs are checked against the playbook\'s inputs, environments bind each of its roles to a configured environment. ' +
-        'dryRun: plan only, nothing is written. Steps that write wait for a person\'s approval in Steward. Returns the run id; follow it with steward.runs.get or the resource steward://runs/{id}.',
+        'dryRun: plan only, nothing is written. Steps that write wait for a person\'s approval in Steward. Returns the run id; follow it with steward.runs.get or the resource steward://runs/{id}. ' +
+        'wait: follow the run to its end (at most waitSeconds): a question the run asks is shown to you as a form (clients with form elicitation) and your answer lets it go on; it stops waiting when the run waits for an approval.',
       inputSchema: {
         type: 'object',
         additionalProperties: false,
@@ -49,13 +60,18 @@ const TOOLS: StewardTool[] = [
           inputs: { type: 'object', description: "The playbook's inputs." },
           environments: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Role → configured environment name, e.g. {"target": "prod-sisense"}.' },
           dryRun: { type: 'boolean', description: 'Plan only: no step writes anything.' },
+          wait: { type: 'boolean', default: false, description: 'Follow the run to its end, answering its questions through forms; stop when it waits for an approval.' },
+          waitSeconds: { type: 'integer', minimum: 1, maximum: MAX_WAIT_SECONDS, default: 300, description: 'With wait: the longest to follow it.' },
         },
       },
       annotations: { title: 'Start a playbook run', ...annotations(false) },
     },
-    run: async (input, api, who) => {
+    run: async (input, api, who, call) => {
       const run = await api.startRun({ playbook: input.playbook as string, inputs: input.inputs as Record<string, unknown> | undefined, environments: input.environments as Record<string, string> | undefined, dryRun: input.dryRun as boolean | undefined }, who);
-      return { id: run.id, state: run.state, playbook: run.playbook, dryRun: run.dry_run, resources: { run: `steward://runs/${run.id}`, report: `steward://runs/${run.id}/report.md` } };
+      const started = { id: run.id, state: run.state, playbook: run.playbook, dryRun: run.dry_run, resources: { run: `steward://runs/${run.id}`, report: `steward://runs/${run.id}/report.md` } };
+      if (input.wait !== true) return started;
+      const followed = await followRun({ api, runId: run.id, who, channel: call.channel, forms: call.forms, waitSeconds: input.waitSeconds as number, progressToken: call.progressToken });
+      return { ...started, state: followed.run.state, run: followed.run, waited: followed.why, answered: followed.answered };
     },
   },
   {
@@ -115,7 +131,7 @@ function failure(code: string, message: string): CallToolResult {
 }
 
 /** Calls one of Steward's own tools (by id or wire name) for `who`; errors are isError results with Steward's codes. */
-export async function callStewardTool(name: string, args: Record<string, unknown> | undefined, api: StewardApi, who: Principal): Promise<CallToolResult> {
+export async function callStewardTool(name: string, args: Record<string, unknown> | undefined, api: StewardApi, who: Principal, call: ToolCallContext = { forms: false }): Promise<CallToolResult> {
   const t = byName.get(name)!;
   const input = structuredClone(args ?? {});
   const validate = validators.get(t.id)!;
@@ -124,7 +140,7 @@ export async function callStewardTool(name: string, args: Record<string, unknown
     return failure('TOOL_INPUT_INVALID', `input for ${t.id} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   }
   try {
-    const out = await t.run(input, api, who);
+    const out = await t.run(input, api, who, call);
     return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
   } catch (e) {
     if (!isStewardError(e)) throw e;
