@@ -15,6 +15,21 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
+/** How to open one connection to the target (the pool's, and the one a cancel request goes through). */
+export function connectionConfig(t: PgTarget): pg.ClientConfig {
+  return {
+    host: t.host,
+    port: t.port,
+    database: t.database,
+    ...(t.user !== undefined && { user: t.user }),
+    ...(t.password !== undefined && { password: t.password }),
+    ssl: t.ssl === 'disable' ? false : { rejectUnauthorized: t.ssl === 'verify-full', ...(t.ca && { ca: t.ca }), servername: t.host },
+    connectionTimeoutMillis: t.connectTimeoutMs,
+    application_name: 'steward',
+    types,
+  };
+}
+
 /** One pool per environment, replaced when the environment's settings change (a config reload). */
 export class PgPools {
   private readonly pools = new Map<string, { fingerprint: string; pool: pg.Pool }>();
@@ -26,19 +41,11 @@ export class PgPools {
     if (known?.fingerprint === t.fingerprint) return known.pool;
     if (known) void known.pool.end().catch(() => undefined);
     const pool = new pg.Pool({
-      host: t.host,
-      port: t.port,
-      database: t.database,
-      ...(t.user !== undefined && { user: t.user }),
-      ...(t.password !== undefined && { password: t.password }),
-      ssl: t.ssl === 'disable' ? false : { rejectUnauthorized: t.ssl === 'verify-full', ...(t.ca && { ca: t.ca }), servername: t.host },
+      ...connectionConfig(t),
       max: t.poolMax,
-      connectionTimeoutMillis: t.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
       // A client-side bound beside the server's statement timeout: a server that stops answering still ends the call.
       query_timeout: t.statementTimeoutMs + 10_000,
-      application_name: 'steward',
-      types,
     });
     // An idle connection the server drops must not take the daemon down; the next call opens a new one.
     pool.on('error', (err) => this.logger.warn({ environment: t.environment, where: whereOf(t), code: (err as { code?: string }).code }, 'postgres: an idle connection failed'));
@@ -69,8 +76,8 @@ export interface ReadOptions {
 
 /**
  * Runs `fn` inside `BEGIN TRANSACTION READ ONLY` + `SET LOCAL statement_timeout`, then rolls back: nothing a read
- * tool sends can change the database, even through a function with side effects. Cancelling (`signal`) drops the
- * connection, which ends the statement on the server.
+ * tool sends can change the database, even through a function with side effects. Cancelling (`signal`) sends the
+ * server a cancel request for the running statement.
  */
 export async function withReadOnly<T>(pools: PgPools, t: PgTarget, signal: AbortSignal, fn: (s: ReadSession) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
   let client: pg.PoolClient;
@@ -80,11 +87,28 @@ export async function withReadOnly<T>(pools: PgPools, t: PgTarget, signal: Abort
     throw toToolError(e, t, 'connecting');
   }
   let broken = false;
-  const drop = () => {
+  // While checked out the pool does not listen for the connection's errors: a server that drops it must not crash us.
+  const onError = () => {
     broken = true;
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
-  signal.addEventListener('abort', drop, { once: true });
+  client.on('error', onError);
+  let killTimer: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    // A cancel request on a connection of its own stops the running statement on the server (closing the socket
+    // would not: the server notices only when it next writes). If that does not end it soon, drop the connection.
+    const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
+    if (active) {
+      const canceller = new pg.Client(connectionConfig(t)) as unknown as { connection: NodeJS.EventEmitter; cancel(c: unknown, q: unknown): void };
+      canceller.connection.on('error', () => undefined);
+      canceller.cancel(client, active);
+    }
+    killTimer = setTimeout(() => {
+      broken = true;
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    }, 5000);
+    killTimer.unref();
+  };
+  signal.addEventListener('abort', cancel, { once: true });
   const run = async <R,>(q: () => Promise<R>, what?: string): Promise<R> => {
     try {
       return await q();
@@ -103,7 +127,8 @@ export async function withReadOnly<T>(pools: PgPools, t: PgTarget, signal: Abort
     await session.query(`SET LOCAL statement_timeout = ${Math.trunc(t.statementTimeoutMs)}`, [], 'setting the statement timeout');
     return await fn(session);
   } finally {
-    signal.removeEventListener('abort', drop);
+    signal.removeEventListener('abort', cancel);
+    clearTimeout(killTimer);
     if (!broken) {
       try {
         await client.query('ROLLBACK');
@@ -112,6 +137,7 @@ export async function withReadOnly<T>(pools: PgPools, t: PgTarget, signal: Abort
         broken = true;
       }
     }
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

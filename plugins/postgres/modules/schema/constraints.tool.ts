@@ -46,7 +46,7 @@ export const constraints = (deps: PgDeps) =>
     effect: 'read',
     idempotent: true,
     examples: [
-      { title: 'The constraints of public.orders', input: { schema: 'public', table: 'orders', types: TYPES } },
+      { title: 'The constraints of shop.orders', input: { schema: 'shop', table: 'orders', types: TYPES } },
       { title: 'Every foreign key of the database', input: { types: ['foreign key'] } },
     ],
     handler: (input, ctx) =>

@@ -29,8 +29,8 @@ export const indexes = (deps: PgDeps) =>
     effect: 'read',
     idempotent: true,
     examples: [
-      { title: 'The indexes of public.orders', input: { schema: 'public', table: 'orders' } },
-      { title: 'Every index of the sales schema', input: { schema: 'sales' } },
+      { title: 'The indexes of shop.orders', input: { schema: 'shop', table: 'orders' } },
+      { title: 'Every index of the shop schema', input: { schema: 'shop' } },
     ],
     handler: (input, ctx) =>
       deps.read(ctx, async (s) => {

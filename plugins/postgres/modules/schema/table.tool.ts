@@ -41,7 +41,7 @@ export const table = (deps: PgDeps) =>
     }),
     effect: 'read',
     idempotent: true,
-    examples: [{ title: 'The columns of public.orders', input: { schema: 'public', table: 'orders' } }],
+    examples: [{ title: 'The columns of shop.orders', input: { schema: 'shop', table: 'orders' } }],
     handler: (input, ctx) =>
       deps.read(ctx, async (s) => {
         const t = await resolveTable(s, input.schema, input.table);

@@ -68,7 +68,7 @@ export const tables = (deps: PgDeps) =>
     idempotent: true,
     examples: [
       { title: 'The first 100 tables and views', input: { limit: 100, kinds: KINDS } },
-      { title: 'Tables of one schema whose name contains "order"', input: { schema: 'sales', name: 'order', kinds: ['table', 'partitioned table'], limit: 50 } },
+      { title: 'Tables of the shop schema whose name contains "order"', input: { schema: 'shop', name: 'order', kinds: ['table', 'partitioned table'], limit: 50 } },
     ],
     handler: (input, ctx) => {
       const after = input.cursor ? decode(input.cursor) : null;
