@@ -10,7 +10,7 @@ import { freshPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
 import { waitForRun } from '../helpers/runs.js';
 import { readSse } from '../helpers/sse.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** What the demo shop hides, as run findings: severity, check, asset. */
 const PLANTED = [
