@@ -76,7 +76,7 @@ describe('MCP: a run started with wait asks its questions as forms (form elicita
     c.callTool({ name: 'steward__runs__start', arguments: { playbook, environments: { target: 'lab' }, wait: true, waitSeconds: 120 } }, undefined, { timeout: 150_000 });
 
   it('each question comes as a form; the answers let the run finish, and the result is the finished run', async () => {
-    const { client, asked } = await connect(true, (message) =>
+    const { client, asked } = await connect(true, (message): ElicitResult =>
       message.startsWith('Which schema') ? { action: 'accept', content: { answer: 'hr' } } : { action: 'accept', content: { count: 7, note: 'from the form' } },
     );
     const r = await start(client, 'ask-over-mcp');
