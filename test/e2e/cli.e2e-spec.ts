@@ -35,7 +35,7 @@ describe('steward CLI (in-process)', () => {
     expect(f.errText()).toBe(
       `steward: invalid configuration (${join(dir, 'bad.yaml')}), 2 errors:\n` +
         '  2:9: server.port: must be an integer\n' +
-        '  3:1: nope: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, approvals, playbooks, runs, schedules, notifications)\n',
+        '  3:1: nope: unknown key (allowed: server, store, auth, logging, environments, llm, plugins, approvals, playbooks, runs, schedules, notifications, console)\n',
     );
   });
 
