@@ -14,6 +14,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -76,6 +77,7 @@ const EXPECT: { code: RegExp; output: RegExp[] }[] = [
   { code: /while \[\[ \$\(state\)/, output: [/approved/i] },
   { code: /^npx steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/, /## Approvals/] },
   { code: /schedules\/config:sandbox-wellcheck\/trigger/, output: [/succeeded/, /"nextFire|next/i] },
+  { code: /run postgres-wellcheck -e target=sandbox-db --follow/, output: [/run run_\S+ succeeded/, /"check":"postgres\.no-primary-key"/, /"asset":"shop\.order_items"/] },
 ];
 
 const PRELUDE = String.raw`
@@ -210,13 +212,18 @@ describe('README.md runs as written', () => {
     }
   });
 
-  it('stops everything on Ctrl-C: exit 0, the daemon and both simulated deployments closed', async () => {
+  it('stops everything on Ctrl-C: exit 0, the daemon, both simulated deployments and the demo database closed', async () => {
     const urls = [`http://127.0.0.1:${port}/health`, ...[...out.matchAll(/sandbox-(?:source|target)\s+(http:\/\/\S+)/g)].map((m) => m[1])];
     expect(urls).toHaveLength(3);
+    const db = /sandbox-db\s+postgres:\/\/\S+@127\.0\.0\.1:(\d+)\//.exec(out);
+    expect(db).not.toBeNull();
+    const dbOpen = () => new Promise<boolean>((r) => connect(Number(db![1]), '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+    expect(await dbOpen()).toBe(true);
     const exited = new Promise<number | null>((r) => sandbox!.once('exit', (c) => r(c)));
     sandbox!.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const url of urls) await expect(fetch(url)).rejects.toThrow();
+    expect(await dbOpen()).toBe(false);
   }, 120_000);
 });
 

@@ -27,7 +27,7 @@ function tokenFile(path: string): void {
 const q = (s: string) => JSON.stringify(s);
 
 /** steward.yaml of the sandbox: every secret is a ${file:} next to it, so the file itself holds none. */
-export function sandboxConfig(o: { dir: string; port: number; source: string; target: string; logLevel: string }): string {
+export function sandboxConfig(o: { dir: string; port: number; source: string; target: string; db: string; logLevel: string }): string {
   const env = (name: string, url: string, description: string, policy: boolean) =>
     [
       `  ${name}:`,
@@ -48,6 +48,12 @@ export function sandboxConfig(o: { dir: string; port: number; source: string; ta
     'environments:',
     env('sandbox-source', o.source, 'Simulated Sisense: the deployment to migrate from (rich, with planted problems)', false),
     env('sandbox-target', o.target, 'Simulated Sisense: the deployment to migrate to (every write needs the approver)', true),
+    '  sandbox-db:',
+    '    kind: postgres',
+    `    description: ${q('Demo shop database (PGlite over the PostgreSQL wire protocol, in memory, seeded at each start)')}`,
+    `    url: ${q(o.db)}`,
+    '    # Catalog writes (and EXPLAIN ANALYZE) run without an approval here; deleting catalog entries needs the approver.',
+    '    policy: { requireFor: [destructive], approvers: 1, allowSelfApproval: false }',
     'schedules:',
     '  entries:',
     '    sandbox-wellcheck:   # every morning; POST /schedules/config:sandbox-wellcheck/trigger runs it now',
@@ -59,7 +65,7 @@ export function sandboxConfig(o: { dir: string; port: number; source: string; ta
 }
 
 /** What the sandbox prints once everything listens: the walkthrough of the README's quickstart. */
-export function sandboxGuide(o: { url: string; dir: string; source: string; target: string }): string {
+export function sandboxGuide(o: { url: string; dir: string; source: string; target: string; db: string }): string {
   const S = `--server ${o.url}`;
   const op = `${S} --token-file ${o.dir}/operator.token`;
   const ap = `${S} --token-file ${o.dir}/approver.token`;
@@ -68,6 +74,7 @@ Steward sandbox is up.
   daemon          ${o.url}  (store, config and tokens in ${o.dir}/)
   sandbox-source  ${o.source}  (simulated Sisense)
   sandbox-target  ${o.target}  (simulated Sisense; writes need the approver)
+  sandbox-db      ${o.db}  (demo shop database, PostgreSQL wire protocol)
   tokens          ${o.dir}/operator.token (runs), ${o.dir}/approver.token (decides approvals), ${o.dir}/admin.token
   console         ${o.url}/console  (sign in with a token file's content: the operator's to run, the approver's to approve)
 
@@ -81,9 +88,29 @@ Try, in another terminal (the README's quickstart walks through it):
   npx steward approvals --pending ${ap}
   npx steward approve <approval-id> -m "plan checked" ${ap}     (or approve it in the console: ${o.url}/console/approvals)
   curl -s -H "Authorization: Bearer $(cat ${o.dir}/operator.token)" "${o.url}/runs/<run-id>/report?format=md"
+  npx steward run postgres-wellcheck -e target=sandbox-db --follow ${op}
+  npx steward run postgres-discover-database -e db=sandbox-db --follow ${op}     (needs llm: in ${o.dir}/steward.yaml)
 
-Ctrl-C stops the daemon and both simulated deployments (the store stays in ${o.dir}/data).
+Ctrl-C stops the daemon, both simulated deployments and the demo database (the store stays in ${o.dir}/data).
 `;
+}
+
+/** The demo shop database the sandbox serves (compiled beside the daemon; imported late so other commands start fast). */
+async function startDemoDatabase(port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const [{ PGlite }, { seedDemo }, { servePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('../../../plugins/postgres/sandbox/demo.seed.js'),
+    import('../../../plugins/postgres/sandbox/pglite.server.js'),
+  ]);
+  const pg = new PGlite();
+  try {
+    await seedDemo((sql) => pg.exec(sql));
+    const server = await servePglite(pg, { port });
+    return { url: server.url('steward', 'postgres'), close: async () => (await server.close(), await pg.close()) };
+  } catch (e) {
+    await pg.close();
+    throw e;
+  }
 }
 
 /**
@@ -99,9 +126,10 @@ export function registerSandbox(program: Command, { io, exit }: CliContext): voi
     .option('-p, --port <port>', "the daemon's port (0 = any free port)", parsePort, 8080)
     .option('--source-port <port>', 'the simulated source deployment (default: any free port)', parsePort, 0)
     .option('--target-port <port>', 'the simulated target deployment (default: any free port)', parsePort, 0)
+    .option('--db-port <port>', 'the demo PostgreSQL database (default: any free port)', parsePort, 0)
     .option('--log-level <level>', "the daemon's log level", 'warn')
     .addHelpText('after', EXIT_HELP)
-    .action(async (o: { dir: string; port: number; sourcePort: number; targetPort: number; logLevel: string }) => {
+    .action(async (o: { dir: string; port: number; sourcePort: number; targetPort: number; dbPort: number; logLevel: string }) => {
       const dir = resolve(io.cwd, o.dir);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       for (const role of SANDBOX_TOKENS) tokenFile(join(dir, `${role}.token`));
@@ -113,14 +141,19 @@ export function registerSandbox(program: Command, { io, exit }: CliContext): voi
         await source.close();
         throw e;
       });
-      const sims = [source, target];
+      // The demo database: PGlite in memory, seeded with the demo shop, served over the PostgreSQL wire protocol.
+      const db = await startDemoDatabase(o.dbPort).catch(async (e: unknown) => {
+        await Promise.all([source.close(), target.close()]);
+        throw e;
+      });
+      const sims = [source, target, db];
       for (const [name, sim] of [['sandbox-source', source], ['sandbox-target', target]] as const) {
         const file = join(dir, `${name}.sisense-token`);
         writeFileSync(file, `${sim.token}\n`, { mode: 0o600 });
         chmodSync(file, 0o600);
       }
       const configFile = join(dir, 'steward.yaml');
-      writeFileSync(configFile, sandboxConfig({ dir, port: o.port, source: source.url, target: target.url, logLevel: o.logLevel }));
+      writeFileSync(configFile, sandboxConfig({ dir, port: o.port, source: source.url, target: target.url, db: db.url, logLevel: o.logLevel }));
 
       let daemon: Awaited<ReturnType<typeof import('../../daemon.js').startDaemon>>;
       try {
@@ -133,7 +166,7 @@ export function registerSandbox(program: Command, { io, exit }: CliContext): voi
       const address = daemon.app.getHttpServer().address() as { port: number } | null;
       const url = `http://127.0.0.1:${address?.port ?? o.port}`;
       const shown = relative(io.cwd, dir) || '.';
-      io.out(sandboxGuide({ url, dir: shown.startsWith('..') ? dir : shown, source: source.url, target: target.url }));
+      io.out(sandboxGuide({ url, dir: shown.startsWith('..') ? dir : shown, source: source.url, target: target.url, db: db.url }));
 
       exit(
         await new Promise<number>((done) => {
