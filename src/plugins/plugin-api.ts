@@ -127,6 +127,38 @@ export interface PlannedChange {
   fields?: PlannedField[];
 }
 
+/** Severities of a finding, least severe first (the run findings a check step records use the same). */
+export type FindingSeverity = 'info' | 'warning' | 'error' | 'critical';
+export const FINDING_SEVERITIES: readonly FindingSeverity[] = ['info', 'warning', 'error', 'critical'];
+
+/**
+ * One problem a governance tool found (a Sisense or PostgreSQL well-check), in the one shape a playbook's check step
+ * turns into a run finding: `check` is the check's id, `asset` names what it is about and is stable across runs.
+ */
+export interface ToolFinding {
+  check: string;
+  asset: string;
+  severity: FindingSeverity;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+export const finding = (check: string, severity: FindingSeverity, asset: string, message: string, detail: Record<string, unknown> = {}): ToolFinding => ({ check, asset, severity, message, detail });
+
+const SEVERITY_RANK: Record<FindingSeverity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
+
+/** Most severe first, then by check, asset and message: the same target always gives the same list. */
+export const sortFindings = <F extends ToolFinding>(findings: F[]): F[] =>
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.check.localeCompare(b.check) || a.asset.localeCompare(b.asset) || a.message.localeCompare(b.message));
+
+/** The JSON Schema of a ToolFinding, for tools' output schemas. */
+export const FINDING_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['check', 'asset', 'severity', 'message', 'detail'],
+  properties: { check: { type: 'string' }, asset: { type: 'string' }, severity: { enum: FINDING_SEVERITIES }, message: { type: 'string' }, detail: { type: 'object' } },
+};
+
 /** The result of `plan(input, ctx)`: computed by reading only, never by writing. */
 export interface Plan {
   summary: string;

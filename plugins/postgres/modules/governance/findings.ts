@@ -1,35 +1,16 @@
-import type { JsonSchema } from '../../../../src/plugins/plugin-api.js';
-
 /**
- * One governance result, in the shape every Steward well-check returns (the Sisense well-checks too), so a playbook's
- * check step turns it into a run finding the same way. `asset` is stable across runs: `schema.table`,
- * `schema.table.column`, `schema.index`.
+ * One governance result, in the shape every Steward well-check returns (the Sisense well-checks too; the contract is
+ * in the plugin API), so a playbook's check step turns it into a run finding the same way. `asset` is stable across
+ * runs: `schema.table`, `schema.table.column`, `schema.index`.
  */
-export type Severity = 'info' | 'warning' | 'error' | 'critical';
-export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
-
-export interface Finding {
-  check: string;
-  asset: string;
-  severity: Severity;
-  message: string;
-  detail: Record<string, unknown>;
-}
-
-export const finding = (check: string, severity: Severity, asset: string, message: string, detail: Record<string, unknown> = {}): Finding => ({ check, asset, severity, message, detail });
-
-const RANK: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
-
-/** Most severe first, then by check and asset: the same database always gives the same list. */
-export const sortFindings = (findings: Finding[]): Finding[] =>
-  findings.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.check.localeCompare(b.check) || a.asset.localeCompare(b.asset) || a.message.localeCompare(b.message));
-
-export const FINDING_SCHEMA: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['check', 'asset', 'severity', 'message', 'detail'],
-  properties: { check: { type: 'string' }, asset: { type: 'string' }, severity: { enum: SEVERITIES }, message: { type: 'string' }, detail: { type: 'object' } },
-};
+export {
+  FINDING_SCHEMA,
+  FINDING_SEVERITIES as SEVERITIES,
+  finding,
+  sortFindings,
+  type FindingSeverity as Severity,
+  type ToolFinding as Finding,
+} from '../../../../src/plugins/plugin-api.js';
 
 /** Words of a column name (snake_case, camelCase), lowercased: birthDate → birth, date. */
 export const words = (name: string): string[] =>

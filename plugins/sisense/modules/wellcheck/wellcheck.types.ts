@@ -1,43 +1,18 @@
 import type { JsonSchema } from '../../../../src/plugins/plugin-api.js';
 
-export type Severity = 'info' | 'warning' | 'error' | 'critical';
-export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
-
 /**
- * One governance result. `asset` is stable across runs: a dashboard's oid (`<oid>/<widget oid>` for a widget), a
- * data model's title (`Model/Table`, `Model/Table.Column` inside it).
+ * One governance result (the shape every well-check returns; the contract is in the plugin API). `asset` is stable
+ * across runs: a dashboard's oid (`<oid>/<widget oid>` for a widget), a data model's title (`Model/Table`,
+ * `Model/Table.Column` inside it).
  */
-export interface Finding {
-  check: string;
-  asset: string;
-  severity: Severity;
-  message: string;
-  detail: Record<string, unknown>;
-}
-
-export function finding(check: string, severity: Severity, asset: string, message: string, detail: Record<string, unknown> = {}): Finding {
-  return { check, asset, severity, message, detail };
-}
-
-const RANK: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
-
-/** Most severe first, then by check and asset: the same deployment always gives the same list. */
-export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.check.localeCompare(b.check) || a.asset.localeCompare(b.asset) || a.message.localeCompare(b.message));
-}
-
-export const FINDING_SCHEMA: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['check', 'asset', 'severity', 'message', 'detail'],
-  properties: {
-    check: { type: 'string' },
-    asset: { type: 'string' },
-    severity: { enum: SEVERITIES },
-    message: { type: 'string' },
-    detail: { type: 'object' },
-  },
-};
+export {
+  FINDING_SCHEMA,
+  FINDING_SEVERITIES as SEVERITIES,
+  finding,
+  sortFindings,
+  type FindingSeverity as Severity,
+  type ToolFinding as Finding,
+} from '../../../../src/plugins/plugin-api.js';
 
 export const CHECKED_SCHEMA: JsonSchema = {
   type: 'object',
