@@ -6,7 +6,8 @@
 //   - N prompt runs (2 model calls + 1 tool call each) submitted through RunsService, 16 at a time: runs/s,
 //     per-run latency p50/p99, per model call and per tool call overhead (run latency / calls);
 //   - RSS after, with LangChain loaded.
-// Embedded store (PGlite). Needs `npm run build` first. Env: BENCH_AGENT_RUNS (default 200).
+// Embedded store (PGlite). Needs `npm run build` first. Env: BENCH_AGENT_RUNS (default 200), BENCH_AGENT_STREAMING=0
+// (whole answers instead of streamed ones).
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -33,8 +34,18 @@ const llm = http.createServer((req, res) => {
       last.role === 'tool'
         ? { role: 'assistant', content: 'done' }
         : { role: 'assistant', content: null, tool_calls: [{ id: `call_${++seq}`, type: 'function', function: { name: 'demo__util__noop', arguments: '{}' } }] };
+    const usage = { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55 };
+    const finish = message.tool_calls ? 'tool_calls' : 'stop';
+    if (body.stream) {
+      // As OpenAI streams (Steward streams by default, llm.streaming): the message in one delta, then finish, usage, [DONE].
+      const chunk = (choices, extra = {}) => `data: ${JSON.stringify({ id: `c${seq}`, object: 'chat.completion.chunk', created: 0, model: body.model, choices, ...extra })}\n\n`;
+      const delta = message.tool_calls ? { role: 'assistant', tool_calls: message.tool_calls.map((t, index) => ({ index, ...t })) } : { role: 'assistant', content: message.content };
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(chunk([{ index: 0, delta, finish_reason: null }]) + chunk([{ index: 0, delta: {}, finish_reason: finish }]) + chunk([], { usage }) + 'data: [DONE]\n\n');
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: `c${seq}`, object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message, finish_reason: message.tool_calls ? 'tool_calls' : 'stop' }], usage: { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55 } }));
+    res.end(JSON.stringify({ id: `c${seq}`, object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], usage }));
   });
 });
 await new Promise((r) => llm.listen(0, '127.0.0.1', r));
@@ -44,7 +55,7 @@ const yaml = [
   'logging: { level: warn, format: json }',
   'environments: { lab: { kind: demo, concurrency: { read: 64, write: 8 } } }',
   'runs: { maxConcurrent: 64 }',
-  `llm: { provider: openai-compatible, baseUrl: "http://127.0.0.1:${llm.address().port}/v1", model: bench, maxRetries: 0 }`,
+  `llm: { provider: openai-compatible, baseUrl: "http://127.0.0.1:${llm.address().port}/v1", model: bench, maxRetries: 0, streaming: ${process.env.BENCH_AGENT_STREAMING !== '0'} }`,
 ].join('\n');
 const loaded = fromText(join(dir, 'steward.yaml'), yaml, dir, {});
 const rssBefore = process.memoryUsage().rss;
@@ -70,6 +81,7 @@ const first = await runOne();
 console.log(`first agent run after start (loads LangChain): ${first.toFixed(0)} ms`);
 
 const latencies = [];
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let next = 0;
 await Promise.all(
@@ -81,7 +93,8 @@ await Promise.all(
   }),
 );
 const wall = (performance.now() - t0) / 1000;
-console.log(`${N} agent runs (2 model calls + 1 tool call each), ${IN_FLIGHT} at a time: ${(N / wall).toFixed(1)} runs/s, latency p50 ${pct(latencies, 50).toFixed(0)} ms p99 ${pct(latencies, 99).toFixed(0)} ms`);
+const cpu = process.cpuUsage(cpu0);
+console.log(`${N} agent runs (2 model calls + 1 tool call each), ${IN_FLIGHT} at a time: ${(N / wall).toFixed(1)} runs/s, latency p50 ${pct(latencies, 50).toFixed(0)} ms p99 ${pct(latencies, 99).toFixed(0)} ms, CPU ${((cpu.user + cpu.system) / 1000 / N).toFixed(1)} ms per run (daemon and the model stub, one process)`);
 console.log(`model requests served: ${modelRequests}; engine time per model call + tool call round ≈ ${(pct(latencies, 50) / 3).toFixed(1)} ms at p50 (loaded)`);
 
 const single = [];

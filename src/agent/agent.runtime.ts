@@ -203,7 +203,8 @@ export class AgentRuntime {
             const attempts = (deps.llm.maxRetries ?? LLM_DEFAULTS.maxRetries) + 1;
             // Aborted attempts surface as TimeoutError or, through LangChain's signal, a bare connection error.
             const timedOut = /timeout|timed out/i.test(`${(e as Error).name} ${(e as Error).message}`) || elapsed >= timeoutMs * attempts;
-            const message = timedOut ? `timed out (${attempts} attempt(s) of at most ${timeoutMs} ms each; llm.timeoutMs)` : (e as Error).message;
+            const streamHint = deps.llm.streaming !== false && /empty response/i.test((e as Error).message) ? ' (the model server sent no stream: set llm.streaming: false for a server that cannot stream)' : '';
+            const message = timedOut ? `timed out (${attempts} attempt(s) of at most ${timeoutMs} ms each; llm.timeoutMs)` : `${(e as Error).message}${streamHint}`;
             await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'end', latencyMs: elapsed, error: message }, task.key);
             throw new EndRun('failed', `agent ${task.key}: the model call failed after retries: ${message}`);
           }

@@ -69,6 +69,22 @@ describe('the model\'s answer streams into the run\'s events as it is written (a
   });
 });
 
+describe('a model server that cannot stream', () => {
+  it('fails the run saying to set llm.streaming: false', async () => {
+    const llm = await startScriptedLlm([{ content: 'whole', ignoreStream: true }, { content: 'whole', ignoreStream: true }]);
+    const d = await startTestDaemon(CONFIG(llm.url).replace('maxRetries: 1', 'maxRetries: 0'));
+    try {
+      const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ prompt: 'hi', environments: ['lab'] }).expect(202);
+      const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 60000);
+      expect(run.state).toBe('failed');
+      expect(run.reason).toContain('set llm.streaming: false for a server that cannot stream');
+    } finally {
+      await d.close();
+      await llm.close();
+    }
+  });
+});
+
 describe('llm.streaming: false', () => {
   it('asks for whole answers and writes no deltas', async () => {
     const llm = await startScriptedLlm([{ content: 'whole answer' }]);

@@ -32,6 +32,8 @@ export type ScriptedReply = (
   chunkSize?: number;
   /** Streamed answers: pause between chunks (default 0). */
   chunkDelayMs?: number;
+  /** Answer a streamed request with a whole JSON answer, as a server that cannot stream does. */
+  ignoreStream?: boolean;
   /** Streamed answers: after this many content chunks, wait for `until` before sending the rest (a test watches the middle of a stream). */
   pauseAfter?: { chunks: number; until: Promise<unknown> };
 };
@@ -105,7 +107,7 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
         : 'rawToolCalls' in reply
           ? reply.rawToolCalls.map((t) => ({ id: t.id ?? `call_${++callSeq}`, type: 'function', function: { name: t.name, arguments: t.arguments } }))
           : undefined;
-    if (body.stream === true) return stream(res, body, reply, usage, toolCalls);
+    if (body.stream === true && !reply.ignoreStream) return stream(res, body, reply, usage, toolCalls);
     send(200, {
       id: `chatcmpl-${requests.length}`,
       object: 'chat.completion',
