@@ -1,3 +1,4 @@
+import { secureUrl } from './jwt.checks.js';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { StewardError } from '../common/errors.js';
@@ -126,16 +127,6 @@ export class JwtAuthenticator {
 
 const unavailable = (issuer: string, reason: string) =>
   new StewardError('AUTH_ISSUER_UNAVAILABLE', `cannot check JWTs from ${issuer}: ${reason}; static tokens still work`);
-
-/** https, or http to this machine (a local issuer). */
-export function secureUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
-  } catch {
-    return false;
-  }
-}
 
 function describeFetchError(e: unknown): string {
   if (e instanceof errors.JWKSTimeout || (e as Error)?.name === 'TimeoutError') return `no answer within ${FETCH_TIMEOUT_MS / 1000}s`;

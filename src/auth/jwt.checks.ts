@@ -1,5 +1,4 @@
 import type { StewardConfig } from '../config/config.types.js';
-import { secureUrl } from './jwt.authenticator.js';
 
 /** What the schema cannot say about auth.jwt; each problem with its path (the loader adds the YAML line). */
 export function jwtConfigProblems(config: StewardConfig): { path: (string | number)[]; message: string }[] {
@@ -12,4 +11,14 @@ export function jwtConfigProblems(config: StewardConfig): { path: (string | numb
     out.push({ path: ['auth', 'jwt', 'roles', 'map'], message: 'maps no claim value to a role and roles.default is none: every token would be refused; map at least one value (e.g. { bi-admins: admin })' });
   }
   return out;
+}
+
+/** https, or http to this machine (a local issuer). */
+export function secureUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
+  } catch {
+    return false;
+  }
 }
