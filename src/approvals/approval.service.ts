@@ -308,6 +308,10 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
 
   /** Pending approvals past their expiry become `expired` (and their runs end `expired`). */
   async expireDue(): Promise<number> {
+    // One cheap read a second; the locking transaction only when something is due (on the embedded store every
+    // statement runs on the event loop, and SSE delivery shares it).
+    const due = await this.store.query(`SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= now() LIMIT 1`);
+    if (due.rows.length === 0) return 0;
     const expired = await retryingTransaction(this.store, async (tx) => {
       // The runs first, then their approvals: the order a decision and a cancellation take.
       await tx.query(`SELECT 1 FROM runs WHERE id IN (SELECT run_id FROM approvals WHERE status = 'pending' AND expires_at <= now()) ORDER BY id FOR UPDATE`);

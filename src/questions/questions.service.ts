@@ -86,6 +86,10 @@ export class QuestionsService implements OnModuleInit, OnModuleDestroy {
 
   /** Pending questions past their expiry become `expired`; their runs resume and end `expired` (fails closed). */
   async expireDue(): Promise<number> {
+    // One cheap read a second; the locking transaction only when something is due (on the embedded store every
+    // statement runs on the event loop, and SSE delivery shares it).
+    const due = await this.store.query(`SELECT 1 FROM questions WHERE status = 'pending' AND expires_at <= now() LIMIT 1`);
+    if (due.rows.length === 0) return 0;
     const { rows, evs } = await retryingTransaction(this.store, async (tx) => {
       await tx.query(`SELECT 1 FROM runs WHERE id IN (SELECT run_id FROM questions WHERE status = 'pending' AND expires_at <= now()) ORDER BY id FOR UPDATE`);
       const expired = await this.repo.expireDue(tx);
