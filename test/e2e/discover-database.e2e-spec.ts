@@ -19,7 +19,7 @@ const CONFIG = (llm: string, db: string) =>
 const offered = (req: ChatRequest) => (req.tools ?? []).map((t) => t.function.name).filter((n) => !n.startsWith('steward__')).sort();
 
 /** discover-database on the seeded demo shop (PGlite over the wire), driven by a scripted model through two rounds. */
-describe('postgres-discover-database', () => {
+describe('discover-database', () => {
   let pg: PGlite;
   let server: PgliteServer;
   let llm: ScriptedLlm;
@@ -64,7 +64,7 @@ describe('postgres-discover-database', () => {
         return { content: JSON.stringify({ tasks: [], done: true }) };
       },
     );
-    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'postgres-discover-database', environments: { db: 'sandbox-db' }, inputs: { schemas: ['shop'], rounds: 3 } }).expect(202);
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'discover-database', environments: { db: 'sandbox-db' }, inputs: { rounds: 3 } }).expect(202);
     const q = await until('the question', async () => (await request(d.url).get(`/questions?status=pending&runId=${res.body.id}`).set('Authorization', bearer('viewer')).expect(200)).body.questions[0], 60_000, 100);
     expect(q).toMatchObject({ question: 'Does shop.order_items.product_id always name a row of shop.products?', stepKey: 'rounds[0].ask' });
     await request(d.url).post(`/questions/${q.id}`).set('Authorization', bearer('operator')).send({ answer: 'Yes, always' }).expect(200);

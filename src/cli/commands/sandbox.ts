@@ -89,7 +89,7 @@ Try, in another terminal (the README's quickstart walks through it):
   npx steward approve <approval-id> -m "plan checked" ${ap}     (or approve it in the console: ${o.url}/console/approvals)
   curl -s -H "Authorization: Bearer $(cat ${o.dir}/operator.token)" "${o.url}/runs/<run-id>/report?format=md"
   npx steward run postgres-wellcheck -e target=sandbox-db --follow ${op}
-  npx steward run postgres-discover-database -e db=sandbox-db --follow ${op}     (needs llm: in ${o.dir}/steward.yaml)
+  npx steward run discover-database -e db=sandbox-db --follow ${op}     (needs llm: in ${o.dir}/steward.yaml)
 
 Ctrl-C stops the daemon, both simulated deployments and the demo database (the store stays in ${o.dir}/data).
 `;

@@ -18,7 +18,7 @@ describe('playbooks/postgres/discover-database.yaml: valid against the real tool
   it('has no errors and no warnings; rounds are a loop of a planner, four experts, the catalog write and a question', () => {
     const r = validate(readFileSync(FILE, 'utf8'), host);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
-    expect(r.playbook?.id).toBe('postgres-discover-database');
+    expect(r.playbook?.id).toBe('discover-database');
     const rounds = r.playbook!.steps.find((s) => s.id === 'rounds');
     expect(rounds?.kind === 'loop' && rounds.steps.map((s) => `${s.id}:${s.kind}`)).toEqual(['plan:agent', 'structural:agent', 'statistical:agent', 'semantic:agent', 'query:agent', 'write:foreach', 'ask:ask']);
     const tools = Object.fromEntries((rounds?.kind === 'loop' ? rounds.steps : []).flatMap((s) => (s.kind === 'agent' ? [[s.id, s.tools]] : [])));
