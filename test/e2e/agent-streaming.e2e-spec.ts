@@ -3,10 +3,10 @@ import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { readSse, type SseMessage } from '../helpers/sse.js';
-import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { scriptedLlmYaml, startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const CONFIG = (url: string, extra = '') =>
-  configYaml(`environments:\n  lab: { kind: demo }\nllm:\n  provider: openai-compatible\n  baseUrl: ${url}\n  model: scripted\n  maxRetries: 1\n  timeoutMs: 20000\n${extra}`);
+  configYaml(`environments:\n  lab: { kind: demo }\n${scriptedLlmYaml(url, { maxRetries: 1, timeoutMs: 20000, extra })}`);
 
 const ANSWER = 'Three dashboards have no owner: Sales, Ops and Finance.';
 const deltasOf = (messages: SseMessage[]) => messages.filter((m) => m.event === 'agent.delta').map((m) => m.data.data as { stepId: string; call: number; text: string });
@@ -72,7 +72,7 @@ describe('the model\'s answer streams into the run\'s events as it is written (a
 describe('a model server that cannot stream', () => {
   it('fails the run saying to set llm.streaming: false', async () => {
     const llm = await startScriptedLlm([{ content: 'whole', ignoreStream: true }, { content: 'whole', ignoreStream: true }]);
-    const d = await startTestDaemon(CONFIG(llm.url).replace('maxRetries: 1', 'maxRetries: 0'));
+    const d = await startTestDaemon(configYaml(`environments:\n  lab: { kind: demo }\n${scriptedLlmYaml(llm.url, { maxRetries: 0, timeoutMs: 20000 })}`));
     try {
       const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ prompt: 'hi', environments: ['lab'] }).expect(202);
       const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 60000);

@@ -4,10 +4,9 @@ import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { readSse } from '../helpers/sse.js';
-import { startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { scriptedLlmYaml, startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
-const llmYaml = (url: string, extra = '') =>
-  `llm:\n  provider: openai-compatible\n  baseUrl: ${url}\n  model: scripted\n  maxRetries: 2\n  timeoutMs: 10000\n${extra}`;
+const llmYaml = (url: string, extra = '') => scriptedLlmYaml(url, { maxRetries: 2, timeoutMs: 10000, extra });
 
 const AGENT_PLAYBOOKS = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-agent');
 const CONFIG = (url: string, llmExtra = '') =>

@@ -7,14 +7,14 @@ import { servePglite, type PgliteServer } from '../../plugins/postgres/sandbox/p
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
-import { startScriptedLlm, type ChatRequest, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { scriptedLlmYaml, startScriptedLlm, type ChatRequest, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const ROOT = join(new URL('.', import.meta.url).pathname, '../..');
 const CONFIG = (llm: string, db: string) =>
   configYaml(
     `environments:\n  sandbox-db: { kind: postgres, url: "${db}", policy: { requireFor: [destructive] } }\n` +
       `playbooks:\n  dirs: [${join(ROOT, 'playbooks/postgres')}, ${join(ROOT, 'test/fixtures/playbooks-discover')}]\n` +
-      `llm:\n  provider: openai-compatible\n  baseUrl: ${llm}\n  model: scripted\n  maxRetries: 1\n  timeoutMs: 10000\n`,
+      scriptedLlmYaml(llm, { maxRetries: 1, timeoutMs: 10000 }),
   );
 const offered = (req: ChatRequest) => (req.tools ?? []).map((t) => t.function.name).filter((n) => !n.startsWith('steward__')).sort();
 

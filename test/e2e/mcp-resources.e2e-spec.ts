@@ -9,7 +9,7 @@ import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
-import { startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { scriptedLlmYaml, startScriptedLlm, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const FIXTURES = join(new URL('.', import.meta.url).pathname, '../fixtures/playbooks-demo');
 
@@ -69,7 +69,7 @@ describe('/mcp resources, prompts, completions and run tools (SDK client over re
     writeFileSync(playbookFile, COLOURS);
     const yaml = configYaml(
       `environments:\n  lab: { kind: demo }\n  lab2: { kind: demo }\nplaybooks:\n  dirs: [${FIXTURES}, ${own}]\n` +
-        `llm:\n  provider: openai-compatible\n  baseUrl: ${llm.url}\n  model: scripted\n  maxRetries: 0\n`,
+        scriptedLlmYaml(llm.url, { maxRetries: 0 }),
     );
     d = await startTestDaemon(yaml, { dir });
   }, 60_000);

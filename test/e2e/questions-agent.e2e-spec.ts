@@ -3,10 +3,10 @@ import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
-import { startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { scriptedLlmYaml, startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
 
 const CONFIG = (url: string) =>
-  configYaml(`environments:\n  lab: { kind: demo }\nllm:\n  provider: openai-compatible\n  baseUrl: ${url}\n  model: scripted\n  maxRetries: 1\n  timeoutMs: 10000\n`);
+  configYaml(`environments:\n  lab: { kind: demo }\n${scriptedLlmYaml(url, { maxRetries: 1, timeoutMs: 10000 })}`);
 
 describe('questions: the agent asks through steward.ask', () => {
   let d: TestDaemon;

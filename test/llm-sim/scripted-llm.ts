@@ -170,6 +170,13 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
   };
 }
 
+/** steward.yaml's `llm:` block for a scripted server at `url` (model `scripted`), with the retries and timeout given. */
+export const scriptedLlmYaml = (url: string, opts: { maxRetries?: number; timeoutMs?: number; extra?: string } = {}): string =>
+  `llm:\n  provider: openai-compatible\n  baseUrl: ${url}\n  model: scripted\n` +
+  (opts.maxRetries !== undefined ? `  maxRetries: ${opts.maxRetries}\n` : '') +
+  (opts.timeoutMs !== undefined ? `  timeoutMs: ${opts.timeoutMs}\n` : '') +
+  (opts.extra ?? '');
+
 /** The tool messages (role "tool") of a request: what the model was shown of each result. */
 export const toolMessages = (req: ChatRequest): { id: string; content: string }[] =>
   req.messages.filter((m) => m.role === 'tool').map((m) => ({ id: m.tool_call_id ?? '', content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content) }));
