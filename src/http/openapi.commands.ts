@@ -50,9 +50,10 @@ export async function buildOpenApiFile(file = defaultOpenApiFile()): Promise<Ope
 export async function checkOpenApiFile(file = defaultOpenApiFile()): Promise<OpenApiCommandResult> {
   const text = await renderOpenApi();
   if (!existsSync(file)) return { ok: false, message: `${display(file)} is missing. Run \`steward openapi build\` and commit the result.` };
-  if (readFileSync(file, 'utf8') === text) return { ok: true, message: `${display(file)} is up to date` };
+  const current = readFileSync(file, 'utf8');
+  if (current === text) return { ok: true, message: `${display(file)} is up to date` };
   const served = JSON.parse(text) as { paths: Record<string, unknown> };
-  const committed = JSON.parse(readFileSync(file, 'utf8')) as { paths?: Record<string, unknown> };
+  const committed = JSON.parse(current) as { paths?: Record<string, unknown> };
   const added = Object.keys(served.paths).filter((p) => !committed.paths?.[p]);
   const removed = Object.keys(committed.paths ?? {}).filter((p) => !served.paths[p]);
   const what = [added.length ? `paths added: ${added.join(', ')}` : '', removed.length ? `paths removed: ${removed.join(', ')}` : ''].filter(Boolean).join('; ') || 'operations or schemas changed';

@@ -63,35 +63,37 @@ export async function followRun(opts: { api: StewardApi; runId: string; who: Pri
   const shown = new Set<string>();
   let beat = Date.now() + HEARTBEAT_MS;
   let progress = 0;
+  // Polled by its row's state; the whole view (with its steps) is read once, for the answer.
+  const stop = async (why: string): Promise<WaitOutcome> => ({ run: await api.run(runId, who), why, answered });
   for (;;) {
-    const run = (await api.run(runId, who)) as Record<string, unknown> & { state: string };
-    if (!['queued', 'running', 'awaiting_approval'].includes(run.state)) return { run, why: `the run ended ${run.state}`, answered };
+    const run = await api.readableRunRow(runId, who);
+    if (!run || !['queued', 'running', 'awaiting_approval'].includes(run.state)) return stop(`the run ended ${run?.state ?? 'out of sight'}`);
     if (run.state === 'awaiting_approval') {
       const q = (await api.pendingQuestions(runId, who)).find((x) => !shown.has(x.id));
-      if (!q && (await api.pendingApprovalCount(runId)) > 0) return { run, why: 'the run waits for an approval (decided by a person in Steward: console, CLI or REST)', answered };
+      if (!q && (await api.pendingApprovalCount(runId)) > 0) return stop('the run waits for an approval (decided by a person in Steward: console, CLI or REST)');
       // (Neither: an answer or a decision is in and the run is about to go on.)
       if (q) {
         shown.add(q.id);
         const form = answerForm(q.schema);
-        if (!form || !opts.forms || !channel) return { run, why: `the run waits for an answer to question ${q.id}: ${form ? 'this client takes no forms' : 'its answer has no form'}; answer it in the console, with steward answer, or POST /questions/${q.id}`, answered };
+        if (!form || !opts.forms || !channel) return stop(`the run waits for an answer to question ${q.id}: ${form ? 'this client takes no forms' : 'its answer has no form'}; answer it in the console, with steward answer, or POST /questions/${q.id}`);
         const result = await channel
           .sendRequest({ method: 'elicitation/create', params: { mode: 'form', message: q.question, requestedSchema: form.requestedSchema } }, ElicitResultSchema, { timeout: Math.max(1, end - Date.now()), signal: channel.signal })
           .catch((e: unknown) => ({ action: 'error', error: (e as Error).message }));
         if (result.action !== 'accept') {
-          return { run, why: `the person did not answer question ${q.id} here (${result.action === 'error' ? (result as { error: string }).error : result.action}); it waits in Steward`, answered };
+          return stop(`the person did not answer question ${q.id} here (${result.action === 'error' ? (result as { error: string }).error : result.action}); it waits in Steward`);
         }
         try {
           await api.answerQuestion(q.id, form.unwrap(((result as { content?: Record<string, unknown> }).content ?? {})), who);
           answered.push(q.id);
         } catch (e) {
           if (!isStewardError(e)) throw e;
-          return { run, why: `the answer to question ${q.id} was refused (${e.code}: ${e.message}); it waits in Steward`, answered };
+          return stop(`the answer to question ${q.id} was refused (${e.code}: ${e.message}); it waits in Steward`);
         }
         continue;
       }
     }
-    if (Date.now() >= end) return { run, why: `still ${run.state} after ${opts.waitSeconds} s`, answered };
-    if (channel?.signal.aborted) return { run, why: 'the call was cancelled (the run goes on)', answered };
+    if (Date.now() >= end) return stop(`still ${run.state} after ${opts.waitSeconds} s`);
+    if (channel?.signal.aborted) return stop('the call was cancelled (the run goes on)');
     if (opts.progressToken !== undefined && channel && Date.now() >= beat) {
       beat = Date.now() + HEARTBEAT_MS;
       await channel.sendNotification({ method: 'notifications/progress', params: { progressToken: opts.progressToken, progress: ++progress, message: `run ${runId} is ${run.state}` } }).catch(() => undefined);
