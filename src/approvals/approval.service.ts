@@ -333,6 +333,22 @@ export class ApprovalService implements ToolGate, OnModuleInit, OnModuleDestroy 
     await tx.query(`UPDATE approvals SET status = 'cancelled', decided_at = now() WHERE run_id = $1 AND status IN ('pending', 'approved')`, [runId]);
   }
 
+  /**
+   * An outside call's pending approval nobody waits for any more (the MCP task that waited for it was cancelled by its
+   * requester): it is cancelled, so approvers are not asked to decide it. Only the requester's own, outside any run.
+   */
+  async cancelOutsideCall(id: string, by: string): Promise<boolean> {
+    const r = await this.store.query<ApprovalRow>(
+      `UPDATE approvals SET status = 'cancelled', decided_at = now() WHERE id = $1 AND run_id IS NULL AND requested_by = $2 AND status = 'pending' RETURNING *`,
+      [id, by],
+    );
+    const row = r.rows[0];
+    if (!row) return false;
+    this.logger.info({ approval: id, by }, 'approval cancelled: its requester cancelled the call');
+    this.bus.emit(APPROVAL_SETTLED, row);
+    return true;
+  }
+
 }
 
 /** Who asks and where (the call's digest aside). */

@@ -1,7 +1,8 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
-import { ApprovalService } from '../approvals/approval.service.js';
+import { APPROVAL_SETTLED, ApprovalService } from '../approvals/approval.service.js';
 import type { Principal } from '../auth/roles.js';
 import { CONFIG, type StewardConfig } from '../config/config.types.js';
 import { consoleUrl } from '../console/links.js';
@@ -19,7 +20,8 @@ import type { ToolInvoker } from '../plugins/tool.invoker.js';
 import { EngineClient } from './engine.client.js';
 import { McpToolSurface } from './mcp-tools.js';
 import { McpController } from './mcp.controller.js';
-import { createMcpServer, type McpServerDeps } from './mcp.server.js';
+import { McpTasks } from './mcp-tasks.js';
+import { createMcpServer, failureResult, toCallResult, type McpServerDeps } from './mcp.server.js';
 import { McpSessions } from './mcp.sessions.js';
 import { StewardApi } from './steward-api.js';
 import { TOOL_GATE, type ToolGate } from './tool-gate.js';
@@ -33,9 +35,29 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
   controllers: [McpController],
   providers: [
     {
+      provide: McpTasks,
+      inject: [STORE, PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, LOGGER, StewardApi, ApprovalService, EventEmitter2],
+      useFactory: (store: Store, catalogue: PluginCatalogue, invoker: ToolInvoker, gate: ToolGate, logger: Logger, api: StewardApi, approvals: ApprovalService, bus: EventEmitter2) => {
+        const tasks = new McpTasks({
+          store,
+          catalogue,
+          invoker,
+          gate,
+          logger: logger.child({ component: 'mcp-tasks' }),
+          decision: (id) => api.approvalDecision(id),
+          cancelApproval: async (id, by) => void (await approvals.cancelOutsideCall(id, by)),
+          toResult: (tool, result) => toCallResult(tool, result, true),
+          failure: failureResult,
+        });
+        // A decision on this daemon completes its waiting tasks at once; the sweep finds other daemons' decisions.
+        bus.on(APPROVAL_SETTLED, () => tasks.kick());
+        return tasks;
+      },
+    },
+    {
       provide: MCP_DEPS,
-      inject: [PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, CONFIG, LOGGER, DAEMON_INFO, StewardApi],
-      useFactory: (catalogue: PluginCatalogue, invoker: ToolInvoker, gate: ToolGate, config: StewardConfig, logger: Logger, info: DaemonInfo, api: StewardApi): McpServerDeps => {
+      inject: [PLUGIN_CATALOGUE, TOOL_INVOKER, TOOL_GATE, CONFIG, LOGGER, DAEMON_INFO, StewardApi, McpTasks],
+      useFactory: (catalogue: PluginCatalogue, invoker: ToolInvoker, gate: ToolGate, config: StewardConfig, logger: Logger, info: DaemonInfo, api: StewardApi, tasks: McpTasks): McpServerDeps => {
         const publicUrl = config.notifications.publicUrl;
         return {
           catalogue,
@@ -48,6 +70,7 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
           approvalsUrl: (id) => consoleUrl(publicUrl, `/approvals/${id}`),
           consoleUrl: (id) => (publicUrl ? consoleUrl(publicUrl, `/console/approvals/${id}`) : undefined),
           api,
+          tasks,
         };
       },
     },
@@ -89,13 +112,19 @@ export const ENGINE_PRINCIPAL: Principal = { name: 'steward-engine', role: 'admi
   ],
   exports: [ENGINE_CLIENT, MCP_DEPS],
 })
-export class McpModule implements OnApplicationShutdown {
+export class McpModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(McpSessions) private readonly sessions: McpSessions,
     @Inject(ENGINE_CLIENT) private readonly engine: EngineClient,
+    @Inject(McpTasks) private readonly tasks: McpTasks,
   ) {}
 
+  onApplicationBootstrap(): void {
+    this.tasks.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.tasks.close();
     await this.sessions.closeAll();
     await this.engine.close();
   }

@@ -1,10 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CreateTaskResult } from '@modelcontextprotocol/sdk/experimental/tasks/types.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
   SetLevelRequestSchema,
+  type TaskMetadata,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { hasRole } from '../auth/roles.js';
@@ -17,6 +19,7 @@ import { elicitDecision, supportsUrlElicitation, type RequestChannel } from './a
 import { EXTERNAL_PLUGIN_ID } from './external/external.settings.js';
 import { registerPrompts } from './mcp-prompts.js';
 import { registerResources } from './mcp-resources.js';
+import type { McpTasks } from './mcp-tasks.js';
 import type { McpToolSurface } from './mcp-tools.js';
 import type { StewardApi } from './steward-api.js';
 import { supportsFormElicitation } from './question-elicitation.js';
@@ -46,7 +49,12 @@ export interface McpServerDeps {
   api?: StewardApi;
   /** How long a pending write waits for the decision after sending a URL-mode elicitation (default 10 minutes). */
   elicitationWaitMs?: number;
+  /** MCP tasks (2025-11-25): outside clients may make any plugin tool's call a task; a write's completes when decided. */
+  tasks?: McpTasks;
 }
+
+/** The `_meta` key of a CreateTaskResult whose text a host may hand the model while the task runs (MCP 2025-11-25). */
+export const MODEL_IMMEDIATE_RESPONSE = 'io.modelcontextprotocol/model-immediate-response';
 
 /**
  * Steward's MCP server for one caller (an /mcp session, or the engine's in-process client). Tools come from the plugin
@@ -56,6 +64,7 @@ export interface McpServerDeps {
 export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId' | 'stepId'>): Server {
   // Outside clients get Steward's own objects too; the engine (runner, agent) only the plugins' tools.
   const api = caller.channel === 'mcp' ? deps.api : undefined;
+  const tasks = caller.channel === 'mcp' ? deps.tasks : undefined;
   const server = new Server(
     { name: 'steward', title: 'Steward', version: deps.version },
     {
@@ -63,14 +72,17 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
         tools: { listChanged: false },
         logging: {},
         ...(api && { resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, completions: {} }),
+        ...(tasks && { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } }),
       },
+      ...(tasks && { taskStore: tasks.storeFor(caller.principal), defaultTaskPollInterval: 1000 }),
       instructions:
         'Steward operates BI deployments. Read tools run at once; tools that write need a person to approve them in Steward first ' +
         '(the result names the approval). Pass `environment` (or `environments`) to choose where a tool runs.' +
         (api
           ? ' Runs, their reports, approvals, findings and playbooks are resources (steward://...); each playbook is a prompt; ' +
             'steward.runs.start starts a playbook run (operator role) and steward.runs.get follows it.'
-          : ''),
+          : '') +
+        (tasks ? ' A plugin tool\'s call may be made a task (tools/call with `task`): a write\'s task completes when a person decides its approval.' : ''),
     },
   );
   const log = deps.logger.child({ component: 'mcp', channel: caller.channel, actor: caller.principal.name });
@@ -83,17 +95,23 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
       ...deps.catalogue
         .tools()
         .filter((t) => t.environments.length === 0 || deps.surface.candidates(t).length > 0)
-        .map((t) => deps.surface.describe(t)),
+        .map((t) => (tasks ? { ...deps.surface.describe(t), execution: { taskSupport: 'optional' as const } } : deps.surface.describe(t))),
     ],
   }));
+  const closers: (() => void)[] = [];
   if (api) {
     const watch = registerResources(server, api, caller.principal, log);
     registerPrompts(server, api, caller.principal);
-    server.onclose = () => watch.close();
+    closers.push(() => watch.close());
   }
+  // A task's status changes are told to the sessions of the token that made it (clients must poll anyway).
+  if (tasks) closers.push(tasks.onChange(caller.principal.name, (task) => void server.notification({ method: 'notifications/tasks/status', params: task }).catch(() => undefined)));
+  if (closers.length) server.onclose = () => closers.forEach((c) => c());
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult | CreateTaskResult> => {
     const name = request.params.name;
+    const task: TaskMetadata | undefined = tasks ? request.params.task : undefined;
+    if (task && isStewardTool(name)) throw Object.assign(new Error(`${name} does not run as a task (its execution.taskSupport is not declared): call it without \`task\``), { code: ErrorCode.MethodNotFound });
     if (api && isStewardTool(name)) {
       return callStewardTool(name, request.params.arguments, api, caller.principal, {
         channel: extra as unknown as RequestChannel,
@@ -114,6 +132,10 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
     }
     const meta = (request.params._meta ?? {}) as Record<string, unknown>;
     const mode = meta[META.mode] === 'plan' ? 'plan' : 'execute';
+    // A task-augmented call answers with its task: one refused before it could run is a task that already failed.
+    const answer = async (r: CallToolResult): Promise<CallToolResult | CreateTaskResult> =>
+      task && tasks ? { task: await tasks.createFinished(caller.principal, { tool: tool.id }, r, task.ttl) } : r;
+    const failure = (error: ToolFailure) => answer(failureResult(error));
     const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined);
     // Run identity comes only from Steward's own engine: an outside client cannot attach a call to a run.
     if (caller.channel !== 'engine' && (meta[META.runId] !== undefined || meta[META.stepId] !== undefined)) {
@@ -139,9 +161,20 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
     const gateRequest: GateRequest = { tool, input: prepared.input, environments, mode, caller: who, approvalId: str(meta[META.approvalId]) };
     let decision = await deps.gate.check(gateRequest);
     const progressToken = meta.progressToken as string | number | undefined;
+    if (task && tasks) {
+      if (decision.action === 'deny') return failure({ code: decision.code, message: decision.message });
+      if (decision.action === 'pending') {
+        const pendingResult = pending(tool, decision.approvalId, decision.message, deps.approvalsUrl(decision.approvalId), deps.consoleUrl?.(decision.approvalId));
+        const where = deps.consoleUrl?.(decision.approvalId) ?? deps.approvalsUrl(decision.approvalId);
+        const created = await tasks.createAwaiting(caller.principal, gateRequest, decision.approvalId, `waiting for a person to decide approval ${decision.approvalId} (${where}); ${decision.message}`, task.ttl);
+        const text = `${tool.id} waits for a person's approval (${decision.approvalId}, ${where}); task ${created.taskId} completes when it is decided: approved, the call runs once and the task has its result; rejected, the task fails saying who and why.`;
+        return { task: created, _meta: { [MODEL_IMMEDIATE_RESPONSE]: text, ...pendingResult._meta } };
+      }
+      if (mode === 'execute') return { task: await tasks.createRunning(caller.principal, gateRequest, decision.approvalId, task.ttl) };
+    }
     // A client that takes URL-mode elicitation is sent the approval page and the call waits for the decision.
     const consoleUrl = decision.action === 'pending' ? deps.consoleUrl?.(decision.approvalId) : undefined;
-    if (decision.action === 'pending' && consoleUrl && api && supportsUrlElicitation(server.getClientCapabilities())) {
+    if (decision.action === 'pending' && consoleUrl && api && !task && supportsUrlElicitation(server.getClientCapabilities())) {
       const approvalId = decision.approvalId;
       const decided = await elicitDecision({
         api,
@@ -186,7 +219,7 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
             },
     });
     if (decision.approvalId) await deps.gate.completed?.(gateRequest, decision.approvalId, outcomeOf(result.ok ? undefined : result.error));
-    return toCallResult(tool, result, caller.channel === 'mcp');
+    return answer(toCallResult(tool, result, caller.channel === 'mcp'));
   });
   return server;
 }
@@ -197,7 +230,7 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
  * engine gets every tool's output as JSON data (what runs store and the agent reads).
  */
 export function toCallResult(tool: LoadedTool, result: ToolResult, passthrough = false): CallToolResult {
-  if (!result.ok) return failure(result.error);
+  if (!result.ok) return failureResult(result.error);
   if (passthrough && tool.plugin === EXTERNAL_PLUGIN_ID && result.mode === 'execute') {
     const out = result.output;
     if (!tool.outputSchema && isContentOnly(out)) return { content: out.content };
@@ -221,7 +254,7 @@ function isContentOnly(out: unknown): out is { content: CallToolResult['content'
   return keys.length === 1 && Array.isArray(content) && content.every((c) => c !== null && typeof c === 'object' && typeof (c as { type?: unknown }).type === 'string');
 }
 
-function failure(error: ToolFailure): CallToolResult {
+export function failureResult(error: ToolFailure): CallToolResult {
   return {
     isError: true,
     content: [{ type: 'text', text: `${error.code}: ${error.message}` }],

@@ -386,6 +386,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX questions_pending_idx ON questions (expires_at) WHERE status = 'pending';
     `,
   },
+  {
+    id: 13,
+    name: 'MCP tasks (a tools/call an outside client made a task: it completes when its approval is decided)',
+    sql: `
+      -- MCP 2025-11-25 tasks: a task-augmented tools/call. Visible only to the token that made it (principal). A write
+      -- waiting for a person is phase 'awaiting_approval' (approval_id); a call being executed is phase 'running' under
+      -- a lease (lease_owner, lease_until) so a daemon sharing the database takes over one whose owner died. The call
+      -- (tool, validated input, environments) is kept to run it once approved; result is the CallToolResult.
+      CREATE TABLE mcp_tasks (
+        id             text PRIMARY KEY,
+        principal      text NOT NULL,
+        role           text NOT NULL,
+        tool           text NOT NULL,
+        input          jsonb NOT NULL,
+        environments   jsonb NOT NULL,
+        approval_id    text,
+        phase          text NOT NULL,
+        status         text NOT NULL DEFAULT 'working',
+        status_message text,
+        result         jsonb,
+        poll_ms        integer NOT NULL,
+        ttl_ms         bigint NOT NULL,
+        lease_owner    text,
+        lease_until    timestamptz,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        updated_at     timestamptz NOT NULL DEFAULT now(),
+        expires_at     timestamptz NOT NULL
+      );
+      CREATE INDEX mcp_tasks_principal_idx ON mcp_tasks (principal, created_at DESC, id DESC);
+      CREATE INDEX mcp_tasks_open_idx ON mcp_tasks (phase) WHERE status IN ('working', 'input_required');
+      CREATE INDEX mcp_tasks_expiry_idx ON mcp_tasks (expires_at);
+    `,
+  },
 ];
 
 /** The schema version this build brings a database to. */
