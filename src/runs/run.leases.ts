@@ -140,11 +140,18 @@ export class RunLeases {
     }
   }
 
-  /** A waiting run whose approval was decided or expired (e.g. while the daemon was down) can continue. */
+  /**
+   * A waiting run whose approval was decided or expired, or whose question was answered or expired (e.g. while the
+   * daemon was down, or it stopped between recording the answer and resuming the run), can continue.
+   */
   private async hasSettledApproval(runId: string): Promise<boolean> {
     const r = await this.deps.store.query(
       `SELECT 1 FROM approvals a JOIN run_steps s ON s.run_id = a.run_id AND s.approval_id = a.id
-       WHERE a.run_id = $1 AND a.status <> 'pending' AND s.state IN ('awaiting_approval', 'unknown') LIMIT 1`,
+       WHERE a.run_id = $1 AND a.status <> 'pending' AND s.state IN ('awaiting_approval', 'unknown')
+       UNION ALL
+       SELECT 1 FROM questions q JOIN run_steps s ON s.run_id = q.run_id AND s.step_key = q.step_key
+       WHERE q.run_id = $1 AND q.status <> 'pending' AND s.state = 'awaiting_approval'
+       LIMIT 1`,
       [runId],
     );
     return r.rows.length > 0;

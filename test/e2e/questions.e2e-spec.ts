@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { pino } from 'pino';
 import { runCli, type CliIo } from '../../src/cli/cli.js';
+import { openStore } from '../../src/store/store.factory.js';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
 import { waitForRun } from '../helpers/runs.js';
 import { until } from '../helpers/wait.js';
@@ -135,6 +137,25 @@ describe('questions: a run asks a person and waits', () => {
     expect(md.text).toContain('## Questions');
     expect(md.text).toContain('Which schema first?');
     expect(md.text).toMatch(/sales.*operator/);
+  }, 120000);
+
+  it('an answer recorded while the daemon is down (another replica, or a stop between answer and resume) resumes the run at startup', async () => {
+    const { body } = await api(d).post('/runs', { playbook: 'ask-yes', environments: { target: 'lab' } }).expect(202);
+    const q = await pendingQuestion(d, body.id, 'yes');
+    await waitForRun(d, body.id, ['awaiting_approval'], 30000);
+    await d.close();
+    // Another replica answers while this one is down: only the row changes, no event reaches this daemon.
+    const store = await openStore({ path: '.steward/data' }, { baseDir: dir, logger: pino({ level: 'silent' }) });
+    try {
+      const r = await store.query(`UPDATE questions SET status = 'answered', answer = 'true'::jsonb, answered_by = 'approver', answered_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`, [q.id]);
+      expect(r.rows).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+    d = await startTestDaemon(yaml, { dir });
+    const done = await waitForRun(d, body.id, ['succeeded', 'failed', 'expired'], 30000);
+    expect(done).toMatchObject({ state: 'succeeded', waitingFor: null });
+    expect(done.steps.find((s: any) => s.key === 'yes')).toMatchObject({ state: 'succeeded', output: { answer: true, answeredBy: 'approver' } });
   }, 120000);
 
   it('an unanswered question expires and ends the run expired; a cancelled run cancels its question', async () => {
