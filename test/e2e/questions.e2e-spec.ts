@@ -145,7 +145,7 @@ describe('questions: a run asks a person and waits', () => {
     await waitForRun(d, body.id, ['awaiting_approval'], 30000);
     await d.close();
     // Another replica answers while this one is down: only the row changes, no event reaches this daemon.
-    const store = await openStore({ path: '.steward/data' }, { baseDir: dir, logger: pino({ level: 'silent' }) });
+    const store = await openStore(d.loaded.config.store, { baseDir: dir, logger: pino({ level: 'silent' }) });
     try {
       const r = await store.query(`UPDATE questions SET status = 'answered', answer = 'true'::jsonb, answered_by = 'approver', answered_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`, [q.id]);
       expect(r.rows).toHaveLength(1);
