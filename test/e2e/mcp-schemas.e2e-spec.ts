@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { inputSchemaProblem } from '../../src/plugins/schema-check.js';
 import { bearer, configYaml, startTestDaemon, type TOKENS, type TestDaemon } from '../helpers/daemon.js';
 
 const errorOf = (r: CallToolResult) => (r._meta as Record<string, { code: string; message: string }> | undefined)?.['steward/error'];
@@ -20,7 +21,9 @@ describe('tools every MCP host accepts, listed where they can run', () => {
   beforeAll(async () => {
     bare = await startTestDaemon(configYaml('environments:\n  lab: { kind: demo }\nnotifications:\n  publicUrl: https://steward.example.com/ops/\n'));
     // Nothing listens at this URL: the calls below are refused before any request to it.
-    withSisense = await startTestDaemon(configYaml('environments:\n  lab: { kind: demo }\n  prod: { kind: sisense, url: "http://127.0.0.1:9", token: "sisense-token-for-listing-only" }\n'));
+    withSisense = await startTestDaemon(
+      configYaml('environments:\n  lab: { kind: demo }\n  prod: { kind: sisense, url: "http://127.0.0.1:9", token: "sisense-token-for-listing-only" }\n  warehouse: { kind: postgres, url: "postgres://listing@127.0.0.1:9/none" }\n'),
+    );
   }, 60_000);
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => undefined);
@@ -46,6 +49,10 @@ describe('tools every MCP host accepts, listed where they can run', () => {
     const { tools } = await (await connect(withSisense, clients)).listTools();
     const combined = tools.filter((t) => ['oneOf', 'anyOf', 'allOf'].some((k) => k in t.inputSchema)).map((t) => t.name);
     expect(combined).toEqual([]);
+    // Nor a list of types anywhere (single-type hosts refuse `type: [X, "null"]`): the load-time check, on what is listed.
+    expect(tools.filter((t) => t.name.startsWith('postgres__')).length).toBeGreaterThan(5);
+    expect(tools.map((t) => [t.name, inputSchemaProblem(t.inputSchema)]).filter(([, problem]) => problem)).toEqual([]);
+    expect(tools.find((t) => t.name === 'postgres__query__sql')?.inputSchema.properties?.params).toMatchObject({ items: { type: 'string', nullable: true } });
     const hint = (name: string) => tools.find((t: Tool) => t.name === name)?.annotations?.openWorldHint;
     expect(hint('sisense__datamodel__build-status')).toBe(true);
     expect(hint('demo__notes__write')).toBe(true);
@@ -62,7 +69,7 @@ describe('tools every MCP host accepts, listed where they can run', () => {
     // A write tool's dry run says it would fail, naming what to give; asked to run, its approval shows why and cannot be approved.
     const noChange = (await c.callTool({ name: 'sisense__folder__update', arguments: { folder: 'Archive', environment: 'prod' }, _meta: { 'steward/mode': 'plan' } })) as CallToolResult;
     expect((noChange.structuredContent as { plan: { changes: { action: string }[] } }).plan.changes).toMatchObject([{ action: 'fail' }]);
-    expect(JSON.stringify(noChange.structuredContent)).toContain('TOOL_INPUT_INVALID: give name (to rename), parent (to move; null for the root), or both');
+    expect(JSON.stringify(noChange.structuredContent)).toContain('TOOL_INPUT_INVALID: give name (to rename), parent (to move; \\"/\\" for the root), or both');
     const noParty = (await c.callTool({ name: 'sisense__dashboard__share-remove', arguments: { dashboard: 'Sales', environment: 'prod' }, _meta: { 'steward/mode': 'plan' } })) as CallToolResult;
     expect(JSON.stringify(noParty.structuredContent)).toContain('TOOL_INPUT_INVALID: give users (emails), groups (names), or both');
     const run = (await c.callTool({ name: 'sisense__folder__update', arguments: { folder: 'Archive', environment: 'prod' } })) as CallToolResult;

@@ -10,6 +10,10 @@ export const userRef = ref('The user: email (case-insensitive), user id (24 hex)
 export const groupRef = ref('The group: its name (case-insensitive when no exact match) or id (24 hex).');
 export const folderRef = ref('The folder: its oid, its path like "Sales/Deep Dives", or its name when only one folder has it.');
 
+/** How a folder input names the root (no folder): one type for hosts that take no `null` (no folder name has a "/"). */
+export const ROOT_FOLDER = '/';
+
+/** For outputs only: input schemas take one type (src/plugins/schema-check.ts). */
 export const nullableString: JsonSchema = { type: ['string', 'null'] };
 
 /** A dashboard as the dashboard tools return it (closed, so `validate` catches a misspelt field in a reference). */

@@ -7,7 +7,7 @@ import { paramsIn } from './sql.tool.js';
 
 interface Input {
   sql: string;
-  params: (string | number | boolean | null)[];
+  params: (string | null)[];
   verbose: boolean;
 }
 

@@ -34,8 +34,8 @@ describe('postgres.query (PGlite over the wire)', () => {
   });
 
   it('binds parameters and keeps dates, timestamps and numerics as the server writes them', async () => {
-    const out = await kit.ok<{ rows: unknown[][] }>('postgres.query.sql', { sql: 'SELECT id, birth_date, created_at, $2::numeric(5,2) AS n, $3::bytea AS b FROM shop.customers WHERE id = $1', params: [3, '1.5', 'ab'] });
-    expect(out.rows).toEqual([[3, '1950-10-19', '2024-01-01 03:00:00+00', '1.50', '\\x6162']]);
+    const out = await kit.ok<{ rows: unknown[][] }>('postgres.query.sql', { sql: 'SELECT id, birth_date, created_at, $2::numeric(5,2) AS n, $3::bytea AS b, $4::int AS z FROM shop.customers WHERE id = $1', params: ['3', '1.5', 'ab', null] });
+    expect(out.rows).toEqual([[3, '1950-10-19', '2024-01-01 03:00:00+00', '1.50', '\\x6162', null]]);
   });
 
   it('caps rows and bytes and says which cap cut the answer', async () => {
@@ -49,7 +49,7 @@ describe('postgres.query (PGlite over the wire)', () => {
   });
 
   it('explains without running, and explain-analyze is write-class with a dry run', async () => {
-    const plan = await kit.ok<{ totalCost: number; nodes: { nodeType: string; relation: string | null; actualRows: number | null }[] }>('postgres.query.explain', { sql: 'SELECT * FROM shop.orders WHERE customer_id = $1', params: [7] });
+    const plan = await kit.ok<{ totalCost: number; nodes: { nodeType: string; relation: string | null; actualRows: number | null }[] }>('postgres.query.explain', { sql: 'SELECT * FROM shop.orders WHERE customer_id = $1', params: ['7'] });
     expect(plan.totalCost).toBeGreaterThan(0);
     expect(plan.nodes[0]).toMatchObject({ nodeType: 'Seq Scan', relation: 'orders', actualRows: null });
     const tool = kit.host.catalogue.require('postgres.query.explain-analyze');
@@ -94,6 +94,8 @@ describe('postgres.query (PGlite over the wire)', () => {
       expect(await kit.call('postgres.query.sql', {})).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID', message: expect.stringContaining('sql') } });
       expect(await kit.call('postgres.query.sql', { sql: 'SELECT 1', rows: 5 })).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID' } });
       expect(await kit.call('postgres.query.sql', { sql: 'SELECT 1', maxRows: 1_000_000 })).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID', message: expect.stringContaining('maxRows') } });
+      // params are text (one type, for single-type hosts): a number is refused naming the item, "42" is how to write it
+      expect(await kit.call('postgres.query.sql', { sql: 'SELECT $1::int', params: [42] })).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID', message: expect.stringContaining('params[0]: must be a string') } });
       expect(await print()).toBe(before);
     });
   });

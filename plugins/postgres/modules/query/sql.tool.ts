@@ -6,16 +6,18 @@ import { checkReadOnlySql } from './sql.guard.js';
 
 interface Input {
   sql: string;
-  params: (string | number | boolean | null)[];
+  params: (string | null)[];
   maxRows?: number;
 }
 
 export const paramsIn = {
   type: 'array',
   maxItems: 100,
-  items: { type: ['string', 'number', 'boolean', 'null'] },
+  // One type with nullable (not a list of types, which single-type hosts refuse): the values go to PostgreSQL as text
+  // anyway (node-postgres sends 42 as '42'), and the server casts each to the type it infers for its $n.
+  items: { type: 'string', nullable: true },
   default: [],
-  description: 'Values for $1, $2, … in the statement (sent apart from the SQL text).',
+  description: 'Values for $1, $2, … in the statement (sent apart from the SQL text), each as text ("42", "true", "2024-01-31") or null; PostgreSQL casts it to the type the statement needs.',
 };
 
 export const sql = (deps: PgDeps) =>
@@ -43,7 +45,7 @@ export const sql = (deps: PgDeps) =>
     idempotent: true,
     examples: [
       { title: 'Orders per status', input: { sql: 'SELECT status, count(*) AS orders FROM shop.orders GROUP BY status ORDER BY 2 DESC', params: [] } },
-      { title: 'One customer by id, with a parameter', input: { sql: 'SELECT * FROM shop.customers WHERE id = $1', params: [42], maxRows: 1 } },
+      { title: 'One customer by id, with a parameter', input: { sql: 'SELECT * FROM shop.customers WHERE id = $1', params: ['42'], maxRows: 1 } },
     ],
     handler: (input, ctx) => {
       const checked = checkReadOnlySql(input.sql);

@@ -158,9 +158,10 @@ describe('sisense.dashboard', () => {
 
     expect(await plan('move', { dashboard: d.oid, folder: 'Sales/Deep Dives' })).toMatchObject({ changes: [{ action: 'update', kind: 'dashboard', detail: 'Finance → Sales/Deep Dives', fields: [{ field: 'folder', before: 'Finance', after: 'Sales/Deep Dives' }] }] });
     expect(output(await run('move', { dashboard: d.oid, folder: 'Deep Dives' }))).toMatchObject({ folderPath: 'Sales/Deep Dives', changed: true });
-    expect(output(await run('move', { dashboard: d.oid, folder: null }))).toMatchObject({ folderId: null, changed: true });
+    expect(await run('move', { dashboard: d.oid, folder: null })).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID', message: expect.stringContaining('folder: must be a string') } });
+    expect(output(await run('move', { dashboard: d.oid, folder: '/' }))).toMatchObject({ folderId: null, changed: true });
     expect(d.parentFolder).toBeUndefined();
-    expect(await plan('move', { dashboard: d.oid, folder: null })).toMatchObject({ wouldChange: false, changes: [{ action: 'skip', detail: 'already in (no folder)', reason: 'already in (no folder)' }] });
+    expect(await plan('move', { dashboard: d.oid, folder: '/' })).toMatchObject({ wouldChange: false, changes: [{ action: 'skip', detail: 'already in (no folder)', reason: 'already in (no folder)' }] });
     expect(await plan('move', { dashboard: d.oid, folder: 'Nowhere' })).toMatchObject({ wouldFail: true, changes: [{ action: 'fail', detail: 'NOT_FOUND: no folder matches "Nowhere"', reason: 'NOT_FOUND: no folder matches "Nowhere"' }] });
 
     const orphan = dash('Orphaned Report');

@@ -2,19 +2,20 @@ import { defineTool } from '../../../../src/plugins/plugin-api.js';
 import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { change, field, dryRun, label, plan } from '../../shared/plan.js';
-import { dashboardRef, nullableString, objectOut } from '../../shared/schemas.js';
+import { dashboardRef, nullableString, objectOut, ROOT_FOLDER } from '../../shared/schemas.js';
 import { access } from '../../shared/views.js';
 import { folderPath } from '../../shared/lookup.js';
 
 interface Input {
   dashboard: string;
-  folder: string | null;
+  /** A folder, or ROOT_FOLDER. */
+  folder: string;
 }
 
 async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   const d = await deps.resolveDashboard(client, input.dashboard);
   const { byOid } = await deps.listFolders(client);
-  const to = input.folder === null ? null : await deps.resolveFolder(client, input.folder);
+  const to = input.folder === ROOT_FOLDER ? null : await deps.resolveFolder(client, input.folder);
   const from = d.parentFolder ? byOid.get(d.parentFolder) : undefined;
   const fromName = from ? folderPath(from, byOid) : d.parentFolder ? `folder ${d.parentFolder}` : '(no folder)';
   const toName = to ? to.path : '(no folder)';
@@ -28,20 +29,20 @@ export const move = (deps: SisenseDeps) =>
     id: 'sisense.dashboard.move',
     title: 'Move a dashboard to a folder',
     description:
-      'Moves a dashboard (oid or title) into a folder given by path ("Sales/Deep Dives"), oid, or unique name; folder null moves it to the root (no folder). ' +
+      'Moves a dashboard (oid or title) into a folder given by path ("Sales/Deep Dives"), oid, or unique name; folder "/" moves it to the root (no folder). ' +
       'Only the owner\'s copy moves; viewers keep their own folder placement.',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
       required: ['dashboard', 'folder'],
-      properties: { dashboard: dashboardRef, folder: { type: ['string', 'null'], minLength: 1, maxLength: 500, description: 'Target folder (path, oid or unique name); null for the root.' } },
+      properties: { dashboard: dashboardRef, folder: { type: 'string', minLength: 1, maxLength: 500, description: 'Target folder (path, oid or unique name); "/" for the root (no folder).' } },
     },
     outputSchema: objectOut({ dashboard: objectOut({ oid: { type: 'string' }, title: { type: 'string' } }), folderId: nullableString, folderPath: nullableString, changed: { type: 'boolean' } }),
     effect: 'write',
     idempotent: true,
     examples: [
       { title: 'Into a subfolder', input: { dashboard: 'Empty Dashboard', folder: 'Sales/Deep Dives' } },
-      { title: 'Out of every folder', input: { dashboard: 'Sales Deep Dive', folder: null } },
+      { title: 'Out of every folder', input: { dashboard: 'Sales Deep Dive', folder: ROOT_FOLDER } },
     ],
     plan: (input, ctx) => dryRun(deps, ctx, 'move', `dashboard ${input.dashboard}`, async (client) => plan('move', [(await read(deps, client, input)).c])),
     handler: (input, ctx) =>

@@ -57,7 +57,7 @@ async function prepare(deps: SisenseDeps, client: SisenseClient, input: Input) {
       changes.push(change('fail', target, 'already has a rule on this column: delete the column\'s rules first (sisense.datamodel.data-security-delete)'));
       continue;
     }
-    const members = (r.members ?? []).map(String);
+    const members = r.members ?? [];
     changes.push(change('create', target, r.allMembers ? 'every value' : `${r.exclusionary ? 'all but ' : ''}${members.length} value(s)`));
     rules.push({ server: model.server ?? 'LocalHost', elasticube: model.title, table: input.table, column: input.column, datatype, members, allMembers: r.allMembers === true ? true : null, exclusionary: r.exclusionary === true ? true : null, shares: [share] });
   }
@@ -94,7 +94,7 @@ export const dataSecurityAdd = (deps: SisenseDeps) =>
               user: { type: 'string', minLength: 1, maxLength: 320 },
               group: { type: 'string', minLength: 1, maxLength: 200 },
               everyoneElse: { const: true, description: 'The default rule: everyone without a rule of their own.' },
-              members: { type: 'array', maxItems: 10000, items: { type: ['string', 'number'] }, description: 'The values they may see (or may not, with exclusionary).' },
+              members: { type: 'array', maxItems: 10000, items: { type: 'string' }, description: 'The values they may see (or may not, with exclusionary), as text as Sisense keeps them: "2024", not 2024.' },
               allMembers: { type: 'boolean', description: 'They see every value.' },
               exclusionary: { type: 'boolean', description: 'members lists the values they may NOT see.' },
             },

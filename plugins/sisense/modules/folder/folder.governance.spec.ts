@@ -51,7 +51,7 @@ describe('sisense.folder: owner, ancestors, navver, root folders', () => {
   it('create at the root and move to the root send no JSON null (Sisense refuses null in folder payloads)', async () => {
     const made = output(await host.invoker.invoke('sisense.folder.create', { name: 'Top Level' }, target));
     expect(made).toMatchObject({ folder: { path: 'Top Level' } });
-    const moved = await run('update', { folder: 'Sales/Deep Dives', parent: null });
+    const moved = await run('update', { folder: 'Sales/Deep Dives', parent: '/' });
     expect(moved).toMatchObject({ ok: true, output: { changed: true, folder: { path: 'Deep Dives' } } });
     expect(folder('Deep Dives').parentId || null).toBeNull();
   });

@@ -55,7 +55,8 @@ describe('sisense.folder', () => {
     expect(output(await run('update', { folder: 'Sales/Deep Dives', parent: 'Finance' }))).toMatchObject({ changed: true, folder: { path: 'Finance/Deep Dives' } });
     expect(await paths()).toEqual(expect.arrayContaining(['Finance', 'Finance/Deep Dives', 'Finance/Deep Dives/Regional', 'Old Reports', 'Sales']));
     expect(await paths()).not.toContain('Sales/Deep Dives');
-    expect(output(await run('update', { folder: 'Finance/Deep Dives', parent: null }))).toMatchObject({ folder: { path: 'Deep Dives' } });
+    expect(await run('update', { folder: 'Finance/Deep Dives', parent: null })).toMatchObject({ ok: false, error: { code: 'TOOL_INPUT_INVALID', message: expect.stringContaining('parent: must be a string') } });
+    expect(output(await run('update', { folder: 'Finance/Deep Dives', parent: '/' }))).toMatchObject({ folder: { path: 'Deep Dives' } });
     const before = sim.snapshot();
     expect(await run('update', { folder: 'Finance', parent: 'Finance' })).toMatchObject({ ok: false, error: { code: 'FOLDER_CYCLE' } });
     expect(await run('update', { folder: 'Finance', name: 'Sales' })).toMatchObject({ ok: false, error: { code: 'FOLDER_EXISTS' } });

@@ -3,25 +3,26 @@ import type { SisenseClient } from '../../client/sisense.client.js';
 import type { SisenseDeps } from '../../shared/deps.js';
 import { folderPath } from '../../shared/lookup.js';
 import { change, field, dryRun, label, plan } from '../../shared/plan.js';
-import { folderRef, objectOut } from '../../shared/schemas.js';
+import { folderRef, objectOut, ROOT_FOLDER } from '../../shared/schemas.js';
 import type { SisenseFolder } from '../../shared/sisense.models.js';
 
 interface Input {
   folder: string;
   name?: string;
-  parent?: string | null;
+  /** A folder, or ROOT_FOLDER. */
+  parent?: string;
 }
 
 /** At least one of name and parent (the schema cannot say so: hosts refuse a top-level anyOf). */
 function requireChange(input: Input): void {
-  if (input.name === undefined && input.parent === undefined) throw new ToolError('TOOL_INPUT_INVALID', 'give name (to rename), parent (to move; null for the root), or both');
+  if (input.name === undefined && input.parent === undefined) throw new ToolError('TOOL_INPUT_INVALID', 'give name (to rename), parent (to move; "/" for the root), or both');
 }
 
 async function read(deps: SisenseDeps, client: SisenseClient, input: Input) {
   requireChange(input);
   const folder = await deps.resolveFolder(client, input.folder);
   const { folders, byOid } = await deps.listFolders(client);
-  const parent = input.parent === undefined || input.parent === null ? input.parent : await deps.resolveFolder(client, input.parent);
+  const parent = input.parent === undefined ? undefined : input.parent === ROOT_FOLDER ? null : await deps.resolveFolder(client, input.parent);
   const body: Record<string, unknown> = {};
   const what: string[] = [];
   const fields: PlannedField[] = [];
@@ -55,7 +56,7 @@ export const update = (deps: SisenseDeps) =>
     id: 'sisense.folder.update',
     title: 'Rename or move a folder',
     description:
-      'Renames a folder (name) and/or moves it with its subfolders and dashboards under another folder (parent: path, oid or unique name; null for the root). ' +
+      'Renames a folder (name) and/or moves it with its subfolders and dashboards under another folder (parent: path, oid or unique name; "/" for the root). ' +
       'Refuses with FOLDER_CYCLE when moving a folder into itself or its own subfolder, and FOLDER_EXISTS when the destination already has a folder of that name.',
     inputSchema: {
       type: 'object',
@@ -65,7 +66,7 @@ export const update = (deps: SisenseDeps) =>
       properties: {
         folder: folderRef,
         name: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/]*[^/\\s][^/]*$', description: 'New name (no "/").' },
-        parent: { type: ['string', 'null'], minLength: 1, maxLength: 500, description: 'New parent folder (path, oid or unique name), or null for the root.' },
+        parent: { type: 'string', minLength: 1, maxLength: 500, description: 'New parent folder (path, oid or unique name), or "/" for the root.' },
       },
     },
     outputSchema: objectOut({ changed: { type: 'boolean' }, folder: objectOut({ oid: { type: 'string' }, name: { type: 'string' }, path: { type: 'string' } }) }),
@@ -74,6 +75,7 @@ export const update = (deps: SisenseDeps) =>
     examples: [
       { title: 'Rename', input: { folder: 'Archive', name: 'Old Reports' } },
       { title: 'Move under another folder', input: { folder: 'Sales/Deep Dives', parent: 'Finance' } },
+      { title: 'Move to the root', input: { folder: 'Sales/Deep Dives', parent: ROOT_FOLDER } },
     ],
     plan: (input, ctx) => dryRun(deps, ctx, 'folder update', `folder ${input.folder}`, async (client) => plan('folder update', [(await read(deps, client, input)).c])),
     handler: (input, ctx) => {
