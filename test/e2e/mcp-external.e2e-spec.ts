@@ -2,14 +2,20 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Global, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { CONFIG, type StewardConfig } from '../../src/config/config.types.js';
 import { LOGGER } from '../../src/http/tokens.js';
 import type { ProgressUpdate } from '../../src/plugins/plugin-api.js';
 import type { ExternalServerStatus } from '../../src/plugins/plugin.types.js';
 import { PluginsModule } from '../../src/plugins/plugins.module.js';
+import { inputSchemaProblem } from '../../src/plugins/schema-check.js';
 import { captureLogger, createTestHost, type TestHost } from '../../src/plugins/test-host.js';
 import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { alive, EVERYTHING_BIN, eventually, everythingStdio, peerStdio, startEverythingHttp, type HttpPeer } from '../helpers/mcp-peers.js';
@@ -389,5 +395,70 @@ describe('the daemon with an external server: GET /plugins, and an outside MCP c
     await client.close();
     await d.close();
     expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('a mounted tool whose schema some hosts refuse: listed flattened, called as the remote wrote it', () => {
+  // A real SDK server over Streamable HTTP (stateless: one Server and transport per request), publishing a tool with a
+  // top-level oneOf and a [string, null] type, as servers written against the full JSON Schema do.
+  const calls: Record<string, unknown>[] = [];
+  const shapes: Tool = {
+    name: 'build-status',
+    description: 'Status of a build.',
+    inputSchema: {
+      type: 'object',
+      properties: { note: { type: ['string', 'null'] } },
+      oneOf: [
+        { properties: { build: { type: 'string' } }, required: ['build'] },
+        { properties: { datamodel: { type: 'string' } }, required: ['datamodel'] },
+      ],
+    } as Tool['inputSchema'],
+    annotations: { readOnlyHint: true },
+  };
+  let peer: HttpServer;
+  let d: TestDaemon;
+  let client: Client;
+
+  beforeAll(async () => {
+    peer = createHttpServer((req, res) => {
+      const server = new Server({ name: 'shapes', version: '1' }, { capabilities: { tools: {} } });
+      server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [shapes] }));
+      server.setRequestHandler(CallToolRequestSchema, async (r) => {
+        calls.push(r.params.arguments ?? {});
+        return { content: [{ type: 'text', text: `status of ${JSON.stringify(r.params.arguments)}` }] };
+      });
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      res.on('close', () => void transport.close());
+      void server.connect(transport).then(() => transport.handleRequest(req, res));
+    });
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(peer.address() as AddressInfo).port}/mcp`;
+    d = await startTestDaemon(configYaml(['plugins:', '  mcp:', '    settings:', '      servers:', `        shapes: { transport: http, url: ${JSON.stringify(url)} }`].join('\n')));
+    client = new Client({ name: 'outside', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${d.url}/mcp`), { requestInit: { headers: { Authorization: bearer('operator') } } }));
+  }, 30_000);
+  afterAll(async () => {
+    await client?.close().catch(() => undefined);
+    await d?.close();
+    await new Promise((r) => peer?.close(r));
+  });
+
+  it('is listed as one object with no combinator and no list of types, the oneOf in its description', async () => {
+    const listed = (await client.listTools()).tools.find((t) => t.name === 'mcp__shapes__build-status');
+    expect(listed?.inputSchema).toEqual({ type: 'object', properties: { note: { type: 'string', nullable: true }, build: { type: 'string' }, datamodel: { type: 'string' } } });
+    expect(inputSchemaProblem(listed!.inputSchema)).toBeUndefined();
+    expect(listed?.description).toContain("Input (the server's schema says; checked when called): exactly one of: build | datamodel.");
+  });
+
+  it("a call is checked against the remote's own schema: both or neither of the branches are refused before the remote; one reaches it", async () => {
+    for (const args of [{ build: 'b1', datamodel: 'Sales' }, {}]) {
+      const refused = await client.callTool({ name: 'mcp__shapes__build-status', arguments: args });
+      expect(refused.isError).toBe(true);
+      expect(refused._meta?.['steward/error']).toMatchObject({ code: 'TOOL_INPUT_INVALID' });
+    }
+    expect(calls).toEqual([]);
+    const ok = await client.callTool({ name: 'mcp__shapes__build-status', arguments: { build: 'b1', note: null } });
+    expect(ok.isError).toBeFalsy();
+    expect(calls).toEqual([{ build: 'b1', note: null }]);
   });
 });

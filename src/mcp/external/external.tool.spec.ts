@@ -69,6 +69,63 @@ describe('externalTool', () => {
     const draft04 = make({ $schema: 'http://json-schema.org/draft-04/schema#', type: 'object', properties: { a: { type: 'string' } } });
     expect(draft04.validateInput({ a: 1 })).toBe(false);
   });
+
+  const make = (inputSchema: object, description?: string) =>
+    externalTool({ server: 's', name: 't', remote: tool(undefined, { inputSchema: inputSchema as Tool['inputSchema'], ...(description && { description }) }), config: none, call, logger: captureLogger().logger });
+
+  it('a top-level oneOf is listed flattened (merged properties, only what every branch requires, a note) and still checked as the remote wrote it', () => {
+    const remote = {
+      type: 'object',
+      properties: { env: { type: 'string' } },
+      required: ['env'],
+      oneOf: [
+        { properties: { build: { type: 'string' }, wait: { type: 'boolean' } }, required: ['build', 'wait'] },
+        { properties: { model: { type: 'string' }, wait: { type: 'boolean', description: 'the second branch says it too' } }, required: ['model', 'wait'] },
+      ],
+    };
+    const t = make(remote, 'Build status.');
+    expect(t.inputSchema).toEqual({
+      type: 'object',
+      properties: { env: { type: 'string' }, build: { type: 'string' }, wait: { type: 'boolean' }, model: { type: 'string' } },
+      required: ['env', 'wait'],
+    });
+    expect(t.description).toBe("Build status.\n\nInput (the server's schema says; checked when called): exactly one of: build + wait | model + wait.");
+    expect(t.definition.inputSchema).toBe(t.inputSchema);
+    expect(Object.isFrozen(t.inputSchema)).toBe(true);
+    // Validation follows the remote's own schema, not the listing: both branches, or neither, are refused.
+    expect(t.validateInput({ env: 'e', build: 'b', wait: true })).toBe(true);
+    expect(t.validateInput({ env: 'e', model: 'm', wait: false })).toBe(true);
+    expect(t.validateInput({ env: 'e', build: 'b', model: 'm', wait: true })).toBe(false);
+    expect(t.validateInput({ env: 'e', wait: true })).toBe(false);
+  });
+
+  it('anyOf keeps only the common required names; allOf keeps every branch\'s; without a combinator the schema is listed as sent', () => {
+    const anyOf = make({ type: 'object', anyOf: [{ properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'string' } }, required: ['b'] }] });
+    expect(anyOf.inputSchema).toEqual({ type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } } });
+    expect(anyOf.description).toContain('at least one of: a | b.');
+    expect(anyOf.validateInput({})).toBe(false);
+    const allOf = make({ type: 'object', allOf: [{ properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'string' } }, required: ['b'] }] });
+    expect(allOf.inputSchema).toMatchObject({ required: ['a', 'b'] });
+    expect(allOf.inputSchema).not.toHaveProperty('allOf');
+    const plain = { type: 'object', properties: { q: { type: 'string', description: 'query' } }, required: ['q'] };
+    expect(make(plain).inputSchema).toEqual(plain);
+    expect(make(plain).description).toBe('Tool "doThing" of the external MCP server "s".');
+  });
+
+  it('[X, "null"] anywhere is listed as X with nullable: true; other lists of types stay; calls still take null', () => {
+    const t = make({
+      type: 'object',
+      properties: { a: { type: ['string', 'null'] }, list: { type: 'array', items: { type: ['null', 'integer'] } }, mixed: { type: ['string', 'number'] } },
+      $defs: { d: { type: ['object', 'null'] } },
+    });
+    expect(t.inputSchema).toEqual({
+      type: 'object',
+      properties: { a: { type: 'string', nullable: true }, list: { type: 'array', items: { type: 'integer', nullable: true } }, mixed: { type: ['string', 'number'] } },
+      $defs: { d: { type: 'object', nullable: true } },
+    });
+    expect(t.validateInput({ a: null, list: [1, null], mixed: 2 })).toBe(true);
+    expect(t.validateInput({ a: 1 })).toBe(false);
+  });
 });
 
 describe('toOutput', () => {

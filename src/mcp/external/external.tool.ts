@@ -4,6 +4,7 @@ import { deepFreeze } from '../../plugins/deep-freeze.js';
 import type { AnyToolDefinition, Effect, JsonSchema, ToolContext } from '../../plugins/plugin-api.js';
 import type { LoadedTool } from '../../plugins/plugin.types.js';
 import { wireName } from '../../plugins/tool-id.js';
+import { listedInputSchema } from './listed-schema.js';
 import { compileRemoteSchema } from './remote-schema.js';
 import { EXTERNAL_PLUGIN_ID, type ExternalServerConfig } from './external.settings.js';
 
@@ -41,18 +42,24 @@ export function idempotentOf(remote: Pick<Tool, 'name' | 'annotations'>, name: s
   return effect === 'read' && remote.annotations?.readOnlyHint === true && remote.annotations.idempotentHint === true;
 }
 
-/** A remote tool as a LoadedTool `mcp.<server>.<name>`: no environment, no dry run, no examples. */
+/**
+ * A remote tool as a LoadedTool `mcp.<server>.<name>`: no environment, no dry run, no examples. Its inputSchema is the
+ * listing form every host accepts (listed-schema.ts); its input is validated against the remote's own schema.
+ */
 export function externalTool(spec: ExternalToolSpec): LoadedTool {
   const { server, name, remote } = spec;
   const id = `${EXTERNAL_PLUGIN_ID}.${server}.${name}`;
   const log = spec.logger.child({ tool: id });
-  const inputSchema = deepFreeze(structuredClone(remote.inputSchema)) as JsonSchema;
+  const original = structuredClone(remote.inputSchema) as JsonSchema;
+  const listed = listedInputSchema(original);
+  const inputSchema = deepFreeze(listed.schema);
   const outputSchema = remote.outputSchema && (deepFreeze(structuredClone(remote.outputSchema)) as JsonSchema);
-  const validateInput = compileRemoteSchema(inputSchema, { useDefaults: true }) ?? acceptAnyObject(log, 'inputSchema');
+  const validateInput = compileRemoteSchema(original, { useDefaults: true }) ?? acceptAnyObject(log, 'inputSchema');
   const validateOutput = outputSchema && (compileRemoteSchema(outputSchema) ?? warnUnchecked(log));
   const effect = effectOf(remote, name, spec.config);
   const title = remote.title ?? remote.annotations?.title ?? remote.name;
-  const description = remote.description?.trim() || `Tool "${remote.name}" of the external MCP server "${server}".`;
+  const described = remote.description?.trim() || `Tool "${remote.name}" of the external MCP server "${server}".`;
+  const description = listed.note ? `${described}\n\n${listed.note}` : described;
   const definition: AnyToolDefinition = Object.freeze({
     id,
     title,
