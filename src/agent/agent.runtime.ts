@@ -15,7 +15,7 @@ import { McpToolSurface } from '../mcp/mcp-tools.js';
 import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
 import type { EnvLimits } from '../runs/env-limits.js';
-import { EndRun, Interrupted, Park, stopFor, type RunContext } from '../runs/run-context.js';
+import { BudgetSpent, EndRun, Interrupted, LOOP_BUDGET_SPENT, Park, stopFor, type RunContext } from '../runs/run-context.js';
 import type { RunRepository } from '../runs/run.repository.js';
 import type { StepRow } from '../runs/run.types.js';
 import type { InDoubtSteps } from '../runs/in-doubt.js';
@@ -63,6 +63,11 @@ export interface AgentTask {
   /** Per-run privacy override: false keeps results from the model even where environments would share them. */
   shareToolResults?: boolean;
   maxToolCalls?: number;
+  /**
+   * What the loops this agent step runs in leave it (loop.budget, less what their other agent steps used): caps its
+   * own limits; running out of it throws BudgetSpent (the loop stops) instead of failing the run.
+   */
+  budget?: Partial<Record<'modelCalls' | 'toolCalls' | 'tokens', number>>;
 }
 
 export interface AgentResult {
@@ -79,6 +84,32 @@ interface Counters {
 }
 
 const DONE = new Set(['succeeded', 'failed', 'skipped']);
+
+type LimitKey = 'modelCalls' | 'toolCalls' | 'tokens';
+interface AgentLimits {
+  maxModelCalls: number;
+  maxToolCalls: number;
+  maxTokens: number;
+  /** The stop for reaching one: BudgetSpent when the loop's budget set it lower than the agent's own limit. */
+  stop(which: LimitKey, why: string): EndRun;
+}
+
+/** An agent's limits: its own (the step's maxToolCalls, llm.limits, defaults) capped by its loops' budget. */
+function agentLimits(task: AgentTask, llm: LlmConfig): AgentLimits {
+  const own: Record<LimitKey, number> = {
+    modelCalls: llm.limits?.maxModelCalls ?? LLM_DEFAULTS.maxModelCalls,
+    toolCalls: task.maxToolCalls ?? llm.limits?.maxToolCalls ?? LLM_DEFAULTS.maxToolCalls,
+    tokens: llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens,
+  };
+  const byBudget = (k: LimitKey) => task.budget?.[k] !== undefined && task.budget[k] < own[k];
+  const cap = (k: LimitKey) => (byBudget(k) ? task.budget![k]! : own[k]);
+  return {
+    maxModelCalls: cap('modelCalls'),
+    maxToolCalls: cap('toolCalls'),
+    maxTokens: cap('tokens'),
+    stop: (k, why) => (byBudget(k) ? new BudgetSpent(`${why} (what the loop's budget left it)`) : new EndRun('failed', why)),
+  };
+}
 
 /**
  * Finds Steward's control-flow errors through LangChain's and LangGraph's wrappers: `.cause` chains, and the
@@ -139,11 +170,7 @@ export class AgentRuntime {
   async execute(ctx: RunContext, task: AgentTask): Promise<AgentResult> {
     const { deps } = this;
     const model = deps.model();
-    const limits = {
-      maxModelCalls: deps.llm.limits?.maxModelCalls ?? LLM_DEFAULTS.maxModelCalls,
-      maxToolCalls: task.maxToolCalls ?? deps.llm.limits?.maxToolCalls ?? LLM_DEFAULTS.maxToolCalls,
-      maxTokens: deps.llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens,
-    };
+    const limits = agentLimits(task, deps.llm);
     const own = await this.row(ctx, task.key);
     if (own && DONE.has(own.state)) {
       const o = (own.output ?? {}) as { answer?: string; output?: unknown; usage?: Counters };
@@ -185,7 +212,7 @@ export class AgentRuntime {
         if (ctx.signal.aborted) throw stopFor(ctx.signal);
         let messages = request.messages;
         for (let repair = 0; ; repair++) {
-          if (counters.modelCalls >= limits.maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
+          if (counters.modelCalls >= limits.maxModelCalls) throw limits.stop('modelCalls', `agent ${task.key}: the limit of ${limits.maxModelCalls} model calls was reached`);
           counters.modelCalls++;
           const call = counters.modelCalls;
           await ctx.emit('agent.model', { stepId: task.stepId, call, phase: 'start', messages: messages.length }, task.key);
@@ -220,7 +247,7 @@ export class AgentRuntime {
               await append('agent.proposed', { stepId: task.stepId, callId: tc.id ?? '', tool: t?.id ?? tc.name, effect: t?.effect ?? null, args: tc.args }, task.key);
             }
           });
-          if (counters.tokens > limits.maxTokens) throw new EndRun('failed', `agent ${task.key}: the token budget of ${limits.maxTokens} was used up (${counters.tokens} tokens)`);
+          if (counters.tokens > limits.maxTokens) throw limits.stop('tokens', `agent ${task.key}: the token budget of ${limits.maxTokens} was used up (${counters.tokens} tokens)`);
           if (invalid.length === 0 || repair >= 1) {
             if (invalid.length) throw new EndRun('failed', `agent ${task.key}: the model sent tool calls whose arguments are not valid JSON, twice (${invalid.map((i) => i.name).join(', ')})`);
             return res;
@@ -234,7 +261,7 @@ export class AgentRuntime {
       },
       wrapToolCall: async (request) => {
         const asked = request.toolCall as { id?: string; name: string; args: Record<string, unknown> };
-        const p = asked.name === ASK_TOOL ? this.ask(ctx, task, asked) : this.toolCall(ctx, task, request.toolCall as { id?: string; name: string; args: Record<string, unknown> }, byWire, surface, counters, limits.maxToolCalls, saveCounters);
+        const p = asked.name === ASK_TOOL ? this.ask(ctx, task, asked) : this.toolCall(ctx, task, request.toolCall as { id?: string; name: string; args: Record<string, unknown> }, byWire, surface, counters, limits, saveCounters);
         inflight.add(p);
         try {
           return await p;
@@ -273,7 +300,7 @@ export class AgentRuntime {
       }
       let answer = textOf(messages[messages.length - 1]);
       let output: unknown;
-      if (task.output) ({ answer, output } = await this.structured(ctx, task, model, messages, answer, counters, limits.maxModelCalls));
+      if (task.output) ({ answer, output } = await this.structured(ctx, task, model, messages, answer, counters, limits));
       await ctx.tx(async (db, append) => {
         await deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'succeeded', output: { answer, ...(task.output ? { output } : {}), usage: counters }, finished: true });
         await append('agent.answer', { stepId: task.stepId, text: answer }, task.key);
@@ -286,7 +313,7 @@ export class AgentRuntime {
       const cf = controlFlow(e);
       if (cf instanceof EndRun && cf.state !== 'cancelled') {
         await ctx.tx(async (db, append) => {
-          const error = { code: 'AGENT_STOPPED', message: cf.reason };
+          const error = { code: cf instanceof BudgetSpent ? LOOP_BUDGET_SPENT : 'AGENT_STOPPED', message: cf.reason };
           await deps.repo.upsertStep(db, ctx.run.id, task.key, { ...base, state: 'failed', error, output: { usage: counters }, finished: true });
           await append('step.failed', { stepId: task.stepId, error, continued: false, durationMs: Date.now() - started }, task.key);
         });
@@ -377,7 +404,7 @@ export class AgentRuntime {
     byWire: Map<string, { id: string; tool: LoadedTool }>,
     surface: McpToolSurface,
     counters: Counters,
-    maxToolCalls: number,
+    limits: AgentLimits,
     saveCounters: (db: Parameters<Parameters<RunContext['tx']>[0]>[0]) => Promise<void>,
   ): Promise<ToolMessage> {
     const { deps } = this;
@@ -441,7 +468,7 @@ export class AgentRuntime {
       }
     } else if (!row) {
       // Checked and counted before any await: calls proposed together must not all pass the check at once.
-      if (counters.toolCalls >= maxToolCalls) throw new EndRun('failed', `agent ${task.key}: the limit of ${maxToolCalls} tool calls was reached`);
+      if (counters.toolCalls >= limits.maxToolCalls) throw limits.stop('toolCalls', `agent ${task.key}: the limit of ${limits.maxToolCalls} tool calls was reached`);
       counters.toolCalls++;
       // A model stuck on one call: the same tool with the same arguments again gets a refusal, and a stop after that.
       const repeats = await this.repeats(ctx, task.key, t.id, input, environments);
@@ -527,7 +554,7 @@ export class AgentRuntime {
     messages: BaseMessage[],
     answer: string,
     counters: Counters,
-    maxModelCalls: number,
+    limits: AgentLimits,
   ): Promise<{ answer: string; output: unknown }> {
     const validate = compileSchema(task.output!);
     const check = (text: string): { ok: true; value: unknown } | { ok: false; why: string } => {
@@ -543,7 +570,7 @@ export class AgentRuntime {
     };
     const first = check(answer);
     if (first.ok) return { answer, output: first.value };
-    if (counters.modelCalls >= maxModelCalls) throw new EndRun('failed', `agent ${task.key}: the answer does not match the output schema (${first.why}) and the model call limit leaves no repair attempt`);
+    if (counters.modelCalls >= limits.maxModelCalls) throw limits.stop('modelCalls', `agent ${task.key}: the answer does not match the output schema (${first.why}) and the model call limit leaves no repair attempt`);
     counters.modelCalls++;
     await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'start', messages: messages.length + 1, purpose: 'repair' }, task.key);
     const t0 = Date.now();
@@ -556,7 +583,7 @@ export class AgentRuntime {
     const usage = usageOf(repaired);
     counters.tokens += usage.total;
     await ctx.emit('agent.model', { stepId: task.stepId, call: counters.modelCalls, phase: 'end', latencyMs: Date.now() - t0, usage, toolCalls: 0, invalidToolCalls: 0 }, task.key);
-    if (counters.tokens > (this.deps.llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens)) throw new EndRun('failed', `agent ${task.key}: the token budget was used up by the repair call (${counters.tokens} tokens)`);
+    if (counters.tokens > limits.maxTokens) throw limits.stop('tokens', `agent ${task.key}: the token budget was used up by the repair call (${counters.tokens} tokens)`);
     const text = textOf(repaired);
     const second = check(text);
     if (!second.ok) throw new EndRun('failed', `agent ${task.key}: the answer does not match the output schema after one repair attempt: ${second.why}`);

@@ -1,5 +1,5 @@
 /** The YAML document as the schema guarantees it (before expressions are parsed). Internal to validation. */
-import type { JsonType, Severity } from './playbook.types.js';
+import type { JsonType, LoopBudgetKey, Severity } from './playbook.types.js';
 
 export interface RawInput {
   type: JsonType;
@@ -30,7 +30,7 @@ export interface RawStep {
   as?: string;
   concurrency?: number;
   steps?: RawStep[];
-  loop?: { maxRounds: number | string; until?: string; steps: RawStep[] };
+  loop?: { maxRounds: number | string; until?: string; budget?: Partial<Record<LoopBudgetKey, number | string>>; steps: RawStep[] };
   ask?: { question: string; answer?: Record<string, unknown>; expires?: string; from?: string[] };
   agent?: { instruction: string; tools: string[]; env?: Record<string, string>; output?: Record<string, unknown>; maxToolCalls?: number; shareToolResults?: boolean };
 }

@@ -130,10 +130,11 @@ function buildLoop(raw: RawStep, path: PathSegment[], ctx: StepsContext, vars: R
   const last = Math.max(here.order, ...[...ctx.scope.steps.values()].filter((p) => p.ancestors.includes(here.id)).map((p) => p.order));
   const after: RefScope = { ...scope, here: { id: `${here.id}.until`, order: last + 0.5, ancestors: [...here.ancestors, here.id] }, vars: inner, ...(varSchemas && { varSchemas }) };
   const until = loop.until !== undefined ? ctx.exprs.condition([...path, 'loop', 'until'], loop.until, after) : undefined;
-  return { kind: 'loop', maxRounds: ctx.exprs.value([...path, 'loop', 'maxRounds'], loop.maxRounds, scope), ...(until && { until }), steps };
+  const budget = loop.budget && Object.fromEntries(Object.entries(loop.budget).map(([k, v]) => [k, ctx.exprs.value([...path, 'loop', 'budget', k], v, scope)]));
+  return { kind: 'loop', maxRounds: ctx.exprs.value([...path, 'loop', 'maxRounds'], loop.maxRounds, scope), ...(until && { until }), ...(budget && { budget }), steps };
 }
 
-type StepBaseOf = Omit<LoopStep, 'kind' | 'maxRounds' | 'until' | 'steps'>;
+type StepBaseOf = Omit<LoopStep, 'kind' | 'maxRounds' | 'until' | 'budget' | 'steps'>;
 /** The round number inside a loop step. */
 export const ROUND = 'round';
 

@@ -125,11 +125,17 @@ export interface AskStep extends StepBase {
  * round: `round` (0-based), the round's `steps.<child>`, earlier rounds as `steps.<id>.output`; child keys
  * `<id>[<n>].<child>`. Output: one map per round, shaped like `steps`.
  */
+/** What a loop's budget counts: its agent steps' usage, every round together. */
+export type LoopBudgetKey = 'modelCalls' | 'tokens' | 'toolCalls';
+export const LOOP_BUDGET_KEYS: readonly LoopBudgetKey[] = ['modelCalls', 'tokens', 'toolCalls'];
+
 export interface LoopStep extends StepBase {
   kind: 'loop';
   /** A number, or a template rendering one (`${{ inputs.rounds }}`). */
   maxRounds: ValueTemplate;
   until?: Expression;
+  /** What the loop's agent steps may spend together (each a number or a template rendering one). */
+  budget?: Partial<Record<LoopBudgetKey, ValueTemplate>>;
   steps: Step[];
 }
 

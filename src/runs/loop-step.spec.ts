@@ -42,6 +42,17 @@ describe('loop steps: validation', () => {
     ]);
   });
 
+  it('a budget parses (numbers or expressions); unknown quantities, an empty budget and numbers out of range are reported', () => {
+    const budget = (b: string) => LOOP.replace('      steps:\n', `      budget: ${b}\n      steps:\n`);
+    const ok = check(budget('{ modelCalls: "${{ inputs.rounds * 10 }}", tokens: 50000, toolCalls: 20 }'));
+    expect(ok.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(ok.playbook!.steps[0]).toMatchObject({ kind: 'loop', budget: { modelCalls: expect.anything(), tokens: expect.anything(), toolCalls: expect.anything() } });
+    expect(errors(budget('{ dollars: 5 }')).join('\n')).toMatch(/budget.*dollars/);
+    expect(errors(budget('{}')).join('\n')).toMatch(/budget/);
+    expect(errors(budget('{ modelCalls: 0 }')).join('\n')).toMatch(/budget\.modelCalls/);
+    expect(errors(budget('{ modelCalls: "${{ inputs.nope }}" }')).join('\n')).toMatch(/nope/);
+  });
+
   it('the shape is checked: maxRounds required, in range, steps required, one kind per step', () => {
     expect(errors(`  - id: r\n    loop:\n      steps:\n        - id: a\n          tool: demo.util.echo\n`)).toEqual([expect.stringContaining("loop.maxRounds: is required")]);
     expect(errors(`  - id: r\n    loop:\n      maxRounds: 0\n      steps:\n        - id: a\n          tool: demo.util.echo\n`).join('\n')).toContain('maxRounds');

@@ -23,6 +23,20 @@ export class EndRun extends Error {
   }
 }
 
+/**
+ * A loop's budget (loop.budget) is spent: the agent step that ran out fails with LOOP_BUDGET_SPENT and the loop ends
+ * with stoppedBy "budget"; the run goes on. Thrown only for an agent whose limit was the loop's budget, not its own.
+ */
+export class BudgetSpent extends EndRun {
+  constructor(reason: string) {
+    super('failed', reason);
+    this.name = 'BudgetSpent';
+  }
+}
+
+/** The error code of an agent step stopped (or not started) because its loop's budget was spent. */
+export const LOOP_BUDGET_SPENT = 'LOOP_BUDGET_SPENT';
+
 /** The daemon is stopping: leave the run exactly as it is in the store; recovery continues it after the restart. */
 export class Interrupted extends Error {
   constructor() {

@@ -8,7 +8,7 @@ import type { ValueTemplate } from '../playbooks/value-template.js';
 import type { AgentStep, ForeachStep, ParsedPlaybook, Step } from '../playbooks/playbook.types.js';
 import type { Queryable } from '../store/store.types.js';
 import { retryingTransaction } from '../store/transaction-retry.js';
-import { EndRun, Interrupted, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
+import { BudgetSpent, EndRun, Interrupted, LOOP_BUDGET_SPENT, Park, stopFor, type RunContext, type Scope, type StepScopeEntry } from './run-context.js';
 import type { RunEventsService } from './run-events.service.js';
 import { isTerminal, type RunEvent, type RunEventMap, type RunEventType, type RunRow, type RunState, type StepRow } from './run.types.js';
 import { runApprovalStep } from './approval-step.js';
@@ -16,7 +16,7 @@ import { planRun } from './plan-phase.js';
 import { listOf, runCheckStep } from './check-step.js';
 import { runToolStep, type ToolStepDeps } from './tool-step.js';
 import { runAskStep } from './question-step.js';
-import { runLoopStep } from './loop-step.js';
+import { budgetLeft, budgetsOf, nothingLeft, runLoopStep } from './loop-step.js';
 import { QuestionRepository } from '../questions/question.repository.js';
 
 export interface RunnerDeps extends ToolStepDeps {
@@ -161,7 +161,20 @@ export class Runner {
       return { output: null, status: 'skipped', error: null };
     }
     const roles = Object.keys(step.env).length ? Object.values(step.env) : Object.keys(ctx.run.environments);
-    const r = await this.deps.agent.execute(ctx, {
+    // Inside loops with a budget: capped by what is left; nothing left, not started (the loop stops there).
+    const budget = await budgetLeft(this.deps.store, ctx.run.id, budgetsOf(scope), key);
+    const gone = nothingLeft(budget);
+    if (gone && !ctx.rows.has(key)) {
+      const error = { code: LOOP_BUDGET_SPENT, message: `not started: the loop's budget of ${gone} is spent` };
+      await ctx.tx(async (db, append) => {
+        await this.deps.repo.upsertStep(db, ctx.run.id, key, { step_id: step.id, kind: 'agent', state: 'skipped', error, finished: true });
+        await append('step.skipped', { stepId: step.id, reason: error.message }, key);
+      });
+      return { output: null, status: 'skipped', error };
+    }
+    let r: Awaited<ReturnType<AgentRuntime['execute']>>;
+    try {
+      r = await this.deps.agent.execute(ctx, {
       key,
       stepId: step.id,
       threadId: `${ctx.run.id}:${key}`,
@@ -171,7 +184,12 @@ export class Runner {
       output: step.output,
       maxToolCalls: step.maxToolCalls,
       ...((step.shareToolResults === false || ctx.run.share_tool_results === false) && { shareToolResults: false }),
-    });
+      ...(budget && { budget }),
+      });
+    } catch (e) {
+      if (e instanceof BudgetSpent) return { output: null, status: 'failed', error: { code: LOOP_BUDGET_SPENT, message: e.reason } };
+      throw e;
+    }
     return { output: step.output ? r.output : { answer: r.answer }, status: 'succeeded', error: null };
   }
 
