@@ -46,7 +46,7 @@ export function listedInputSchema(remote: JsonSchema): ListedSchema {
         for (const [name, s] of Object.entries(isObj(b.properties) ? b.properties : {})) if (!(name in properties)) properties[name] = s;
       }
       const each = branches.map((b) => (isObj(b) ? names(b.required) : []));
-      const must = k === 'allOf' ? each.flat() : each.reduce((all, r) => all.filter((n) => r.includes(n)));
+      const must = k === 'allOf' ? each.flat() : each.length ? each.reduce((all, r) => all.filter((n) => r.includes(n))) : [];
       for (const n of must) required.add(n);
       notes.push(`${WORDS[k]}: ${branches.map(branchWords).join(' | ')}`);
       delete schema[k];
