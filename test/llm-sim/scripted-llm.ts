@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readChatRequest, sendAnswer, sendError, type ChatRequest, type Usage, type WireToolCall } from '../../src/sandbox/demo-model/openai-wire.js';
 
 /**
  * A scripted OpenAI-compatible chat-completions server for tests: the real @langchain/openai client (and the openai
@@ -18,7 +19,8 @@ import type { AddressInfo } from 'node:net';
  * A request with `stream: true` is answered as OpenAI streams: `text/event-stream` of `chat.completion.chunk` objects
  * (the role, then the content in pieces of `chunkSize` characters, then each tool call's id and name followed by its
  * arguments in pieces, then the finish reason), a usage chunk with empty choices when `stream_options.include_usage`
- * is set, and `data: [DONE]`. `chunkDelayMs` spaces the chunks so a test can watch tokens arrive.
+ * is set, and `data: [DONE]`. `chunkDelayMs` spaces the chunks so a test can watch tokens arrive. The wire (request
+ * parsing, answers, chunks, usage) is src/sandbox/demo-model/openai-wire.ts, shared with the sandbox's demo model.
  */
 export type ScriptedReply = (
   | { content: string; usage?: Usage }
@@ -38,17 +40,7 @@ export type ScriptedReply = (
   pauseAfter?: { chunks: number; until: Promise<unknown> };
 };
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-}
-
-export interface ChatRequest {
-  model: string;
-  messages: { role: string; content: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }[];
-  tools?: { type: 'function'; function: { name: string; description?: string; parameters?: unknown } }[];
-  [k: string]: unknown;
-}
+export type { ChatRequest, Usage } from '../../src/sandbox/demo-model/openai-wire.js';
 
 export type Step = ScriptedReply | ((req: ChatRequest) => ScriptedReply);
 
@@ -73,24 +65,13 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
   const server: Server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return send(404, { error: { message: `no route ${req.method} ${req.url}`, type: 'invalid_request_error' } });
-    let body: ChatRequest;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest;
-    } catch {
-      return send(400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
-    }
+    const body = await readChatRequest(req, res);
+    if (!body) return;
     requests.push({ body, headers: req.headers });
     const step = script.shift();
     if (!step) {
       const last = body.messages[body.messages.length - 1];
-      return send(400, { error: { message: `scripted LLM: script exhausted at request ${requests.length} (last message: ${JSON.stringify(last).slice(0, 300)})`, type: 'invalid_request_error' } });
+      return sendError(res, 400, `scripted LLM: script exhausted at request ${requests.length} (last message: ${JSON.stringify(last).slice(0, 300)})`);
     }
     const reply = typeof step === 'function' ? step(body) : step;
     if (reply.delayMs) {
@@ -98,64 +79,16 @@ export async function startScriptedLlm(steps: Step[] = []): Promise<ScriptedLlm>
       if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout)
     }
     if ('status' in reply) {
-      return send(reply.status, { error: { message: reply.message ?? `scripted ${reply.status}`, type: reply.status === 429 ? 'rate_limit_exceeded' : 'server_error' } }, reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {});
+      return sendError(res, reply.status, reply.message ?? `scripted ${reply.status}`, reply.status === 429 ? 'rate_limit_exceeded' : 'server_error', reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {});
     }
-    const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 20 };
-    const toolCalls =
+    const toolCalls: WireToolCall[] | undefined =
       'toolCalls' in reply
         ? reply.toolCalls.map((t) => ({ id: t.id ?? `call_${++callSeq}`, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.args) } }))
         : 'rawToolCalls' in reply
           ? reply.rawToolCalls.map((t) => ({ id: t.id ?? `call_${++callSeq}`, type: 'function', function: { name: t.name, arguments: t.arguments } }))
           : undefined;
-    if (body.stream === true && !reply.ignoreStream) return stream(res, body, reply, usage, toolCalls);
-    send(200, {
-      id: `chatcmpl-${requests.length}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: body.model,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: 'content' in reply ? (reply.content ?? null) : null, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
-          finish_reason: toolCalls ? 'tool_calls' : 'stop',
-        },
-      ],
-      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-    });
-  }
-
-  async function stream(
-    res: ServerResponse,
-    body: ChatRequest,
-    reply: ScriptedReply,
-    usage: Usage,
-    toolCalls: { id: string; type: string; function: { name: string; arguments: string } }[] | undefined,
-  ): Promise<void> {
-    const id = `chatcmpl-${requests.length}`;
-    const created = Math.floor(Date.now() / 1000);
-    const size = Math.max(1, reply.chunkSize ?? 4);
-    const pieces = (text: string) => (text ? Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size)) : []);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const write = async (chunk: unknown) => {
-      if (res.destroyed) return;
-      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
-    };
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
-    await write(chunk({ role: 'assistant', content: '' }));
-    const content = 'content' in reply ? (reply.content ?? '') : '';
-    for (const [i, piece] of pieces(content).entries()) {
-      if (reply.pauseAfter && i === reply.pauseAfter.chunks) await reply.pauseAfter.until;
-      await write(chunk({ content: piece }));
-    }
-    for (const [index, tc] of (toolCalls ?? []).entries()) {
-      await write(chunk({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] }));
-      for (const piece of pieces(tc.function.arguments)) await write(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
-    }
-    await write(chunk({}, toolCalls ? 'tool_calls' : 'stop'));
-    const include = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    if (include) await write({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
-    if (!res.destroyed) res.end('data: [DONE]\n\n');
+    const answer = { content: 'content' in reply ? (reply.content ?? null) : null, toolCalls, usage: reply.usage ?? { prompt_tokens: 100, completion_tokens: 20 } };
+    await sendAnswer(res, `chatcmpl-${requests.length}`, body, answer, reply);
   }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

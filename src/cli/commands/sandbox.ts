@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { parseDocument } from 'yaml';
 import { type CliContext, EXIT_HELP } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { CliError } from '../io.js';
 
 const parsePort = (v: string): number => {
   const n = Number(v);
@@ -26,8 +28,32 @@ function tokenFile(path: string): void {
 
 const q = (s: string) => JSON.stringify(s);
 
+/** The model the sandbox's agents use: its demo model, the `llm:` block of llm.yaml in the sandbox directory, or none. */
+export type SandboxModel = { kind: 'demo'; url: string } | { kind: 'file'; file: string; yaml: string; describe: string } | { kind: 'none' };
+
+/** The demo model's `llm:` block (provider openai-compatible, model steward-demo). */
+export const demoModelYaml = (url: string): string => `llm:\n  provider: openai-compatible\n  baseUrl: ${q(url)}\n  model: steward-demo\n`;
+
+/**
+ * A model of one's own for the sandbox: `<dir>/llm.yaml` holding an `llm:` block as steward.yaml takes it (kept
+ * across starts, unlike steward.yaml; secrets as ${env:NAME}). Undefined when there is no such file.
+ */
+export function readSandboxLlm(file: string): { yaml: string; describe: string } | undefined {
+  if (!existsSync(file)) return undefined;
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (doc.errors.length) throw new CliError(EXIT.INVALID, `${file} is not valid YAML: ${doc.errors[0]!.message}`);
+  const v = doc.toJS() as unknown;
+  const llm = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).llm : undefined;
+  const others = v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).filter((k) => k !== 'llm') : [];
+  if (!llm || typeof llm !== 'object' || Array.isArray(llm) || others.length) {
+    throw new CliError(EXIT.INVALID, `${file} must hold one mapping, llm: { provider, model, ... } as in steward.yaml${others.length ? ` (it also has ${others.join(', ')})` : ''}`);
+  }
+  const l = llm as { provider?: unknown; model?: unknown };
+  return { yaml: `${doc.toString().trimEnd()}\n`, describe: `${String(l.provider ?? 'no provider')} ${String(l.model ?? '')}`.trim() };
+}
+
 /** steward.yaml of the sandbox: every secret is a ${file:} next to it, so the file itself holds none. */
-export function sandboxConfig(o: { dir: string; port: number; source: string; target: string; db: string; logLevel: string }): string {
+export function sandboxConfig(o: { dir: string; port: number; source: string; target: string; db: string; logLevel: string; model: SandboxModel }): string {
   const env = (name: string, url: string, description: string, policy: boolean) =>
     [
       `  ${name}:`,
@@ -38,7 +64,8 @@ export function sandboxConfig(o: { dir: string; port: number; source: string; ta
       ...(policy ? [`    policy: { requireFor: [write, destructive], approvers: 1, allowSelfApproval: false }`] : []),
     ].join('\n');
   return [
-    '# Written by `steward sandbox` at each start (edits are overwritten). Two simulated Sisense deployments, three tokens.',
+    '# Written by `steward sandbox` at each start (edits are overwritten; a model of your own goes in llm.yaml beside it).',
+    '# Two simulated Sisense deployments, a demo PostgreSQL database, three tokens, and the model agents use.',
     `server: { host: 127.0.0.1, port: ${o.port} }`,
     `store: { path: ${q(join(o.dir, 'data'))} }`,
     `logging: { level: ${o.logLevel}, format: pretty }`,
@@ -54,19 +81,30 @@ export function sandboxConfig(o: { dir: string; port: number; source: string; ta
     `    url: ${q(o.db)}`,
     '    # Catalog writes (and EXPLAIN ANALYZE) run without an approval here; deleting catalog entries needs the approver.',
     '    policy: { requireFor: [destructive], approvers: 1, allowSelfApproval: false }',
+    "    # The demo shop's rows are invented: its tool results are shown to the model, so discovery has something to read.",
+    '    # A real database keeps the default (privacy mode: a model sees only whether a call worked and its size).',
+    '    shareToolResults: true',
     'schedules:',
     '  entries:',
     '    sandbox-wellcheck:   # every morning; POST /schedules/config:sandbox-wellcheck/trigger runs it now',
     '      playbook: sisense-wellcheck',
     '      cron: "0 7 * * *"',
     '      environments: [{ target: sandbox-source }]',
+    ...(o.model.kind === 'demo' ? ["# The sandbox's demo model (scripted, not a language model; see llm.yaml for a real one).", demoModelYaml(o.model.url).trimEnd()] : []),
+    ...(o.model.kind === 'file' ? [`# From ${o.model.file}.`, o.model.yaml.trimEnd()] : []),
     '',
   ].join('\n');
 }
 
 /** What the sandbox prints once everything listens: the walkthrough of the README's quickstart. */
-export function sandboxGuide(o: { url: string; dir: string; source: string; target: string; db: string }): string {
+export function sandboxGuide(o: { url: string; dir: string; source: string; target: string; db: string; model: SandboxModel }): string {
   const S = `--server ${o.url}`;
+  const model =
+    o.model.kind === 'demo'
+      ? `steward-demo at ${o.model.url}  (the sandbox's DEMO model: a script, not a language model - it plays\n                  discover-database's planner and experts; for a real one put an llm: block in ${o.dir}/llm.yaml)`
+      : o.model.kind === 'file'
+        ? `${o.model.describe}  (llm: from ${o.dir}/llm.yaml)`
+        : `none (--no-demo-model): agent steps and steward ask fail until an llm: block is in ${o.dir}/llm.yaml`;
   const op = `${S} --token-file ${o.dir}/operator.token`;
   const ap = `${S} --token-file ${o.dir}/approver.token`;
   return `
@@ -75,6 +113,7 @@ Steward sandbox is up.
   sandbox-source  ${o.source}  (simulated Sisense)
   sandbox-target  ${o.target}  (simulated Sisense; writes need the approver)
   sandbox-db      ${o.db}  (demo shop database, PostgreSQL wire protocol)
+  model           ${model}
   tokens          ${o.dir}/operator.token (runs), ${o.dir}/approver.token (decides approvals), ${o.dir}/admin.token
   console         ${o.url}/console  (sign in with a token file's content: the operator's to run, the approver's to approve)
 
@@ -89,9 +128,11 @@ Try, in another terminal (the README's quickstart walks through it):
   npx steward approve <approval-id> -m "plan checked" ${ap}     (or approve it in the console: ${o.url}/console/approvals)
   curl -s -H "Authorization: Bearer $(cat ${o.dir}/operator.token)" "${o.url}/runs/<run-id>/report?format=md"
   npx steward run postgres-wellcheck -e target=sandbox-db --follow ${op}
-  npx steward run discover-database -e db=sandbox-db --follow ${op}     (needs llm: in ${o.dir}/steward.yaml)
+  npx steward run discover-database -e db=sandbox-db --follow ${op}
+      (it asks one question and waits; in another terminal: npx steward questions --pending ${op}
+       then npx steward answer <question-id> "<your answer>" ${op})
 
-Ctrl-C stops the daemon, both simulated deployments and the demo database (the store stays in ${o.dir}/data).
+Ctrl-C stops the daemon, both simulated deployments, the demo database${o.model.kind === 'demo' ? ' and the demo model' : ''} (the store stays in ${o.dir}/data).
 `;
 }
 
@@ -113,26 +154,37 @@ async function startDemoDatabase(port: number): Promise<{ url: string; close(): 
   }
 }
 
+const MODEL_HELP = `
+The model: the demo model (steward-demo, on 127.0.0.1) is a script, not a language model: it plays the planner and
+experts of discover-database (one question included) and answers other agent tasks with a note saying what it is.
+A model of your own: write its llm: block (as in steward.yaml, secrets as \${env:NAME}) to llm.yaml in the sandbox
+directory - e.g. llm: { provider: openai, model: gpt-4.1, apiKey: "\${env:OPENAI_API_KEY}" } - and start the sandbox
+again; it is used instead of the demo model.
+`;
+
 /**
  * `steward sandbox`: two simulated Sisense deployments (the test simulator's `source` and `target` seeds), a daemon
  * configured with them as `sandbox-source` and `sandbox-target` on an embedded store in the sandbox directory, and
- * operator, approver and admin tokens in files there (mode 0600). Runs until SIGINT/SIGTERM, then stops all of it.
+ * operator, approver and admin tokens in files there (mode 0600); the demo database as `sandbox-db`; the demo model
+ * as `llm:` unless llm.yaml there names another (or --no-demo-model). Runs until SIGINT/SIGTERM, then stops all of it.
  */
 export function registerSandbox(program: Command, { io, exit }: CliContext): void {
   program
     .command('sandbox')
-    .description('Try Steward with nothing installed: two simulated Sisense deployments and a daemon wired to them, until Ctrl-C.')
+    .description('Try Steward with nothing installed: two simulated Sisense deployments, a demo database, a demo model and a daemon wired to them, until Ctrl-C.')
     .option('-d, --dir <dir>', 'the sandbox directory: steward.yaml, tokens, store', '.steward/sandbox')
     .option('-p, --port <port>', "the daemon's port (0 = any free port)", parsePort, 8080)
     .option('--source-port <port>', 'the simulated source deployment (default: any free port)', parsePort, 0)
     .option('--target-port <port>', 'the simulated target deployment (default: any free port)', parsePort, 0)
     .option('--db-port <port>', 'the demo PostgreSQL database (default: any free port)', parsePort, 0)
+    .option('--no-demo-model', "do not start the demo model (agent steps then need an llm: block in the sandbox directory's llm.yaml)")
     .option('--log-level <level>', "the daemon's log level", 'warn')
-    .addHelpText('after', EXIT_HELP)
-    .action(async (o: { dir: string; port: number; sourcePort: number; targetPort: number; dbPort: number; logLevel: string }) => {
+    .addHelpText('after', MODEL_HELP + EXIT_HELP)
+    .action(async (o: { dir: string; port: number; sourcePort: number; targetPort: number; dbPort: number; demoModel: boolean; logLevel: string }) => {
       const dir = resolve(io.cwd, o.dir);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       for (const role of SANDBOX_TOKENS) tokenFile(join(dir, `${role}.token`));
+      const own = readSandboxLlm(join(dir, 'llm.yaml'));
 
       // The simulator ships compiled beside the daemon (tsconfig.build.json); imported late so other commands start fast.
       const { startSisenseSim } = await import('../../../test/sisense-sim/sisense-sim.js');
@@ -146,14 +198,24 @@ export function registerSandbox(program: Command, { io, exit }: CliContext): voi
         await Promise.all([source.close(), target.close()]);
         throw e;
       });
-      const sims = [source, target, db];
+      const sims: { close(): Promise<void> }[] = [source, target, db];
+      let model: SandboxModel = own ? { kind: 'file', file: join(dir, 'llm.yaml'), ...own } : { kind: 'none' };
+      if (!own && o.demoModel) {
+        const { startDemoModel } = await import('../../sandbox/demo-model/demo-model.server.js');
+        const demo = await startDemoModel().catch(async (e: unknown) => {
+          await Promise.all(sims.map((x) => x.close()));
+          throw e;
+        });
+        sims.push(demo);
+        model = { kind: 'demo', url: demo.url };
+      }
       for (const [name, sim] of [['sandbox-source', source], ['sandbox-target', target]] as const) {
         const file = join(dir, `${name}.sisense-token`);
         writeFileSync(file, `${sim.token}\n`, { mode: 0o600 });
         chmodSync(file, 0o600);
       }
       const configFile = join(dir, 'steward.yaml');
-      writeFileSync(configFile, sandboxConfig({ dir, port: o.port, source: source.url, target: target.url, db: db.url, logLevel: o.logLevel }));
+      writeFileSync(configFile, sandboxConfig({ dir, port: o.port, source: source.url, target: target.url, db: db.url, logLevel: o.logLevel, model }));
 
       let daemon: Awaited<ReturnType<typeof import('../../daemon.js').startDaemon>>;
       try {
@@ -166,7 +228,7 @@ export function registerSandbox(program: Command, { io, exit }: CliContext): voi
       const address = daemon.app.getHttpServer().address() as { port: number } | null;
       const url = `http://127.0.0.1:${address?.port ?? o.port}`;
       const shown = relative(io.cwd, dir) || '.';
-      io.out(sandboxGuide({ url, dir: shown.startsWith('..') ? dir : shown, source: source.url, target: target.url, db: db.url }));
+      io.out(sandboxGuide({ url, dir: shown.startsWith('..') ? dir : shown, source: source.url, target: target.url, db: db.url, model }));
 
       exit(
         await new Promise<number>((done) => {
