@@ -1,6 +1,7 @@
 /**
  * The README runs as written: every ```sh block is executed, in order, by bash against a real sandbox
- * (`dist/src/main.js sandbox`: two simulated Sisense deployments and a daemon), from a directory laid out as the
+ * (`dist/src/main.js sandbox`: two simulated Sisense deployments, the demo database, the demo model and a daemon;
+ * database discovery runs on the demo model, its question answered from the block), from a directory laid out as the
  * quickstart says (`.steward/sandbox/` with its token files). A block that cannot run here carries
  * `<!-- readme-test: skip (reason) -->` right before it, and the reason is required.
  *
@@ -78,6 +79,11 @@ const EXPECT: { code: RegExp; output: RegExp[] }[] = [
   { code: /^npx steward follow "\$RUN"/, output: [/succeeded/, /Sales Deep Dive/, /## Approvals/] },
   { code: /schedules\/config:sandbox-wellcheck\/trigger/, output: [/succeeded/, /"nextFire|next/i] },
   { code: /run postgres-wellcheck -e target=sandbox-db --follow/, output: [/run run_\S+ succeeded/, /"check":"postgres\.no-primary-key"/, /"asset":"shop\.order_items"/] },
+  {
+    code: /run discover-database -e db=sandbox-db --follow/,
+    output: [/waiting for an answer to question q_\w+: shop\.order_items has no foreign keys/, /question q_\w+ answered: /, /rounds\[1\]\.plan +answer: \{"tasks":\[\],"done":true\}/, /steward-demo/, /run run_\S+ succeeded/, /"rounds":2/],
+  },
+  { code: /runs\/\$DISCOVERY\/report/, output: [/## Questions/, /shop\.order_items has no foreign keys/, /Yes: every line names an existing order and product/, /## Findings \(\d+\)/] },
 ];
 
 const PRELUDE = String.raw`
@@ -212,9 +218,12 @@ describe('README.md runs as written', () => {
     }
   });
 
-  it('stops everything on Ctrl-C: exit 0, the daemon, both simulated deployments and the demo database closed', async () => {
-    const urls = [`http://127.0.0.1:${port}/health`, ...[...out.matchAll(/sandbox-(?:source|target)\s+(http:\/\/\S+)/g)].map((m) => m[1])];
-    expect(urls).toHaveLength(3);
+  it('stops everything on Ctrl-C: exit 0, the daemon, both simulated deployments, the demo database and the demo model closed', async () => {
+    const model = /model\s+steward-demo at (http:\/\/\S+)/.exec(out);
+    expect(model).not.toBeNull();
+    const urls = [`http://127.0.0.1:${port}/health`, ...[...out.matchAll(/sandbox-(?:source|target)\s+(http:\/\/\S+)/g)].map((m) => m[1]), `${model![1]}/models`];
+    expect(urls).toHaveLength(4);
+    expect((await fetch(urls[3]!)).status).toBe(200);
     const db = /sandbox-db\s+postgres:\/\/\S+@127\.0\.0\.1:(\d+)\//.exec(out);
     expect(db).not.toBeNull();
     const dbOpen = () => new Promise<boolean>((r) => connect(Number(db![1]), '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
