@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { awaitAnswer } from '../runs/question-step.js';
 import { TEXT_ANSWER } from '../questions/question.types.js';
 import { DeltaStream } from './delta-stream.js';
-import { agentMayUse, LLM_DEFAULTS } from './llm.checks.js';
+import { agentMayUse, FINAL_JSON, LLM_DEFAULTS } from './llm.checks.js';
 import { privateView, sharedView, summarize } from './result-view.js';
 
 export interface AgentRuntimeDeps {
@@ -372,6 +372,7 @@ export class AgentRuntime {
       'Some tool results may be withheld from you for privacy: you then see only whether the call succeeded and how many items or bytes it returned. Do not guess the contents; say what you did and where the person can read the results (the run report).',
       `When you need a decision or a fact only the person has, call ${ASK_TOOL} with the question (and a JSON Schema for the answer: an enum for a choice); the run waits for their answer, which you then receive.`,
       'Be concise. When you are done, answer the person directly.',
+      ...(task.output ? [`${FINAL_JSON}\n${JSON.stringify(task.output)}`] : []),
     ].join('\n');
   }
 

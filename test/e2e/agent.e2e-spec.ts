@@ -5,6 +5,7 @@ import { bearer, configYaml, startTestDaemon, type TestDaemon } from '../helpers
 import { waitForRun } from '../helpers/runs.js';
 import { readSse } from '../helpers/sse.js';
 import { scriptedLlmYaml, startScriptedLlm, toolMessages, type ScriptedLlm } from '../llm-sim/scripted-llm.js';
+import { textOf } from '../../src/sandbox/demo-model/openai-wire.js';
 
 const llmYaml = (url: string, extra = '') => scriptedLlmYaml(url, { maxRetries: 2, timeoutMs: 10000, extra });
 
@@ -309,9 +310,13 @@ describe('agent runs over the scripted OpenAI-compatible server', () => {
   });
 
   it('an agent step picks with structured output (one repair), and the next step acts on it through the gate', async () => {
+    const before = llm.requests.length;
     llm.push({ content: 'I would pick alpha and beta.' }, { content: '```json\n{"keys": ["alpha", "beta"]}\n```' });
     const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'demo-agent-pick', environments: { target: 'sandbox' } }).expect(202);
     const run = await waitForRun(d, res.body.id, ['succeeded', 'failed']);
+    // The output schema is in the system prompt from the first call on (not only in the repair request).
+    const system = textOf(llm.requests[before]!.body.messages.find((m) => m.role === 'system')?.content);
+    expect(system).toContain('must be only a JSON value, no other text, valid against this JSON Schema:\n{"type":"object","required":["keys"]');
     expect(run).toMatchObject({ state: 'succeeded', reason: null, outputs: { picked: ['alpha', 'beta'], written: ['alpha', 'beta'] } });
     expect(run.steps.find((s: any) => s.key === 'pick')).toMatchObject({ kind: 'agent', state: 'succeeded', output: { output: { keys: ['alpha', 'beta'] } } });
 

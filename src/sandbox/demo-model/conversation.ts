@@ -1,3 +1,4 @@
+import { FINAL_JSON } from '../../agent/llm.checks.js';
 import { textOf, type ChatRequest } from './openai-wire.js';
 
 /**
@@ -31,6 +32,8 @@ export interface Conversation {
   turns: number;
   /** Set when the last message asks for a JSON value valid against this schema (the agent's repair request). */
   repairSchema?: Record<string, unknown>;
+  /** The schema the system prompt says the final answer must match (an agent step's output), if it says one. */
+  outputSchema?: Record<string, unknown>;
 }
 
 /** The agent runtime's repair request (src/agent/agent.runtime.ts, structured()): the schema is its second line. */
@@ -65,8 +68,12 @@ export function readConversation(req: ChatRequest): Conversation {
     const schema = parseObject(lastText.slice(REPAIR.length).trim().split('\n')[0] ?? '');
     if (Object.keys(schema).length) repairSchema = schema;
   }
+  const system = textOf(messages.find((m) => m.role === 'system')?.content ?? '');
+  const marked = system.indexOf(FINAL_JSON);
+  const outputSchema = marked >= 0 ? parseObject(system.slice(marked + FINAL_JSON.length).trim().split('\n')[0] ?? '') : {};
   return {
     tools,
+    ...(Object.keys(outputSchema).length && { outputSchema }),
     instruction: at >= 0 ? textOf(messages[at].content) : '',
     results,
     turns: messages.filter((m) => m.role === 'assistant').length,

@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { checkFields, parseId, type Fields } from '../../../plugins/postgres/modules/catalog/catalog.entries.js';
 import { privateView, sharedView } from '../../agent/result-view.js';
+import { FINAL_JSON } from '../../agent/llm.checks.js';
 import { compileSchema } from '../../common/json-schema.js';
 import { decide, demoAnswer } from './demo-model.js';
 import type { ChatMessage, ChatRequest } from './openai-wire.js';
@@ -199,6 +200,19 @@ describe('the demo model elsewhere', () => {
     const value = JSON.parse(text(req));
     expect(compileSchema(schema)(value)).toBe(true);
     expect(value).toEqual({ verdict: 'keep', score: 1, items: ['demo'] });
+  });
+
+  it('an agent step with an output schema (in the system prompt): answers with the smallest valid value, after the tool it picked', () => {
+    const schema = { type: 'object', additionalProperties: false, required: ['keys'], properties: { keys: { type: 'array', items: { type: 'string' } } } };
+    const tools = [tool('sisense__dashboard__list', { required: ['environment'], properties: { environment: { type: 'string', enum: ['sandbox-source'] } } })];
+    const withSchema = (req: ChatRequest) => {
+      req.messages[0] = { role: 'system', content: `You are Steward...\n${FINAL_JSON}\n${JSON.stringify(schema)}` };
+      return req;
+    };
+    expect(calls(withSchema(request('Pick the dashboards to keep', tools)))).toEqual([{ name: 'sisense__dashboard__list', args: { environment: 'sandbox-source' } }]);
+    const after = withSchema(request('Pick the dashboards to keep', tools, [[{ name: 'sisense__dashboard__list', args: {}, output: { dashboards: [] } }]]));
+    expect(JSON.parse(text(after))).toEqual({ keys: [] });
+    expect(JSON.parse(text(withSchema(request('Pick some keys', []))))).toEqual({ keys: [] });
   });
 
   it('ad hoc: calls the read tool the question names (its environment filled in), then says what it is', () => {

@@ -33,8 +33,10 @@ function general(c: Conversation): Decision {
   if (!c.results.length) {
     const pick = pickTool(c);
     if (pick) return { calls: [pick] };
+    if (c.outputSchema) return { text: JSON.stringify(exampleOf(c.outputSchema)) };
     return { text: DEMO_NOTE };
   }
+  if (c.outputSchema) return { text: JSON.stringify(exampleOf(c.outputSchema)) };
   const seen = c.results.map((r) => {
     const tool = toolId(r.text) ?? r.name;
     if (!r.ok) return `${tool} failed (${r.text.slice(0, 200)})`;
