@@ -23,6 +23,7 @@ import type { McpTasks } from './mcp-tasks.js';
 import type { McpToolSurface } from './mcp-tools.js';
 import type { StewardApi } from './steward-api.js';
 import { supportsFormElicitation } from './question-elicitation.js';
+import { SessionQuestionForms } from './session-questions.js';
 import { callStewardTool, isStewardTool, stewardTools } from './steward-tools.js';
 import { outcomeOf, type Caller, type GateRequest, type ToolGate } from './tool-gate.js';
 
@@ -99,10 +100,11 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
     ],
   }));
   const closers: (() => void)[] = [];
+  const questionForms = api && new SessionQuestionForms(server, api, caller.principal, log);
   if (api) {
     const watch = registerResources(server, api, caller.principal, log);
     registerPrompts(server, api, caller.principal);
-    closers.push(() => watch.close());
+    closers.push(() => watch.close(), () => questionForms!.close());
   }
   // A task's status changes are told to the sessions of the token that made it (clients must poll anyway).
   if (tasks) closers.push(tasks.onChange(caller.principal.name, (task) => void server.notification({ method: 'notifications/tasks/status', params: task }).catch(() => undefined)));
@@ -117,6 +119,7 @@ export function createMcpServer(deps: McpServerDeps, caller: Omit<Caller, 'runId
         channel: extra as unknown as RequestChannel,
         forms: supportsFormElicitation(server.getClientCapabilities()),
         progressToken: request.params._meta?.progressToken,
+        ...(questionForms && { follow: (runId: string) => questionForms.follow(runId) }),
       });
     }
     const tool = deps.catalogue.byWireName(name) ?? deps.catalogue.get(name);

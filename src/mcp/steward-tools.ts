@@ -31,6 +31,8 @@ export interface ToolCallContext {
   /** The client declared form-mode elicitation. */
   forms: boolean;
   progressToken?: string | number;
+  /** Sends the questions of a run this session started (without wait) to its client as forms, while the session lasts. */
+  follow?: (runId: string) => void;
 }
 
 interface StewardTool {
@@ -50,7 +52,8 @@ const TOOLS: StewardTool[] = [
       description:
         'Starts a run of a Steward playbook (operator role). inputs are checked against the playbook\'s inputs, environments bind each of its roles to a configured environment. ' +
         'dryRun: plan only, nothing is written. Steps that write wait for a person\'s approval in Steward. Returns the run id; follow it with steward.runs.get or the resource steward://runs/{id}. ' +
-        'wait: follow the run to its end (at most waitSeconds): a question the run asks is shown to you as a form (clients with form elicitation) and your answer lets it go on; it stops waiting when the run waits for an approval.',
+        'wait: follow the run to its end (at most waitSeconds): a question the run asks is shown to you as a form (clients with form elicitation) and your answer lets it go on; it stops waiting when the run waits for an approval. ' +
+        'Without wait, a client with form elicitation still gets the run\'s questions as forms when they are asked, for as long as this session lasts.',
       inputSchema: {
         type: 'object',
         additionalProperties: false,
@@ -69,7 +72,10 @@ const TOOLS: StewardTool[] = [
     run: async (input, api, who, call) => {
       const run = await api.startRun({ playbook: input.playbook as string, inputs: input.inputs as Record<string, unknown> | undefined, environments: input.environments as Record<string, string> | undefined, dryRun: input.dryRun as boolean | undefined }, who);
       const started = { id: run.id, state: run.state, playbook: run.playbook, dryRun: run.dry_run, resources: { run: `steward://runs/${run.id}`, report: `steward://runs/${run.id}/report.md` } };
-      if (input.wait !== true) return started;
+      if (input.wait !== true) {
+        if (call.forms && call.follow && !run.dry_run) call.follow(run.id);
+        return started;
+      }
       const followed = await followRun({ api, runId: run.id, who, channel: call.channel, forms: call.forms, waitSeconds: input.waitSeconds as number, progressToken: call.progressToken });
       return { ...started, state: followed.run.state, run: followed.run, waited: followed.why, answered: followed.answered };
     },

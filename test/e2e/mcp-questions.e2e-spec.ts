@@ -7,8 +7,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import request from 'supertest';
 import { bearer, configYaml, startTestDaemon, TOKENS, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/wait.js';
 
-/** A run an MCP client started (steward.runs.start with wait) asks its questions as forms the client shows. */
+/** A run an MCP client started (steward.runs.start, with wait or without) asks its questions as forms the client shows. */
 const PLAYBOOK = `
 apiVersion: steward/v1
 kind: Playbook
@@ -114,4 +115,55 @@ describe('MCP: a run started with wait asks its questions as forms (form elicita
     const q = (await request(d.url).get(`/questions?runId=${out.id}&status=pending`).set('Authorization', bearer('viewer')).expect(200)).body.questions[0];
     await request(d.url).post(`/questions/${q.id}`).set('Authorization', `Bearer ${TOKENS.operator}`).send({ answer: ['orders'] }).expect(200);
   });
+
+  const startNoWait = async (c: Client, playbook: string) => {
+    const r = await c.callTool({ name: 'steward__runs__start', arguments: { playbook, environments: { target: 'lab' } } });
+    expect(r.isError).toBeFalsy();
+    return (r.structuredContent as any).id as string;
+  };
+  const runOf = (id: string) => request(d.url).get(`/runs/${id}`).set('Authorization', bearer('viewer')).expect(200).then((r) => r.body);
+
+  it('without wait: the session that started the run gets its questions as forms when they are asked, and the answers let it finish', async () => {
+    const { client, asked } = await connect(true, (message): ElicitResult =>
+      message.startsWith('Which schema') ? { action: 'accept', content: { answer: 'sales' } } : { action: 'accept', content: { count: 3 } },
+    );
+    const id = await startNoWait(client, 'ask-over-mcp');
+    const run = await until('the run to finish', async () => ((await runOf(id)).state === 'succeeded' ? runOf(id) : undefined), 60_000, 100);
+    expect(run.outputs).toEqual({ message: 'sales:3 by operator' });
+    expect(asked.map((a) => a.message)).toEqual(['Which schema first?', 'How many tables?']);
+  });
+
+  it('without wait: a declined form leaves the question waiting; one answered elsewhere withdraws the open form', async () => {
+    let withdrawn = 0;
+    const client = new Client({ name: 'e2e-questions-open', version: '1' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (req, extra) => {
+      const message = (req.params as { message: string }).message;
+      asked.push(message);
+      if (message.startsWith('Which schema')) return { action: 'decline' };
+      // Left open until Steward withdraws it (the question is answered in the console meanwhile). The second form:
+      // the SDK client ignores a cancellation of request id 0 (a falsy check in Protocol._oncancel), the first one.
+      await new Promise<void>((resolve) => extra.signal.addEventListener('abort', () => resolve(), { once: true }));
+      withdrawn++;
+      return { action: 'cancel' };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${d.url}/mcp`), { requestInit: { headers: { Authorization: bearer('operator') } } }));
+    clients.push(client);
+    const id = await startNoWait(client, 'ask-over-mcp');
+    const pending = async () => (await request(d.url).get(`/questions?runId=${id}&status=pending`).set('Authorization', bearer('viewer')).expect(200)).body.questions as any[];
+    // Declined: the question waits in Steward and takes an answer over REST.
+    await until('the first form', async () => asked.length >= 1 || undefined, 30_000, 50);
+    const [q1] = await pending();
+    expect(q1).toMatchObject({ question: 'Which schema first?', status: 'pending' });
+    await request(d.url).post(`/questions/${q1.id}`).set('Authorization', bearer('operator')).send({ answer: 'hr' }).expect(200);
+    // The next question comes as a form; answered elsewhere while it is open, the form is withdrawn.
+    await until('the second form', async () => asked.length >= 2 || undefined, 30_000, 50);
+    const [q2] = await until('the second question pending', async () => ((await pending()).length ? pending() : undefined), 30_000, 100);
+    expect(q2.question).toBe('How many tables?');
+    await request(d.url).post(`/questions/${q2.id}`).set('Authorization', bearer('operator')).send({ answer: { count: 2 } }).expect(200);
+    await until('the open form withdrawn', async () => withdrawn === 1 || undefined, 30_000, 50);
+    const run = await until('the run to finish', async () => ((await runOf(id)).state === 'succeeded' ? runOf(id) : undefined), 60_000, 100);
+    expect(run.outputs).toEqual({ message: 'hr:2 by operator' });
+    expect(asked).toEqual(['Which schema first?', 'How many tables?']);
+  }, 120_000);
 });
