@@ -66,8 +66,10 @@ describe('webhook notifications against a local receiver', () => {
   beforeAll(async () => {
     await rx.start();
     downUrl = `http://127.0.0.1:${await freePort()}/nobody-listens`;
-    const hook = (name: string, url: string, extra = '') =>
-      `    - { name: ${name}, url: "${url}", events: [run.failed, findings.new, approval.requested, approval.expired], timeoutMs: 200, retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 100 }${extra} }\n`;
+    // Only the slow hook has a short timeout: on a loaded machine a quick answer can take longer than 200 ms, and a
+    // timed-out 410 or 200 would be retried (attempts 2) where the test expects one attempt.
+    const hook = (name: string, url: string, extra = '', timeoutMs = 5000) =>
+      `    - { name: ${name}, url: "${url}", events: [run.failed, findings.new, approval.requested, approval.expired], timeoutMs: ${timeoutMs}, retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 100 }${extra} }\n`;
     clock = new ManualClock('2026-06-01T03:00:00Z');
     installClock(clock);
     d = await startTestDaemon(
@@ -80,7 +82,7 @@ describe('webhook notifications against a local receiver', () => {
           hook('teams', `${rx.url}/teams`, ', format: teams') +
           hook('flaky', `${rx.url}/flaky`) +
           hook('down', downUrl) +
-          hook('slow', `${rx.url}/slow`) +
+          hook('slow', `${rx.url}/slow`, '', 200) +
           hook('gone', `${rx.url}/gone`),
       ),
     );

@@ -67,7 +67,7 @@ function answerForm(q, onDone) {
     }
     try {
       await post(`/questions/${encodeURIComponent(q.id)}`, { answer });
-      fill(message, notice('info', 'Answered; the run continues.'));
+      fill(message);
       onDone();
     } catch (err) {
       fill(message, notice('error', err instanceof ApiError ? `${err.code ?? err.status}: ${err.message}` : String(err)));
@@ -82,7 +82,13 @@ export async function renderQuestions(ctx) {
   const sel = h('select', { id: 'filter-status' }, h('option', { value: 'any', selected: status === 'any' }, 'any status'), STATUSES.map((s) => h('option', { value: s, selected: s === status }, s)));
   sel.addEventListener('change', () => ctx.navigate(`/console/questions${query({ status: sel.value })}`));
   const list = h('div', { id: 'questions-list' });
-  fill(ctx.main, h('h1', {}, 'Questions'), h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() }, h('label', {}, 'Status ', sel)), list);
+  // Outside the list: the list reloads (the answered question leaves the pending ones), the confirmation stays.
+  const flash = h('div', { id: 'questions-flash', role: 'status' });
+  fill(ctx.main, h('h1', {}, 'Questions'), h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() }, h('label', {}, 'Status ', sel)), flash, list);
+  const answered = (q) => {
+    fill(flash, notice('info', 'Answered; the run continues.'), h('div', { class: 'muted' }, `${q.question} (${q.id})`));
+    setTimeout(() => ctx.alive() && load().catch(() => undefined), 300);
+  };
 
   const load = async () => {
     const r = await get(`/questions${query({ status: status === 'any' ? undefined : status })}`);
@@ -99,7 +105,7 @@ export async function renderQuestions(ctx) {
             h('td', {}, link(`/console/runs/${q.runId}`, q.runId), h('div', { class: 'muted' }, q.stepKey)),
             h('td', {}, badge(q.status)),
             h('td', {}, q.askedBy),
-            h('td', {}, q.status === 'pending' ? answerForm(q, () => setTimeout(() => ctx.alive() && load().catch(() => undefined), 300)) : q.status === 'answered' ? [json(q.answer), h('div', { class: 'muted' }, `by ${q.answeredBy} `, when(q.answeredAt))] : '—'),
+            h('td', {}, q.status === 'pending' ? answerForm(q, () => answered(q)) : q.status === 'answered' ? [json(q.answer), h('div', { class: 'muted' }, `by ${q.answeredBy} `, when(q.answeredAt))] : '—'),
             h('td', {}, when(q.expiresAt)),
           ),
         ),
