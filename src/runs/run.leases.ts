@@ -24,6 +24,9 @@ export class RunLeases {
   /** This daemon, as a run lease owner. */
   private readonly instance = newId('dmn');
   private timer?: NodeJS.Timeout;
+  /** The upkeep in progress (one at a time; a stop waits for it, so nothing queries the store after shutdown). */
+  private ticking?: Promise<void>;
+  private stopped = false;
 
   constructor(private readonly deps: RunLeasesDeps) {}
 
@@ -32,12 +35,20 @@ export class RunLeases {
     await this.recover();
     if (!this.shared) return;
     // Renew the leases of the runs executing here; take over runs whose daemon stopped renewing.
-    this.timer = setInterval(() => void this.tend().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'run lease upkeep failed')), Math.max(500, Math.floor(this.deps.leaseMs / 3)));
+    this.timer = setInterval(() => {
+      if (this.ticking || this.stopped) return;
+      this.ticking = this.tend()
+        .catch((e: unknown) => this.deps.logger.warn({ err: e }, 'run lease upkeep failed'))
+        .finally(() => (this.ticking = undefined));
+    }, Math.max(500, Math.floor(this.deps.leaseMs / 3)));
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the upkeep and waits for a round in progress (it adopts no more runs once stopping). */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.ticking;
   }
 
   /** Several daemons may share a PostgreSQL store; the embedded store is one process's (a lock file ensures it). */
@@ -88,7 +99,10 @@ export class RunLeases {
       `SELECT * FROM runs WHERE state IN ('queued', 'running') AND (owner IS NULL OR lease_until < now()) AND NOT (id = ANY($1::text[])) ORDER BY id LIMIT 100`,
       [mine],
     );
-    for (const run of orphans.rows) await this.adopt(run);
+    for (const run of orphans.rows) {
+      if (this.stopped) return; // a stopping daemon leaves them to the others
+      await this.adopt(run);
+    }
   }
 
   async resume(runId: string): Promise<void> {

@@ -118,7 +118,7 @@ export class RunsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.leases.stop();
+    await this.leases.stop();
     await this.queue.stop();
   }
 
