@@ -88,4 +88,19 @@ describe('discover-database', () => {
     expect(await read('relation:shop.order_items.product_id->shop.products.id')).toMatchObject({ declared: false, cardinality: 'many-to-one', runId: res.body.id, stepKey: 'rounds[0].write[0].upsert' });
     expect(await read('table:shop.orders')).toMatchObject({ source: 'structural', tags: ['table'] });
   }, 240_000);
+
+  it('a budget spent by the planner: the experts are skipped, the loop stops with stoppedBy budget, the governance check still records findings', async () => {
+    llm.clear();
+    llm.push({ toolCalls: [{ name: 'postgres__catalog__list', args: { kinds: ['table'] } }] });
+    const res = await request(d.url).post('/runs').set('Authorization', bearer('operator')).send({ playbook: 'discover-database', environments: { db: 'sandbox-db' }, inputs: { rounds: 3, maxModelCalls: 1 } }).expect(202);
+    const run = await waitForRun(d, res.body.id, ['succeeded', 'failed'], 60_000);
+    expect(run.state).toBe('succeeded');
+    expect(run.outputs).toMatchObject({ rounds: 1, answers: [] });
+    expect(run.outputs.findings).toBeGreaterThan(0);
+    const by = Object.fromEntries(run.steps.map((s: { key: string }) => [s.key, s]));
+    expect(by['rounds[0].plan']).toMatchObject({ state: 'failed', error: { code: 'LOOP_BUDGET_SPENT' } });
+    for (const expert of ['structural', 'statistical', 'semantic', 'query', 'ask']) expect(by[`rounds[0].${expert}`]).toMatchObject({ state: 'skipped' });
+    expect(by['rounds[1].plan']).toBeUndefined();
+    expect(llm.remaining()).toBe(0);
+  }, 120_000);
 });
