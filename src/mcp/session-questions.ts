@@ -24,6 +24,8 @@ export class SessionQuestionForms {
   private readonly shown = new Set<string>();
   /** The forms open on the client, to withdraw. */
   private readonly open = new Map<string, AbortController>();
+  /** The questions shown, by run (a run that ends withdraws its open forms). */
+  private readonly byRun = new Map<string, Set<string>>();
   private off?: () => void;
   private closed = false;
 
@@ -53,6 +55,7 @@ export class SessionQuestionForms {
     for (const a of this.open.values()) a.abort();
     this.open.clear();
     this.shown.clear();
+    this.byRun.clear();
     this.runs.clear();
   }
 
@@ -65,6 +68,8 @@ export class SessionQuestionForms {
       this.withdraw((e.data as RunEventMap['question.answered']).questionId);
     } else if (e.type === 'run.finished') {
       this.runs.delete(e.runId);
+      for (const id of this.byRun.get(e.runId) ?? []) this.withdraw(id);
+      this.byRun.delete(e.runId);
     }
   }
 
@@ -84,6 +89,7 @@ export class SessionQuestionForms {
     const timeout = Math.max(1, Math.min(this.maxOpenMs, Number.isFinite(left) ? left : this.maxOpenMs));
     const abort = new AbortController();
     this.open.set(id, abort);
+    this.byRun.set(runId, (this.byRun.get(runId) ?? new Set()).add(id));
     void (async () => {
       let result: { action: string; content?: Record<string, unknown> };
       try {

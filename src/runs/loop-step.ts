@@ -55,7 +55,9 @@ export async function runLoopStep(ctx: RunContext, deps: Pick<RunnerDeps, 'repo'
   const rounds: Record<string, StepScopeEntry>[] = [];
   let stoppedBy = (ctx.run.dry_run ? 'dry run' : 'maxRounds') as 'until' | 'maxRounds' | 'timeout' | 'budget' | 'dry run';
   for (let n = 0; n < last && stoppedBy !== 'budget'; n++) {
-    const fresh = !ctx.rows.has(`${key}[${n}].${step.steps[0]!.id}`);
+    // Begun before a restart: some row of the round exists (a foreach child writes its own row only when it ends).
+    const prefix = `${key}[${n}].`;
+    const fresh = ![...ctx.rows.keys()].some((k) => k.startsWith(prefix));
     if (n > 0 && step.timeoutMs !== undefined && Date.now() - startedAt >= step.timeoutMs && fresh) {
       stoppedBy = 'timeout';
       break;

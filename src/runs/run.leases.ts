@@ -99,8 +99,11 @@ export class RunLeases {
       `SELECT * FROM runs WHERE state IN ('queued', 'running') AND (owner IS NULL OR lease_until < now()) AND NOT (id = ANY($1::text[])) ORDER BY id LIMIT 100`,
       [mine],
     );
+    // Bounded: the next round renews this daemon's leases on time; what is left is adopted then.
+    const deadline = Date.now() + Math.max(200, Math.floor(this.deps.leaseMs / 3));
     for (const run of orphans.rows) {
       if (this.stopped) return; // a stopping daemon leaves them to the others
+      if (Date.now() > deadline) return;
       await this.adopt(run);
     }
   }
