@@ -16,6 +16,8 @@ import type { PluginCatalogue } from '../plugins/plugin.catalogue.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
 import type { EnvLimits } from '../runs/env-limits.js';
 import { BudgetSpent, EndRun, Interrupted, LOOP_BUDGET_SPENT, Park, stopFor, type RunContext } from '../runs/run-context.js';
+import type { LoopBudget } from '../runs/loop-step.js';
+import type { LoopBudgetKey } from '../playbooks/playbook.types.js';
 import type { RunRepository } from '../runs/run.repository.js';
 import type { StepRow } from '../runs/run.types.js';
 import type { InDoubtSteps } from '../runs/in-doubt.js';
@@ -67,7 +69,7 @@ export interface AgentTask {
    * What the loops this agent step runs in leave it (loop.budget, less what their other agent steps used): caps its
    * own limits; running out of it throws BudgetSpent (the loop stops) instead of failing the run.
    */
-  budget?: Partial<Record<'modelCalls' | 'toolCalls' | 'tokens', number>>;
+  budget?: LoopBudget;
 }
 
 export interface AgentResult {
@@ -85,24 +87,23 @@ interface Counters {
 
 const DONE = new Set(['succeeded', 'failed', 'skipped']);
 
-type LimitKey = 'modelCalls' | 'toolCalls' | 'tokens';
 interface AgentLimits {
   maxModelCalls: number;
   maxToolCalls: number;
   maxTokens: number;
   /** The stop for reaching one: BudgetSpent when the loop's budget set it lower than the agent's own limit. */
-  stop(which: LimitKey, why: string): EndRun;
+  stop(which: LoopBudgetKey, why: string): EndRun;
 }
 
 /** An agent's limits: its own (the step's maxToolCalls, llm.limits, defaults) capped by its loops' budget. */
 function agentLimits(task: AgentTask, llm: LlmConfig): AgentLimits {
-  const own: Record<LimitKey, number> = {
+  const own: Record<LoopBudgetKey, number> = {
     modelCalls: llm.limits?.maxModelCalls ?? LLM_DEFAULTS.maxModelCalls,
     toolCalls: task.maxToolCalls ?? llm.limits?.maxToolCalls ?? LLM_DEFAULTS.maxToolCalls,
     tokens: llm.limits?.maxTokens ?? LLM_DEFAULTS.maxTokens,
   };
-  const byBudget = (k: LimitKey) => task.budget?.[k] !== undefined && task.budget[k] < own[k];
-  const cap = (k: LimitKey) => (byBudget(k) ? task.budget![k]! : own[k]);
+  const byBudget = (k: LoopBudgetKey) => task.budget?.[k] !== undefined && task.budget[k] < own[k];
+  const cap = (k: LoopBudgetKey) => (byBudget(k) ? task.budget![k]! : own[k]);
   return {
     maxModelCalls: cap('modelCalls'),
     maxToolCalls: cap('toolCalls'),

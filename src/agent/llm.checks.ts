@@ -1,13 +1,13 @@
 import type { EnvironmentConfig, LlmConfig } from '../config/config.types.js';
 import type { LoadedTool } from '../plugins/plugin.types.js';
 
-/** Provider settings checks, apart from the client so config loading does not load LangChain. */
 /**
  * The system prompt's line for an agent step with an output schema (the schema follows on the next line, as one line
  * of JSON): the model knows the answer's shape from its first call instead of learning it from a repair request.
  */
 export const FINAL_JSON = 'Your final answer (after any tool calls) must be only a JSON value, no other text, valid against this JSON Schema:';
 
+/** Provider settings checks, apart from the client so config loading does not load LangChain. */
 export const LLM_DEFAULTS = { timeoutMs: 120_000, maxRetries: 3, maxModelCalls: 25, maxToolCalls: 50, maxTokens: 200_000, maxResultBytes: 16_384 } as const;
 
 /** What is missing for the configured provider (empty: usable). Config check reports these with their YAML paths. */

@@ -22,10 +22,8 @@ export class SessionQuestionForms {
   private readonly runs = new Set<string>();
   /** Questions sent (or found to have no form): each is shown once. */
   private readonly shown = new Set<string>();
-  /** The forms open on the client, to withdraw. */
-  private readonly open = new Map<string, AbortController>();
-  /** The questions shown, by run (a run that ends withdraws its open forms). */
-  private readonly byRun = new Map<string, Set<string>>();
+  /** The forms open on the client (question id → its run and how to withdraw it). */
+  private readonly open = new Map<string, { runId: string; abort: AbortController }>();
   private off?: () => void;
   private closed = false;
 
@@ -52,10 +50,9 @@ export class SessionQuestionForms {
   close(): void {
     this.closed = true;
     this.off?.();
-    for (const a of this.open.values()) a.abort();
+    for (const o of this.open.values()) o.abort.abort();
     this.open.clear();
     this.shown.clear();
-    this.byRun.clear();
     this.runs.clear();
   }
 
@@ -68,13 +65,12 @@ export class SessionQuestionForms {
       this.withdraw((e.data as RunEventMap['question.answered']).questionId);
     } else if (e.type === 'run.finished') {
       this.runs.delete(e.runId);
-      for (const id of this.byRun.get(e.runId) ?? []) this.withdraw(id);
-      this.byRun.delete(e.runId);
+      for (const o of this.open.values()) if (o.runId === e.runId) o.abort.abort();
     }
   }
 
   private withdraw(questionId: string): void {
-    this.open.get(questionId)?.abort();
+    this.open.get(questionId)?.abort.abort();
   }
 
   private show(runId: string, id: string, question: string, schema: Record<string, unknown>, expiresAt: string | undefined): void {
@@ -88,8 +84,7 @@ export class SessionQuestionForms {
     const left = expiresAt ? Date.parse(expiresAt) - Date.now() : this.maxOpenMs;
     const timeout = Math.max(1, Math.min(this.maxOpenMs, Number.isFinite(left) ? left : this.maxOpenMs));
     const abort = new AbortController();
-    this.open.set(id, abort);
-    this.byRun.set(runId, (this.byRun.get(runId) ?? new Set()).add(id));
+    this.open.set(id, { runId, abort });
     void (async () => {
       let result: { action: string; content?: Record<string, unknown> };
       try {

@@ -120,15 +120,15 @@ export interface AskStep extends StepBase {
   from?: string[];
 }
 
+/** What a loop's budget counts: its agent steps' usage, every round together. */
+export type LoopBudgetKey = 'modelCalls' | 'tokens' | 'toolCalls';
+export const LOOP_BUDGET_KEYS: readonly LoopBudgetKey[] = ['modelCalls', 'tokens', 'toolCalls'];
+
 /**
  * Runs its steps in rounds (src/runs/loop-step.ts) until `until` holds after a round or maxRounds is reached. In a
  * round: `round` (0-based), the round's `steps.<child>`, earlier rounds as `steps.<id>.output`; child keys
  * `<id>[<n>].<child>`. Output: one map per round, shaped like `steps`.
  */
-/** What a loop's budget counts: its agent steps' usage, every round together. */
-export type LoopBudgetKey = 'modelCalls' | 'tokens' | 'toolCalls';
-export const LOOP_BUDGET_KEYS: readonly LoopBudgetKey[] = ['modelCalls', 'tokens', 'toolCalls'];
-
 export interface LoopStep extends StepBase {
   kind: 'loop';
   /** A number, or a template rendering one (`${{ inputs.rounds }}`). */

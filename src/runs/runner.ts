@@ -175,16 +175,16 @@ export class Runner {
     let r: Awaited<ReturnType<AgentRuntime['execute']>>;
     try {
       r = await this.deps.agent.execute(ctx, {
-      key,
-      stepId: step.id,
-      threadId: `${ctx.run.id}:${key}`,
-      instruction: step.instruction.renderText(scope),
-      environments: [...new Set(roles.map((role) => ctx.run.environments[role]).filter(Boolean))],
-      tools: step.tools,
-      output: step.output,
-      maxToolCalls: step.maxToolCalls,
-      ...((step.shareToolResults === false || ctx.run.share_tool_results === false) && { shareToolResults: false }),
-      ...(budget && { budget }),
+        key,
+        stepId: step.id,
+        threadId: `${ctx.run.id}:${key}`,
+        instruction: step.instruction.renderText(scope),
+        environments: [...new Set(roles.map((role) => ctx.run.environments[role]).filter(Boolean))],
+        tools: step.tools,
+        output: step.output,
+        maxToolCalls: step.maxToolCalls,
+        ...((step.shareToolResults === false || ctx.run.share_tool_results === false) && { shareToolResults: false }),
+        ...(budget && { budget }),
       });
     } catch (e) {
       if (e instanceof BudgetSpent) return { output: null, status: 'failed', error: { code: LOOP_BUDGET_SPENT, message: e.reason } };
